@@ -1,0 +1,77 @@
+package export
+
+// This file is the contract between the export core and its callers (the
+// provider) and sources (internal/graph). The bodies are placeholders the
+// export work replaces; the signatures are fixed.
+
+import (
+	"context"
+	"errors"
+
+	"github.com/aad-export/terraform-provider-aad/internal/directory"
+)
+
+// Source reads users from the directory and delivers them to a Sink. The
+// Graph client (internal/graph.Client) implements it; tests use fakes.
+type Source interface {
+	Users(ctx context.Context, q directory.Query, sink directory.Sink) error
+}
+
+// LineEnding is the row terminator of the CSV.
+type LineEnding string
+
+// Line endings.
+const (
+	LF   LineEnding = "lf"
+	CRLF LineEnding = "crlf"
+)
+
+// Options configure one export. The zero value of each field is its default,
+// except Columns (nil = DefaultColumns) and EscapeFormulas (callers set it).
+type Options struct {
+	OutputPath  string // CSV to write (atomically, mode 0600)
+	ResultsPath string // per-user errors CSV; "" = none
+
+	Columns        []string // column names; nil means DefaultColumns()
+	EscapeFormulas bool
+	LineEnding     LineEnding // "" = LF
+	ByteOrderMark  bool       // write a UTF-8 BOM first
+
+	// FailOnUserErrors makes per-user errors fail the export: the results
+	// file is still written, the CSV is not.
+	FailOnUserErrors bool
+
+	// SortMemory bounds the bytes of encoded rows held in memory before a
+	// sorted run is spilled to a temporary file next to OutputPath.
+	// 0 = the package default.
+	SortMemory int64
+
+	// MaxDetailedErrors is how many per-user errors Result keeps in detail.
+	// 0 = 10.
+	MaxDetailedErrors int
+}
+
+// Result describes a finished export.
+type Result struct {
+	Users  int    // rows written (header excluded)
+	Errors int    // per-user errors
+	SHA256 string // hex SHA-256 of the CSV's bytes, computed while writing
+
+	// FirstErrors holds the first MaxDetailedErrors per-user errors in the
+	// order of the results file.
+	FirstErrors []directory.UserError
+}
+
+// ErrUserErrors is returned (wrapped, with the count) when FailOnUserErrors
+// is set and at least one per-user error occurred.
+var ErrUserErrors = errors.New("per-user errors occurred")
+
+// Run reads the users selected by q from src and writes the CSV (and the
+// results file) as Options say. Run fills in q.Select and q.AuthMethods from
+// the columns; callers set only the user selection (Filter, Search, lists).
+//
+// On any error or cancellation the previous files are untouched and no
+// temporary file remains.
+func Run(ctx context.Context, src Source, q directory.Query, opts Options) (Result, error) {
+	return Result{}, errors.New("export.Run: not implemented yet")
+}

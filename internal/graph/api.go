@@ -1,0 +1,128 @@
+package graph
+
+// This file is the contract between the Graph client and its caller (the
+// provider). The bodies are placeholders the graph work replaces; the
+// signatures are fixed (add to them, do not change them).
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/aad-export/terraform-provider-aad/internal/directory"
+)
+
+// Cloud names a national cloud; the zero value is the public cloud.
+type Cloud string
+
+// National clouds, as the azuread provider names them (ARM_ENVIRONMENT).
+const (
+	CloudPublic       Cloud = "public"
+	CloudUSGovernment Cloud = "usgovernment"
+	CloudDoD          Cloud = "dod"
+	CloudChina        Cloud = "china"
+)
+
+// Credentials say how to obtain tokens. Which kinds are tried, and in what
+// order, is the graph package's business (New documents it); the caller only
+// copies configuration into this struct.
+type Credentials struct {
+	TenantID string
+	ClientID string
+
+	ClientSecret string
+
+	// ClientCertificate is a PKCS#12 (.pfx) or PEM bundle holding the
+	// certificate and its private key; ClientCertificatePath names a file with
+	// the same content. At most one is set.
+	ClientCertificate         []byte
+	ClientCertificatePath     string
+	ClientCertificatePassword string
+
+	// OIDC: a federated token given directly, read from a file, or requested
+	// from a GitHub-Actions-style endpoint with a bearer request token.
+	UseOIDC           bool
+	OIDCToken         string
+	OIDCTokenFilePath string
+	OIDCRequestURL    string
+	OIDCRequestToken  string
+
+	UseMSI      bool
+	MSIEndpoint string // optional override of the managed identity endpoint
+
+	UseCLI bool
+}
+
+// Config configures a Client.
+type Config struct {
+	Cloud Cloud
+
+	// GraphEndpoint and AuthorityHost override the cloud's hosts (sovereign
+	// proxies, the emulator), e.g. "https://graph.example.net". Plain http is
+	// refused unless the host is loopback.
+	GraphEndpoint string
+	AuthorityHost string
+
+	Credentials Credentials
+
+	// HTTPClient, when set, carries every request (token and Graph); tests
+	// use it to trust a local CA. Its Transport is cloned, never mutated.
+	HTTPClient *http.Client
+
+	// Concurrency is the number of list chains (and batches) kept in flight;
+	// 0 = the package default.
+	Concurrency int
+
+	// Logger receives progress (INFO) and diagnostics (DEBUG). Never secrets.
+	// nil = discard.
+	Logger *slog.Logger
+
+	// UserAgent is prepended to the SDK's user agent.
+	UserAgent string
+}
+
+// Client reads users from Microsoft Graph. It is safe for concurrent use.
+type Client struct{}
+
+// New validates cfg and builds a client. It does not call Graph; a missing
+// credential is an error that lists every way to configure one.
+func New(ctx context.Context, cfg Config) (*Client, error) {
+	return nil, errors.New("graph.New: not implemented yet")
+}
+
+// Users reads the users q selects and delivers them to sink; it implements
+// export.Source. Explicitly selected users that do not resolve, and per-user
+// authentication-method failures that concern one user only, go to
+// sink.UserError; anything else is an *Error (or a context error) and ends the
+// read.
+func (c *Client) Users(ctx context.Context, q directory.Query, sink directory.Sink) error {
+	return errors.New("graph.Client.Users: not implemented yet")
+}
+
+// Operations an Error can name.
+const (
+	OpToken       = "acquireToken"
+	OpListUsers   = "listUsers"
+	OpCountUsers  = "countUsers"
+	OpGetUsers    = "getUsers"
+	OpAuthMethods = "getAuthenticationMethods"
+)
+
+// Error is a failure of a Graph (or token) request that ends the read.
+type Error struct {
+	Operation       string // one of the Op constants
+	Status          int    // HTTP status; 0 for transport failures
+	Code            string // Graph's error code (or the AADSTS code)
+	Message         string // Graph's message; never holds a secret
+	RequestID       string
+	ClientRequestID string
+	Err             error // the underlying cause, if any
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("%s: %d %s: %s (request-id %s)", e.Operation, e.Status, e.Code, e.Message, e.RequestID)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
