@@ -49,7 +49,7 @@ type Sink interface {
 
 // Operations a UserError can name.
 const (
-	OpLookup      = "lookupUser"            // resolving an explicitly selected user
+	OpLookup      = "lookupUser"               // resolving an explicitly selected user
 	OpAuthMethods = "getAuthenticationMethods" // reading a user's authentication methods
 )
 
