@@ -1,0 +1,229 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+
+	"github.com/aad-export/terraform-provider-aad/internal/directory"
+	"github.com/aad-export/terraform-provider-aad/internal/export"
+	"github.com/aad-export/terraform-provider-aad/internal/graph"
+)
+
+// userErrorSummary is shared by every per-user warning: Terraform collapses
+// warnings with one summary into "and N more similar warnings".
+const userErrorSummary = "User not exported"
+
+const nothingWritten = "Nothing was written: the previous file at output_path, if any, is unchanged."
+
+// failureContext is what an error diagnostic needs to say what to do.
+type failureContext struct {
+	tenantID, clientID string
+	columns            []string
+	filter, search     string
+	resultsPath        string
+	timeout            time.Duration
+}
+
+// configError reports a configuration the Graph client refused (for example
+// no credential at all); its message lists the ways to configure one.
+func configError(err error) diag.Diagnostic {
+	return diag.NewErrorDiagnostic("Cannot configure the Microsoft Graph client", err.Error())
+}
+
+// userErrorWarnings turns the first per-user errors into warnings, plus one
+// that gives the total and where to find them all. With fail_on_user_errors
+// the error diagnostic gives the total instead.
+func userErrorWarnings(res export.Result, opts export.Options) diag.Diagnostics {
+	if res.Errors == 0 {
+		return nil
+	}
+	out := make(diag.Diagnostics, 0, len(res.FirstErrors)+1)
+	for _, e := range res.FirstErrors {
+		out = append(out, diag.NewWarningDiagnostic(userErrorSummary, userErrorDetail(e)))
+	}
+	if opts.FailOnUserErrors {
+		return out
+	}
+	return append(out, diag.NewWarningDiagnostic(
+		fmt.Sprintf("%d of the selected users were not exported", res.Errors),
+		fmt.Sprintf("The export wrote %d users; %d could not be exported (the first %d are shown above). %s "+
+			"Set fail_on_user_errors = true to make this an error.", res.Users, res.Errors, len(res.FirstErrors), resultsHint(opts.ResultsPath))))
+}
+
+func userErrorDetail(e directory.UserError) string {
+	return fmt.Sprintf("%s: %s failed: Microsoft Graph answered %d %s: %s (request-id %s)",
+		e.Subject(), e.Operation, e.Status, e.Code, e.Message, orNone(e.RequestID))
+}
+
+func resultsHint(resultsPath string) string {
+	if resultsPath == "" {
+		return "Set results_path to get every one of them, with the reason, in a CSV file."
+	}
+	return fmt.Sprintf("Every one of them, with the reason, is in the results file %q.", resultsPath)
+}
+
+// exportError turns a failed export into one error diagnostic: what went
+// wrong, what to do, then Graph's own words.
+func exportError(ctx context.Context, err error, fc failureContext) diag.Diagnostic {
+	var ge *graph.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return timeoutError(err, fc)
+	case errors.Is(err, context.Canceled) || errors.Is(ctx.Err(), context.Canceled):
+		return diag.NewErrorDiagnostic("Export cancelled",
+			"The export was interrupted before it finished. "+nothingWritten)
+	case errors.Is(err, export.ErrUserErrors):
+		return diag.NewErrorDiagnostic("Users not exported",
+			fmt.Sprintf("Some of the selected users could not be exported and fail_on_user_errors is true (%v). %s "+
+				"The CSV was not written: the previous file at output_path, if any, is unchanged.", err, resultsHint(fc.resultsPath)))
+	case errors.As(err, &ge):
+		summary, advice := graphAdvice(ge, fc)
+		return diag.NewErrorDiagnostic(summary, advice+"\n\n"+graphSays(ge)+"\n\n"+nothingWritten)
+	default:
+		return diag.NewErrorDiagnostic("Export failed", fmt.Sprintf("%v\n\n%s", err, nothingWritten))
+	}
+}
+
+func timeoutError(err error, fc failureContext) diag.Diagnostic {
+	detail := fmt.Sprintf("The export did not finish within its read timeout of %s. ", fc.timeout)
+	var ge *graph.Error
+	if errors.As(err, &ge) && ge.Status == 429 {
+		detail += "Microsoft Graph was throttling the requests (429 TooManyRequests) until the end: other applications may share " +
+			"the tenant's throttle budget. "
+	}
+	detail += "Raise it with a timeouts block (timeouts { read = \"120m\" }), or make the export cheaper: the columns " +
+		strings.Join(authColumns(fc.columns), ", ") + " cost one throttled Graph call per user."
+	if ge != nil {
+		detail += "\n\n" + graphSays(ge)
+	}
+	return diag.NewErrorDiagnostic("Export timed out", detail+"\n\n"+nothingWritten)
+}
+
+// authColumns names the authentication columns, the configured ones first.
+func authColumns(columns []string) []string {
+	if configured := export.AuthColumns(columns); len(configured) > 0 {
+		return configured
+	}
+	return export.AuthColumns(export.DefaultColumns())
+}
+
+// graphSays renders Graph's error verbatim for a support case.
+func graphSays(ge *graph.Error) string {
+	if ge.Status == 0 {
+		return fmt.Sprintf("The %s request failed before Microsoft Graph answered: %v", ge.Operation, ge.Err)
+	}
+	return fmt.Sprintf("Microsoft Graph answered the %s request with HTTP %d, code %s: %s\nrequest-id: %s, client-request-id: %s",
+		ge.Operation, ge.Status, orNone(ge.Code), ge.Message, orNone(ge.RequestID), orNone(ge.ClientRequestID))
+}
+
+// graphAdvice chooses the summary and the fix for a Graph failure, from the
+// operation, the HTTP status and Graph's code (never from the message text).
+func graphAdvice(ge *graph.Error, fc failureContext) (summary, advice string) {
+	switch {
+	case ge.Operation == graph.OpToken:
+		return "Authentication to Entra ID failed", tokenAdvice(ge.Code, fc)
+	case ge.Status == 401:
+		return "Microsoft Graph rejected the access token",
+			"The token was issued but Graph did not accept it. Check that graph_endpoint and authority_host, if set, " +
+				"belong to the same cloud as environment, and that the application is enabled in the tenant."
+	case ge.Status == 403 && ge.Operation == graph.OpAuthMethods:
+		return "Missing permission to read authentication methods", fmt.Sprintf(
+			"The columns %s come from the authentication methods API, which %s may not read. Grant it the Microsoft Graph "+
+				"application permission UserAuthenticationMethod.Read.All (or UserAuthMethod-Phone.Read.All and UserAuthMethod-Email.Read.All) "+
+				"and grant admin consent, or remove these columns from columns.",
+			strings.Join(authColumns(fc.columns), ", "), who(fc))
+	case ge.Status == 403:
+		return "Missing permission to read users", listPermissionAdvice(fc)
+	case ge.Status == 400 && (fc.filter != "" || fc.search != ""):
+		return "Microsoft Graph rejected the filter or search", queryAdvice(ge.Code, fc)
+	case ge.Status == 429:
+		return "Throttled by Microsoft Graph", "Graph kept answering 429 TooManyRequests after every retry. Lower concurrency, " +
+			"or run the export when other applications of the tenant are quiet."
+	case ge.Status == 501:
+		return "Microsoft Graph cannot list a column", "One of the columns is a property Graph returns only for a single user, " +
+			"not in a list. Remove it from columns."
+	default:
+		return "Microsoft Graph request failed", "The export stopped on an error it does not retry. If it persists, " +
+			"open a support case with Microsoft quoting the request-id below."
+	}
+}
+
+func who(fc failureContext) string {
+	if fc.clientID == "" {
+		return "the signed-in identity"
+	}
+	return "the application " + fc.clientID
+}
+
+func listPermissionAdvice(fc failureContext) string {
+	advice := fmt.Sprintf("Listing users needs the Microsoft Graph application permission User.Read.All, which %s does not have "+
+		"in tenant %s. Grant it (Entra admin center > App registrations > API permissions > Add a permission > Microsoft Graph > "+
+		"Application permissions > User.Read.All) and grant admin consent.", who(fc), orNone(fc.tenantID))
+	if slices.Contains(fc.columns, "signInActivity") {
+		advice += " The signInActivity column also needs AuditLog.Read.All."
+	}
+	return advice
+}
+
+func queryAdvice(code string, fc failureContext) string {
+	advice := fmt.Sprintf("Graph refused filter %q / search %q.", fc.filter, fc.search)
+	if code == "Request_UnsupportedQuery" {
+		advice += " The export already sends every filter and search as an advanced query (ConsistencyLevel: eventual with $count=true), " +
+			"so this operator or property is not supported even then: for example legalAgeGroupClassification cannot be filtered, " +
+			"userPrincipalName supports le but not ge, and $search only works on displayName, mail and a few other properties. " +
+			"See https://learn.microsoft.com/graph/aad-advanced-queries for the operators each property supports."
+	} else {
+		advice += " Check the OData syntax: string literals in single quotes (a quote inside doubled: 'O''Brien'), " +
+			"operators in lower case (eq, startsWith), and $search clauses quoted (\"displayName:ada\")."
+	}
+	return advice
+}
+
+// tokenAdvice explains the AADSTS codes people meet most when configuring a
+// service principal.
+func tokenAdvice(code string, fc failureContext) string {
+	fix := map[string]string{
+		"AADSTS7000215": "The client secret is wrong: set client_secret (ARM_CLIENT_SECRET) to the secret's Value, not its Secret ID.",
+		"AADSTS7000222": "The client secret has expired: create a new one under the app registration's Certificates & secrets.",
+		"AADSTS700016":  fmt.Sprintf("No application %s exists in tenant %s: check client_id and tenant_id.", orNone(fc.clientID), orNone(fc.tenantID)),
+		"AADSTS90002":   fmt.Sprintf("Tenant %s was not found: check tenant_id and environment (the cloud).", orNone(fc.tenantID)),
+		"AADSTS900023":  fmt.Sprintf("Tenant %s is not a valid tenant ID: check tenant_id.", orNone(fc.tenantID)),
+		"AADSTS700027":  "The client certificate is not registered on the application: upload its public certificate under Certificates & secrets.",
+		"AADSTS700024":  "The client assertion is outside its validity window: check the clock of this machine.",
+		"AADSTS70021":   "No federated identity credential of the application matches the OIDC token: check its issuer, subject and audience.",
+		"AADSTS700213":  "No federated identity credential of the application matches the OIDC token's subject.",
+		"AADSTS7000112": "The application is disabled in the tenant.",
+	}
+	if advice, ok := fix[aadstsCode(code)]; ok {
+		return advice
+	}
+	return "Check tenant_id, client_id and the credential (ARM_* environment variables included), and that the application " +
+		"exists in that tenant and cloud."
+}
+
+// aadstsCode extracts an Entra ID error code such as AADSTS7000215 from
+// the code the token request failed with.
+func aadstsCode(code string) string {
+	i := strings.Index(code, "AADSTS")
+	if i < 0 {
+		return ""
+	}
+	end := i + len("AADSTS")
+	for end < len(code) && '0' <= code[end] && code[end] <= '9' {
+		end++
+	}
+	return code[i:end]
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}

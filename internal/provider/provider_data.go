@@ -1,0 +1,92 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/aad-export/terraform-provider-aad/internal/directory"
+	"github.com/aad-export/terraform-provider-aad/internal/export"
+	"github.com/aad-export/terraform-provider-aad/internal/graph"
+)
+
+// providerData is what Configure hands the data sources: the Graph client,
+// or the names of the provider arguments that were not known yet.
+type providerData struct {
+	cfg     graph.Config
+	client  *graph.Client
+	secrets []string // values to mask in every log line
+	unknown []string // provider arguments unknown at plan time
+}
+
+// deferRead reports whether Read must stop because the provider could not be
+// configured: it defers the read when Terraform allows it and explains why
+// otherwise.
+func (p *providerData) deferRead(req datasource.ReadRequest, resp *datasource.ReadResponse) bool {
+	switch {
+	case p == nil:
+		resp.Diagnostics.AddError("Provider not configured",
+			"The aad provider was not configured before the data source was read. This is a bug in the provider.")
+		return true
+	case len(p.unknown) == 0:
+		return false
+	case req.ClientCapabilities.DeferralAllowed:
+		resp.Deferred = &datasource.Deferred{Reason: datasource.DeferredReasonProviderConfigUnknown}
+		return true
+	default:
+		resp.Diagnostics.AddError("Provider configuration not known yet", fmt.Sprintf(
+			"The aad provider's %s depend on values that are known only after apply, so the export cannot run now. "+
+				"Apply the resources they come from first (terraform apply -target=...), or set them from known values or environment variables.",
+			strings.Join(p.unknown, ", ")))
+		return true
+	}
+}
+
+// clientFor returns the provider's client, or one with its own concurrency
+// when the data source asks for a different one.
+func (p *providerData) clientFor(ctx context.Context, concurrency int64) (*graph.Client, error) {
+	if concurrency == 0 || int(concurrency) == p.cfg.Concurrency {
+		return p.client, nil
+	}
+	cfg := p.cfg
+	cfg.Concurrency = int(concurrency)
+	return graph.New(ctx, cfg)
+}
+
+// maskSecrets makes every log line of the read (the provider's and the Graph
+// client's, which logs through the read's context) mask the configured
+// secrets and anything shaped like a bearer token, should one ever reach a
+// message or a field.
+func (p *providerData) maskSecrets(ctx context.Context) context.Context {
+	jwt := regexp.MustCompile(`eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*`)
+	ctx = tflog.MaskFieldValuesWithFieldKeys(ctx, "authorization", "Authorization", "access_token", "client_secret", "client_assertion")
+	ctx = tflog.MaskAllFieldValuesRegexes(ctx, jwt)
+	ctx = tflog.MaskMessageRegexes(ctx, jwt)
+	if len(p.secrets) > 0 {
+		ctx = tflog.MaskAllFieldValuesStrings(ctx, p.secrets...)
+		ctx = tflog.MaskMessageStrings(ctx, p.secrets...)
+	}
+	return ctx
+}
+
+// failureContext gathers what error diagnostics need to say what to do.
+func (p *providerData) failureContext(q directory.Query, opts export.Options, timeout time.Duration) failureContext {
+	columns := opts.Columns
+	if columns == nil {
+		columns = export.DefaultColumns()
+	}
+	return failureContext{
+		tenantID:    p.cfg.Credentials.TenantID,
+		clientID:    p.cfg.Credentials.ClientID,
+		columns:     columns,
+		filter:      q.Filter,
+		search:      q.Search,
+		resultsPath: opts.ResultsPath,
+		timeout:     timeout,
+	}
+}

@@ -1,0 +1,99 @@
+package provider
+
+import (
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/aad-export/terraform-provider-aad/internal/directory"
+	"github.com/aad-export/terraform-provider-aad/internal/export"
+)
+
+// maxDetailedWarnings caps the per-user warnings: the results file has them
+// all, and thousands of diagnostics would bury the one that matters.
+const maxDetailedWarnings = 10
+
+// request turns the configuration into the plain Go the export takes. The
+// schema validators have run on these exact values (Terraform validates a
+// data source again right before reading it), so only unknown values remain
+// to be reported.
+func (m usersExportModel) request() (directory.Query, export.Options, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	columns := m.strings(&diags, "columns", m.Columns)
+	q := directory.Query{
+		Filter:             m.Filter.ValueString(),
+		Search:             m.Search.ValueString(),
+		UserPrincipalNames: m.strings(&diags, "user_principal_names", m.UserPrincipalNames),
+		ObjectIDs:          m.strings(&diags, "object_ids", m.ObjectIDs),
+	}
+	opts := export.Options{
+		OutputPath:        m.OutputPath.ValueString(),
+		ResultsPath:       m.ResultsPath.ValueString(),
+		Columns:           columns,
+		EscapeFormulas:    m.EscapeFormulas.IsNull() || m.EscapeFormulas.ValueBool(),
+		LineEnding:        export.LF,
+		ByteOrderMark:     m.ByteOrderMark.ValueBool(),
+		FailOnUserErrors:  m.FailOnUserErrors.ValueBool(),
+		MaxDetailedErrors: maxDetailedWarnings,
+	}
+	if !m.LineEnding.IsNull() {
+		opts.LineEnding = export.LineEnding(m.LineEnding.ValueString())
+	}
+	return q, opts, diags
+}
+
+// strings returns a list's elements, nil for a null list.
+func (m usersExportModel) strings(diags *diag.Diagnostics, name string, l types.List) []string {
+	if l.IsNull() {
+		return nil
+	}
+	values, ok := knownStrings(l)
+	if !ok {
+		diags.AddError("Value not known", name+" is not known yet. This is a bug in the provider: Terraform reads a data source only once its configuration is known.")
+	}
+	return values
+}
+
+// setResult records the export's outcome and the effective value of every
+// defaulted argument, so that state says exactly how the file was written.
+func (m *usersExportModel) setResult(opts export.Options, res export.Result) {
+	columns := opts.Columns
+	if columns == nil {
+		columns = export.DefaultColumns()
+	}
+	elems := make([]attr.Value, len(columns))
+	for i, c := range columns {
+		elems[i] = types.StringValue(c)
+	}
+	m.Columns = types.ListValueMust(types.StringType, elems)
+	m.EscapeFormulas = types.BoolValue(opts.EscapeFormulas)
+	m.FailOnUserErrors = types.BoolValue(opts.FailOnUserErrors)
+	m.LineEnding = types.StringValue(string(opts.LineEnding))
+	m.ByteOrderMark = types.BoolValue(opts.ByteOrderMark)
+	m.ID = types.StringValue(res.SHA256)
+	m.SHA256 = types.StringValue(res.SHA256)
+	m.UserCount = types.Int64Value(int64(res.Users))
+	m.ErrorCount = types.Int64Value(int64(res.Errors))
+}
+
+// logFields describes the export for the INFO line that starts it. It names
+// the kind of selection, not its content: filters and lists can hold names.
+func (m usersExportModel) logFields(opts export.Options) map[string]any {
+	selection := "all users"
+	switch {
+	case !m.UserPrincipalNames.IsNull() || !m.ObjectIDs.IsNull():
+		selection = "explicit list"
+	case !m.Filter.IsNull() || !m.Search.IsNull():
+		selection = "filter/search"
+	}
+	columns := len(opts.Columns)
+	if opts.Columns == nil {
+		columns = len(export.DefaultColumns())
+	}
+	return map[string]any{
+		"output_path":  opts.OutputPath,
+		"results_path": opts.ResultsPath,
+		"columns":      columns,
+		"selection":    selection,
+	}
+}

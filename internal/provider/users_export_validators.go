@@ -1,0 +1,156 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/aad-export/terraform-provider-aad/internal/export"
+)
+
+// knownStrings returns the elements of a list when the list and every element
+// are known; ok is false otherwise (validation then waits for apply).
+func knownStrings(l types.List) (values []string, ok bool) {
+	if l.IsNull() || l.IsUnknown() {
+		return nil, false
+	}
+	for _, e := range l.Elements() {
+		s, isString := e.(types.String)
+		if !isString || s.IsUnknown() || s.IsNull() {
+			return nil, false
+		}
+		values = append(values, s.ValueString())
+	}
+	return values, true
+}
+
+// columnsCheck validates the column list with the export's own catalogue, so
+// that a typo fails the plan with the list of valid names, not the apply.
+type columnsCheck struct{}
+
+var _ validator.List = columnsCheck{}
+
+func (columnsCheck) Description(context.Context) string {
+	return "columns must be known column names, without duplicates"
+}
+
+func (c columnsCheck) MarkdownDescription(ctx context.Context) string { return c.Description(ctx) }
+
+func (columnsCheck) ValidateList(_ context.Context, req validator.ListRequest, resp *validator.ListResponse) {
+	names, ok := knownStrings(req.ConfigValue)
+	if !ok {
+		return
+	}
+	if err := export.ValidateColumns(names); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid columns", err.Error())
+	}
+}
+
+// uniqueFold rejects entries that differ only in case: Entra compares user
+// principal names and object IDs case-insensitively, so they name one user.
+type uniqueFold struct{}
+
+var _ validator.List = uniqueFold{}
+
+func (uniqueFold) Description(context.Context) string {
+	return "entries must be unique, ignoring case"
+}
+
+func (u uniqueFold) MarkdownDescription(ctx context.Context) string { return u.Description(ctx) }
+
+func (uniqueFold) ValidateList(_ context.Context, req validator.ListRequest, resp *validator.ListResponse) {
+	values, ok := knownStrings(req.ConfigValue)
+	if !ok {
+		return
+	}
+	seen := make(map[string]int, len(values))
+	for i, v := range values {
+		key := strings.ToLower(v)
+		if first, dup := seen[key]; dup {
+			resp.Diagnostics.AddAttributeError(req.Path.AtListIndex(i), "Duplicate entry",
+				fmt.Sprintf("%q (element %d) names the same user as element %d: Entra compares these case-insensitively. Remove one of them.", v, i, first))
+			continue
+		}
+		seen[key] = i
+	}
+}
+
+// selectorsCheck rejects an explicit user list together with filter or
+// search: listed users are resolved one by one, so a filter could not apply
+// to them and the combination would silently mean one of the two.
+type selectorsCheck struct{}
+
+var _ datasource.ConfigValidator = selectorsCheck{}
+
+func (selectorsCheck) Description(context.Context) string {
+	return "user_principal_names and object_ids cannot be combined with filter or search"
+}
+
+func (s selectorsCheck) MarkdownDescription(ctx context.Context) string { return s.Description(ctx) }
+
+func (selectorsCheck) ValidateDataSource(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
+	var m usersExportModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if err := m.selectorConflict(); err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("filter"), "Conflicting user selection", err.Error())
+	}
+}
+
+// selectorConflict is nil unless both kinds of selection are set; values not
+// yet known count as set only once known (Read checks again).
+func (m usersExportModel) selectorConflict() error {
+	lists := notNull(m.UserPrincipalNames) || notNull(m.ObjectIDs)
+	query := notNull(m.Filter) || notNull(m.Search)
+	if lists && query {
+		return fmt.Errorf("user_principal_names and object_ids select users one by one and cannot be combined with filter or search, " +
+			"which Graph applies to a listing of the directory. Use one way: either the explicit lists " +
+			"(filter them in Terraform first), or a filter such as userPrincipalName in ('a@contoso.com','b@contoso.com')")
+	}
+	return nil
+}
+
+func notNull(v interface{ IsNull() bool }) bool { return !v.IsNull() }
+
+// distinctPathsCheck rejects a results file that would overwrite the export.
+type distinctPathsCheck struct{}
+
+var _ datasource.ConfigValidator = distinctPathsCheck{}
+
+func (distinctPathsCheck) Description(context.Context) string {
+	return "results_path must differ from output_path"
+}
+
+func (d distinctPathsCheck) MarkdownDescription(ctx context.Context) string {
+	return d.Description(ctx)
+}
+
+func (distinctPathsCheck) ValidateDataSource(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
+	var output, results types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("output_path"), &output)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("results_path"), &results)...)
+	if resp.Diagnostics.HasError() || output.IsNull() || output.IsUnknown() || results.IsNull() || results.IsUnknown() {
+		return
+	}
+	if samePath(output.ValueString(), results.ValueString()) {
+		resp.Diagnostics.AddAttributeError(path.Root("results_path"), "results_path is output_path",
+			fmt.Sprintf("results_path and output_path both name %q: the results file would replace the export. Give them different paths.", output.ValueString()))
+	}
+}
+
+func samePath(a, b string) bool {
+	absA, errA := filepath.Abs(a)
+	absB, errB := filepath.Abs(b)
+	if errA != nil || errB != nil {
+		return filepath.Clean(a) == filepath.Clean(b)
+	}
+	return absA == absB
+}
