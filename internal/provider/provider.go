@@ -139,7 +139,7 @@ func (p *AADProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 				Optional: true,
 				MarkdownDescription: "The URL to request an OIDC ID token from, as GitHub Actions provides it. " +
 					"Environment: `ARM_OIDC_REQUEST_URL`, then `ACTIONS_ID_TOKEN_REQUEST_URL`.",
-				Validators: []validator.String{endpoint()},
+				Validators: []validator.String{requestURL()},
 			},
 			"oidc_request_token": schema.StringAttribute{
 				Optional:  true,

@@ -58,7 +58,7 @@ func resolveConfig(m providerModel, lookupEnv func(string) (string, bool)) (grap
 		UseOIDC:                   r.boolean("use_oidc", m.UseOIDC, false, "ARM_USE_OIDC"),
 		OIDCToken:                 r.str("oidc_token", m.OIDCToken, nil, "ARM_OIDC_TOKEN"),
 		OIDCTokenFilePath:         r.str("oidc_token_file_path", m.OIDCTokenFilePath, nil, "ARM_OIDC_TOKEN_FILE_PATH"),
-		OIDCRequestURL:            r.str("oidc_request_url", m.OIDCRequestURL, checkEndpoint, "ARM_OIDC_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_URL"),
+		OIDCRequestURL:            r.str("oidc_request_url", m.OIDCRequestURL, checkRequestURL, "ARM_OIDC_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_URL"),
 		OIDCRequestToken:          r.str("oidc_request_token", m.OIDCRequestToken, nil, "ARM_OIDC_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
 		UseMSI:                    r.boolean("use_msi", m.UseMSI, false, "ARM_USE_MSI"),
 		MSIEndpoint:               r.str("msi_endpoint", m.MSIEndpoint, checkAbsoluteURL, "ARM_MSI_ENDPOINT"),
@@ -93,9 +93,8 @@ func (r *resolver) certificate(m providerModel, creds *graph.Credentials) string
 				"Set only one of them (or set client_certificate or client_certificate_path in the provider block, which takes precedence).")
 		return encoded
 	}
-	if encoded != "" {
-		// checkBase64 has accepted it already.
-		creds.ClientCertificate, _ = base64.StdEncoding.DecodeString(strings.TrimSpace(encoded))
+	if der, err := base64.StdEncoding.DecodeString(strings.TrimSpace(encoded)); err == nil && len(der) > 0 {
+		creds.ClientCertificate = der
 	}
 	return encoded
 }

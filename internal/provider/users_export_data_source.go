@@ -84,7 +84,7 @@ func (d *UsersExportDataSource) Schema(ctx context.Context, _ datasource.SchemaR
 					"`creationType`, `onPremisesSyncEnabled`, `mailNickname`, `proxyAddresses`. The columns `authenticationPhoneNumber`, " +
 					"`authenticationAlternativePhoneNumber` and `authenticationEmail` cost one extra Graph call per user and need the " +
 					"`UserAuthenticationMethod.Read.All` permission; `signInActivity` needs `AuditLog.Read.All`.",
-				Validators: []validator.List{listvalidator.SizeAtLeast(1), columnsCheck{}},
+				Validators: []validator.List{columnsCheck{}},
 			},
 			"filter": schema.StringAttribute{
 				Optional: true,

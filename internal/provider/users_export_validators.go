@@ -105,8 +105,9 @@ func (selectorsCheck) ValidateDataSource(ctx context.Context, req datasource.Val
 	}
 }
 
-// selectorConflict is nil unless both kinds of selection are set; values not
-// yet known count as set only once known (Read checks again).
+// selectorConflict is nil unless both kinds of selection are set. A value
+// not known yet may still turn out null: Terraform validates the data source
+// again with known values right before reading it.
 func (m usersExportModel) selectorConflict() error {
 	lists := notNull(m.UserPrincipalNames) || notNull(m.ObjectIDs)
 	query := notNull(m.Filter) || notNull(m.Search)
@@ -118,7 +119,13 @@ func (m usersExportModel) selectorConflict() error {
 	return nil
 }
 
-func notNull(v interface{ IsNull() bool }) bool { return !v.IsNull() }
+func notNull(v interface {
+	IsNull() bool
+	IsUnknown() bool
+},
+) bool {
+	return !v.IsNull() && !v.IsUnknown()
+}
 
 // distinctPathsCheck rejects a results file that would overwrite the export.
 type distinctPathsCheck struct{}

@@ -30,6 +30,10 @@ func endpoint() stringCheck {
 	return stringCheck{description: "value must be an https URL, or an http URL of a loopback host", check: checkEndpoint}
 }
 
+func requestURL() stringCheck {
+	return stringCheck{description: "value must be an https URL, or an http URL of a loopback host", check: checkRequestURL}
+}
+
 func httpsURL() stringCheck {
 	return stringCheck{description: "value must be an https URL", check: checkHTTPSURL}
 }
@@ -97,6 +101,17 @@ func checkEndpoint(s string) error {
 	default:
 		return fmt.Errorf("%q must use https", s)
 	}
+}
+
+// checkRequestURL is checkEndpoint for a URL that is called as given: a
+// query is part of it (GitHub's token request URL carries api-version).
+func checkRequestURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || u.User != nil {
+		return fmt.Errorf("%q is not an absolute URL without credentials", s)
+	}
+	u.RawQuery = ""
+	return checkEndpoint(u.String())
 }
 
 // checkHTTPSURL accepts https URLs only: Entra ID libraries refuse to fetch

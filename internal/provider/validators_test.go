@@ -1,0 +1,107 @@
+package provider
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+func TestChecks(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		check   func(string) error
+		value   string
+		wantErr string // "" = valid
+	}{
+		{"guid", checkGUID, "0b8d6c1e-33a4-4c4f-9f0e-5d2b0c6f1a7e", ""},
+		{"guid upper case", checkGUID, "0B8D6C1E-33A4-4C4F-9F0E-5D2B0C6F1A7E", ""},
+		{"guid with braces", checkGUID, "{0b8d6c1e-33a4-4c4f-9f0e-5d2b0c6f1a7e}", "is not a GUID"},
+		{"guid misplaced dash", checkGUID, "0b8d6c1e3-3a4-4c4f-9f0e-5d2b0c6f1a7e", "is not a GUID"},
+		{"guid not hex", checkGUID, "0b8d6c1e-33a4-4c4f-9f0e-5d2b0c6f1a7g", "is not a GUID"},
+		{"guid domain", checkGUID, "contoso.onmicrosoft.com", "is not a GUID"},
+		{"endpoint https", checkEndpoint, "https://graph.microsoft.com", ""},
+		{"endpoint https with path", checkEndpoint, "https://proxy.example.net/graph/", ""},
+		{"endpoint http loopback v4", checkEndpoint, "http://127.0.0.1:8080", ""},
+		{"endpoint http loopback v6", checkEndpoint, "http://[::1]:8080", ""},
+		{"endpoint http localhost", checkEndpoint, "http://LocalHost:8080", ""},
+		{"endpoint http remote", checkEndpoint, "http://graph.example.net", "plain http to a host that is not loopback"},
+		{"endpoint http private address", checkEndpoint, "http://10.0.0.1", "plain http to a host that is not loopback"},
+		{"endpoint http loopback lookalike", checkEndpoint, "http://127.0.0.1.example.net", "plain http to a host that is not loopback"},
+		{"endpoint ftp", checkEndpoint, "ftp://graph.example.net", "must use https"},
+		{"endpoint relative", checkEndpoint, "graph.example.net", "is not an absolute URL"},
+		{"endpoint credentials", checkEndpoint, "https://user:pw@graph.example.net", "must not hold credentials"},
+		{"endpoint query", checkEndpoint, "https://graph.example.net/?x=1", "must not hold credentials, a query"},
+		{"request url with query", checkRequestURL, "https://token.actions.example/idtoken?api-version=2.0", ""},
+		{"request url http remote", checkRequestURL, "http://token.example/idtoken?api-version=2.0", "plain http"},
+		{"request url credentials", checkRequestURL, "https://u:p@token.example/", "without credentials"},
+		{"authority https", checkHTTPSURL, "https://login.microsoftonline.us/", ""},
+		{"authority http loopback", checkHTTPSURL, "http://127.0.0.1:1", "must use https"},
+		{"msi http", checkAbsoluteURL, "http://169.254.169.254/metadata/identity/oauth2/token", ""},
+		{"msi relative", checkAbsoluteURL, "/metadata", "not an absolute http or https URL"},
+		{"base64", checkBase64, "aGVsbG8=", ""},
+		{"base64 with newline", checkBase64, "aGVsbG8=\n", ""},
+		{"base64 empty", checkBase64, "", "empty"},
+		{"base64 invalid", checkBase64, "hello world", "not valid standard base64"},
+		{"environment alias", checkEnvironment, "Global", ""},
+		{"environment unknown", checkEnvironment, "german", "is not a cloud environment"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			err := tt.check(tt.value)
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Errorf("check(%q) = %v, want nil", tt.value, err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Errorf("check(%q) = %v, want an error containing %q", tt.value, err, tt.wantErr)
+			}
+		})
+	}
+}
+
+// TestStringCheckSkipsUnknownAndNull: values not known at plan time are
+// checked when they are, and an absent value is not an error.
+func TestStringCheck(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		value   types.String
+		wantErr bool
+	}{
+		{"null", types.StringNull(), false},
+		{"unknown", types.StringUnknown(), false},
+		{"valid", types.StringValue(testTenant), false},
+		{"invalid", types.StringValue("nope"), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			resp := &validator.StringResponse{}
+			guid().ValidateString(context.Background(), validator.StringRequest{Path: path.Root("tenant_id"), ConfigValue: tt.value}, resp)
+			if got := resp.Diagnostics.HasError(); got != tt.wantErr {
+				t.Errorf("HasError() = %v, want %v: %v", got, tt.wantErr, resp.Diagnostics)
+			}
+		})
+	}
+}
+
+func TestBase64ErrorDoesNotQuoteTheValue(t *testing.T) {
+	t.Parallel()
+	const key = "-----BEGIN PRIVATE KEY----- secret"
+	resp := &validator.StringResponse{}
+	base64Value().ValidateString(context.Background(),
+		validator.StringRequest{Path: path.Root("client_certificate"), ConfigValue: types.StringValue(key)}, resp)
+	if !resp.Diagnostics.HasError() {
+		t.Fatal("want an error")
+	}
+	for _, d := range resp.Diagnostics {
+		if strings.Contains(d.Detail(), "secret") {
+			t.Errorf("diagnostic quotes the value: %s", d.Detail())
+		}
+	}
+}
