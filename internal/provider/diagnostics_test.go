@@ -27,7 +27,7 @@ func TestExportError(t *testing.T) {
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
 	expired, cancelExpired := context.WithDeadline(context.Background(), time.Unix(0, 0))
-	defer cancelExpired()
+	t.Cleanup(cancelExpired)
 
 	tests := []struct {
 		name        string

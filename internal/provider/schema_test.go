@@ -64,7 +64,7 @@ func strList(values ...string) tftypes.Value {
 	return tftypes.NewValue(tftypes.List{ElementType: tftypes.String}, elems)
 }
 
-var unknownString = tftypes.NewValue(tftypes.String, tftypes.UnknownValue)
+func unknownStr() tftypes.Value { return tftypes.NewValue(tftypes.String, tftypes.UnknownValue) }
 
 // checkDiagnostics wants exactly one error per entry of want, each holding
 // its substring, in any order.
@@ -103,7 +103,7 @@ func TestProviderConfigValidation(t *testing.T) {
 			"environment": str("usgovernment"), "graph_endpoint": str("http://127.0.0.1:9"), "authority_host": str("https://127.0.0.1:9/"),
 			"oidc_request_url": str("https://token.example/idtoken?api-version=2.0"), "msi_endpoint": str("http://169.254.169.254/x"),
 		}},
-		{name: "unknown values wait", attrs: map[string]tftypes.Value{"tenant_id": unknownString, "graph_endpoint": unknownString}},
+		{name: "unknown values wait", attrs: map[string]tftypes.Value{"tenant_id": unknownStr(), "graph_endpoint": unknownStr()}},
 		{name: "tenant not a GUID", attrs: map[string]tftypes.Value{"tenant_id": str("contoso.onmicrosoft.com")}, want: []string{"is not a GUID"}},
 		{name: "client not a GUID", attrs: map[string]tftypes.Value{"client_id": str("app")}, want: []string{"is not a GUID"}},
 		{name: "unknown cloud", attrs: map[string]tftypes.Value{"environment": str("mars")}, want: []string{"mars"}},
@@ -161,8 +161,8 @@ func TestUsersExportConfigValidation(t *testing.T) {
 			"user_principal_names": strList("a@contoso.com", "o'brien#EXT#@contoso.com"), "object_ids": strList(id1, id2),
 		})},
 		{name: "unknown values wait", attrs: with(map[string]tftypes.Value{
-			"columns":      tftypes.NewValue(tftypes.List{ElementType: tftypes.String}, []tftypes.Value{str("userPrincipalName"), unknownString}),
-			"results_path": unknownString, "filter": unknownString,
+			"columns":      tftypes.NewValue(tftypes.List{ElementType: tftypes.String}, []tftypes.Value{str("userPrincipalName"), unknownStr()}),
+			"results_path": unknownStr(), "filter": unknownStr(),
 			"object_ids": tftypes.NewValue(tftypes.List{ElementType: tftypes.String}, tftypes.UnknownValue),
 		})},
 		{name: "unknown column", attrs: with(map[string]tftypes.Value{"columns": strList("userPrincipalName", "userprincipalname", "nope")}),

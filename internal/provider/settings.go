@@ -76,6 +76,13 @@ func resolveConfig(m providerModel, lookupEnv func(string) (string, bool)) (grap
 	return cfg, secrets, r.diags
 }
 
+// resolver reads one attribute after the other and gathers every problem, so
+// that one plan reports them all.
+type resolver struct {
+	lookupEnv func(string) (string, bool)
+	diags     diag.Diagnostics
+}
+
 // certificate resolves the two certificate inputs. They conflict; when the
 // configuration sets one, the environment variable of the other is ignored
 // so that a configuration always means what it says.
@@ -106,13 +113,6 @@ func (r *resolver) cloud(v types.String) graph.Cloud {
 	}
 	c, _ := cloudByName(name) // checkEnvironment has reported an unknown name
 	return c
-}
-
-// resolver reads one attribute after the other and gathers every problem, so
-// that one plan reports them all.
-type resolver struct {
-	lookupEnv func(string) (string, bool)
-	diags     diag.Diagnostics
 }
 
 // str returns the configured value, else the first non-empty environment
