@@ -1,8 +1,7 @@
 package export
 
 // This file is the contract between the export core and its callers (the
-// provider) and sources (internal/graph). The bodies are placeholders the
-// export work replaces; the signatures are fixed.
+// provider) and sources (internal/graph).
 
 import (
 	"context"
@@ -72,6 +71,15 @@ var ErrUserErrors = errors.New("per-user errors occurred")
 //
 // On any error or cancellation the previous files are untouched and no
 // temporary file remains.
+//
+// The paths and columns are checked (as Options.Validate does) before src is
+// called. src may deliver from many goroutines at once and in any order; the
+// CSV's rows are in the CSV contract's order whatever it does, and a user
+// delivered twice fails the export (ErrDuplicateUser).
 func Run(ctx context.Context, src Source, q directory.Query, opts Options) (Result, error) {
-	return Result{}, errors.New("export.Run: not implemented yet")
+	p, err := newPlan(opts)
+	if err != nil {
+		return Result{}, err
+	}
+	return p.run(ctx, src, q)
 }

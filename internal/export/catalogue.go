@@ -1,0 +1,193 @@
+package export
+
+import (
+	"encoding/json"
+	"slices"
+
+	"github.com/aad-export/terraform-provider-aad/internal/directory"
+)
+
+// column is one CSV column: its header name, the Graph property it needs
+// from the list endpoint, and how a user becomes its cell. Exactly one of
+// text and appendTo is set: text for cells that are a value Graph sent as is
+// (no copy), appendTo for cells assembled from parts.
+type column struct {
+	name     string
+	property string // "" for the authentication-method columns
+	text     func(u *directory.User) string
+	appendTo func(dst []byte, u *directory.User) []byte
+}
+
+// needsAuthMethods reports whether the cell comes from the authentication
+// methods API rather than from the user list.
+func (c *column) needsAuthMethods() bool { return c.property == "" }
+
+// catalogue is the one place that knows the columns. It is built once and
+// never changed.
+type catalogue struct {
+	byName   map[string]*column
+	defaults []string // the portal's columns, in its order
+	names    []string // every valid name, sorted
+}
+
+var columnCatalogue = newCatalogue()
+
+func newCatalogue() catalogue {
+	all := append(portalColumns(), graphColumns()...)
+	c := catalogue{byName: make(map[string]*column, len(all))}
+	for i := range all {
+		col := &all[i]
+		if _, dup := c.byName[col.name]; dup {
+			panic("export: column " + col.name + " defined twice")
+		}
+		c.byName[col.name] = col
+		c.names = append(c.names, col.name)
+	}
+	for _, col := range portalColumns() {
+		c.defaults = append(c.defaults, col.name)
+	}
+	slices.Sort(c.names)
+	return c
+}
+
+// lookup resolves validated names to their columns.
+func (c catalogue) lookup(names []string) []*column {
+	cols := make([]*column, len(names))
+	for i, n := range names {
+		cols[i] = c.byName[n]
+	}
+	return cols
+}
+
+func textColumn(name, property string, f func(u *directory.User) string) column {
+	return column{name: name, property: property, text: f}
+}
+
+func boolColumn(name string, f func(u *directory.User) *bool) column {
+	return column{name: name, property: name, text: func(u *directory.User) string { return boolText(f(u)) }}
+}
+
+func joinedColumn(name, property string, f func(u *directory.User) []string) column {
+	return column{name: name, property: property, appendTo: func(dst []byte, u *directory.User) []byte {
+		return appendJoined(dst, f(u))
+	}}
+}
+
+func jsonColumn(name string, f func(u *directory.User) json.RawMessage) column {
+	return column{name: name, property: name, appendTo: func(dst []byte, u *directory.User) []byte {
+		return appendCompactJSON(dst, f(u))
+	}}
+}
+
+func authColumn(name string, f func(a *directory.AuthMethods) string) column {
+	return textColumn(name, "", func(u *directory.User) string {
+		if u.Auth == nil {
+			return ""
+		}
+		return f(u.Auth)
+	})
+}
+
+// portalColumns are the 26 columns of the portal's "Download users", in its
+// order, with their Graph sources.
+func portalColumns() []column {
+	return []column{
+		textColumn("userPrincipalName", "userPrincipalName", func(u *directory.User) string { return u.UserPrincipalName }),
+		textColumn("displayName", "displayName", func(u *directory.User) string { return u.DisplayName }),
+		textColumn("surname", "surname", func(u *directory.User) string { return u.Surname }),
+		textColumn("mail", "mail", func(u *directory.User) string { return u.Mail }),
+		textColumn("givenName", "givenName", func(u *directory.User) string { return u.GivenName }),
+		textColumn("objectId", "id", func(u *directory.User) string { return u.ID }),
+		textColumn("userType", "userType", func(u *directory.User) string { return u.UserType }),
+		textColumn("jobTitle", "jobTitle", func(u *directory.User) string { return u.JobTitle }),
+		textColumn("department", "department", func(u *directory.User) string { return u.Department }),
+		boolColumn("accountEnabled", func(u *directory.User) *bool { return u.AccountEnabled }),
+		textColumn("usageLocation", "usageLocation", func(u *directory.User) string { return u.UsageLocation }),
+		textColumn("streetAddress", "streetAddress", func(u *directory.User) string { return u.StreetAddress }),
+		textColumn("state", "state", func(u *directory.User) string { return u.State }),
+		textColumn("country", "country", func(u *directory.User) string { return u.Country }),
+		textColumn("physicalDeliveryOfficeName", "officeLocation", func(u *directory.User) string { return u.OfficeLocation }),
+		textColumn("city", "city", func(u *directory.User) string { return u.City }),
+		textColumn("postalCode", "postalCode", func(u *directory.User) string { return u.PostalCode }),
+		textColumn("telephoneNumber", "businessPhones", func(u *directory.User) string { return first(u.BusinessPhones) }),
+		textColumn("mobile", "mobilePhone", func(u *directory.User) string { return u.MobilePhone }),
+		authColumn("authenticationPhoneNumber", func(a *directory.AuthMethods) string { return a.MobilePhone }),
+		authColumn("authenticationAlternativePhoneNumber", func(a *directory.AuthMethods) string { return a.AlternateMobilePhone }),
+		authColumn("authenticationEmail", func(a *directory.AuthMethods) string { return a.Email }),
+		joinedColumn("alternateEmailAddress", "otherMails", func(u *directory.User) []string { return u.OtherMails }),
+		textColumn("ageGroup", "ageGroup", func(u *directory.User) string { return u.AgeGroup }),
+		textColumn("consentProvidedForMinor", "consentProvidedForMinor", func(u *directory.User) string { return u.ConsentProvidedForMinor }),
+		textColumn("legalAgeGroupClassification", "legalAgeGroupClassification", func(u *directory.User) string { return u.LegalAgeGroupClassification }),
+	}
+}
+
+// graphColumns are the user properties the portal does not name, or names
+// differently, under their Graph names.
+func graphColumns() []column {
+	return append(graphTextColumns(), graphOtherColumns()...)
+}
+
+func graphText(name string, f func(u *directory.User) string) column {
+	return textColumn(name, name, f)
+}
+
+func graphTextColumns() []column {
+	return []column{
+		graphText("id", func(u *directory.User) string { return u.ID }),
+		graphText("companyName", func(u *directory.User) string { return u.CompanyName }),
+		graphText("createdDateTime", func(u *directory.User) string { return u.CreatedDateTime }),
+		graphText("creationType", func(u *directory.User) string { return u.CreationType }),
+		graphText("deletedDateTime", func(u *directory.User) string { return u.DeletedDateTime }),
+		graphText("employeeHireDate", func(u *directory.User) string { return u.EmployeeHireDate }),
+		graphText("employeeId", func(u *directory.User) string { return u.EmployeeID }),
+		graphText("employeeLeaveDateTime", func(u *directory.User) string { return u.EmployeeLeaveDateTime }),
+		graphText("employeeType", func(u *directory.User) string { return u.EmployeeType }),
+		graphText("externalUserState", func(u *directory.User) string { return u.ExternalUserState }),
+		graphText("externalUserStateChangeDateTime", func(u *directory.User) string { return u.ExternalUserStateChangeDateTime }),
+		graphText("faxNumber", func(u *directory.User) string { return u.FaxNumber }),
+		graphText("lastPasswordChangeDateTime", func(u *directory.User) string { return u.LastPasswordChangeDateTime }),
+		graphText("mailNickname", func(u *directory.User) string { return u.MailNickname }),
+		graphText("mobilePhone", func(u *directory.User) string { return u.MobilePhone }),
+		graphText("officeLocation", func(u *directory.User) string { return u.OfficeLocation }),
+		graphText("onPremisesDistinguishedName", func(u *directory.User) string { return u.OnPremisesDistinguishedName }),
+		graphText("onPremisesDomainName", func(u *directory.User) string { return u.OnPremisesDomainName }),
+		graphText("onPremisesImmutableId", func(u *directory.User) string { return u.OnPremisesImmutableID }),
+		graphText("onPremisesLastSyncDateTime", func(u *directory.User) string { return u.OnPremisesLastSyncDateTime }),
+		graphText("onPremisesSamAccountName", func(u *directory.User) string { return u.OnPremisesSamAccountName }),
+		graphText("onPremisesSecurityIdentifier", func(u *directory.User) string { return u.OnPremisesSecurityIdentifier }),
+		graphText("onPremisesUserPrincipalName", func(u *directory.User) string { return u.OnPremisesUserPrincipalName }),
+		graphText("passwordPolicies", func(u *directory.User) string { return u.PasswordPolicies }),
+		graphText("preferredDataLocation", func(u *directory.User) string { return u.PreferredDataLocation }),
+		graphText("preferredLanguage", func(u *directory.User) string { return u.PreferredLanguage }),
+		graphText("securityIdentifier", func(u *directory.User) string { return u.SecurityIdentifier }),
+		graphText("signInSessionsValidFromDateTime", func(u *directory.User) string { return u.SignInSessionsValidFromDateTime }),
+	}
+}
+
+func graphOtherColumns() []column {
+	return []column{
+		boolColumn("isManagementRestricted", func(u *directory.User) *bool { return u.IsManagementRestricted }),
+		boolColumn("isResourceAccount", func(u *directory.User) *bool { return u.IsResourceAccount }),
+		boolColumn("onPremisesSyncEnabled", func(u *directory.User) *bool { return u.OnPremisesSyncEnabled }),
+		boolColumn("showInAddressList", func(u *directory.User) *bool { return u.ShowInAddressList }),
+
+		joinedColumn("businessPhones", "businessPhones", func(u *directory.User) []string { return u.BusinessPhones }),
+		joinedColumn("imAddresses", "imAddresses", func(u *directory.User) []string { return u.IMAddresses }),
+		joinedColumn("otherMails", "otherMails", func(u *directory.User) []string { return u.OtherMails }),
+		joinedColumn("proxyAddresses", "proxyAddresses", func(u *directory.User) []string { return u.ProxyAddresses }),
+
+		jsonColumn("assignedLicenses", func(u *directory.User) json.RawMessage { return u.AssignedLicenses }),
+		jsonColumn("assignedPlans", func(u *directory.User) json.RawMessage { return u.AssignedPlans }),
+		jsonColumn("authorizationInfo", func(u *directory.User) json.RawMessage { return u.AuthorizationInfo }),
+		jsonColumn("customSecurityAttributes", func(u *directory.User) json.RawMessage { return u.CustomSecurityAttributes }),
+		jsonColumn("employeeOrgData", func(u *directory.User) json.RawMessage { return u.EmployeeOrgData }),
+		jsonColumn("identities", func(u *directory.User) json.RawMessage { return u.Identities }),
+		jsonColumn("licenseAssignmentStates", func(u *directory.User) json.RawMessage { return u.LicenseAssignmentStates }),
+		jsonColumn("onPremisesExtensionAttributes", func(u *directory.User) json.RawMessage { return u.OnPremisesExtensionAttributes }),
+		jsonColumn("onPremisesProvisioningErrors", func(u *directory.User) json.RawMessage { return u.OnPremisesProvisioningErrors }),
+		jsonColumn("passwordProfile", func(u *directory.User) json.RawMessage { return u.PasswordProfile }),
+		jsonColumn("provisionedPlans", func(u *directory.User) json.RawMessage { return u.ProvisionedPlans }),
+		jsonColumn("serviceProvisioningErrors", func(u *directory.User) json.RawMessage { return u.ServiceProvisioningErrors }),
+		jsonColumn("signInActivity", func(u *directory.User) json.RawMessage { return u.SignInActivity }),
+	}
+}

@@ -1,0 +1,116 @@
+package export
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// DefaultColumns returns the 26 columns of the portal's "Download users", in
+// the portal's order.
+func DefaultColumns() []string { return slices.Clone(columnCatalogue.defaults) }
+
+// ValidColumnNames returns every column name Columns accepts, sorted.
+func ValidColumnNames() []string { return slices.Clone(columnCatalogue.names) }
+
+// ValidateColumns checks a column list: not empty, no duplicates, every name
+// known. The error names the offending entries and lists the valid names.
+// Names are case-sensitive, as Graph's are; a near miss is reported with the
+// name that was probably meant.
+func ValidateColumns(names []string) error {
+	if len(names) == 0 {
+		return fmt.Errorf("no columns given: list at least one of the valid column names: %s",
+			strings.Join(columnCatalogue.names, ", "))
+	}
+	var problems []string
+	seen := make(map[string]bool, len(names))
+	reported := make(map[string]bool)
+	for _, n := range names {
+		_, known := columnCatalogue.byName[n]
+		switch {
+		case reported[n]:
+		case !known:
+			problems = append(problems, unknownColumn(n))
+			reported[n] = true
+		case seen[n]:
+			problems = append(problems, "duplicated column "+strconv.Quote(n))
+			reported[n] = true
+		}
+		seen[n] = true
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	return fmt.Errorf("invalid columns: %s; valid column names (case-sensitive): %s",
+		strings.Join(problems, ", "), strings.Join(columnCatalogue.names, ", "))
+}
+
+// AuthColumns returns the names, among names, of the columns that need the
+// authentication-methods API (and so its permission).
+func AuthColumns(names []string) []string {
+	var auth []string
+	for _, n := range names {
+		if c, ok := columnCatalogue.byName[n]; ok && c.needsAuthMethods() {
+			auth = append(auth, n)
+		}
+	}
+	return auth
+}
+
+func unknownColumn(name string) string {
+	msg := "unknown column " + strconv.Quote(name)
+	if s := suggestColumn(name); s != "" {
+		msg += " (did you mean " + strconv.Quote(s) + "?)"
+	}
+	return msg
+}
+
+// suggestColumn returns the valid name closest to name: one that differs only
+// in case, else one within a small edit distance, else "".
+func suggestColumn(name string) string {
+	for _, n := range columnCatalogue.names {
+		if strings.EqualFold(n, name) {
+			return n
+		}
+	}
+	lower := strings.ToLower(name)
+	best, bestDist := "", min(2, len([]rune(name))/3)
+	for _, n := range columnCatalogue.names {
+		if d := editDistance(lower, strings.ToLower(n), bestDist); d <= bestDist && (best == "" || d < bestDist) {
+			best, bestDist = n, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b in runes, or
+// limit+1 when it exceeds limit (names far apart are not worth finishing).
+func editDistance(a, b string, limit int) int {
+	ra, rb := []rune(a), []rune(b)
+	if d := len(ra) - len(rb); d > limit || -d > limit {
+		return limit + 1
+	}
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		rowMin := cur[0]
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			rowMin = min(rowMin, cur[j])
+		}
+		if rowMin > limit {
+			return limit + 1
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}

@@ -1,0 +1,256 @@
+package export
+
+import (
+	"encoding/json"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aad-export/terraform-provider-aad/internal/directory"
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestDefaultColumnsArePortalOrder(t *testing.T) {
+	t.Parallel()
+	want := []string{
+		"userPrincipalName", "displayName", "surname", "mail", "givenName", "objectId", "userType",
+		"jobTitle", "department", "accountEnabled", "usageLocation", "streetAddress", "state", "country",
+		"physicalDeliveryOfficeName", "city", "postalCode", "telephoneNumber", "mobile",
+		"authenticationPhoneNumber", "authenticationAlternativePhoneNumber", "authenticationEmail",
+		"alternateEmailAddress", "ageGroup", "consentProvidedForMinor", "legalAgeGroupClassification",
+	}
+	got := DefaultColumns()
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("DefaultColumns (-want +got):\n%s", diff)
+	}
+	got[0] = "changed"
+	if DefaultColumns()[0] != "userPrincipalName" {
+		t.Error("DefaultColumns returns the catalogue's own slice")
+	}
+}
+
+func TestPortalColumnSources(t *testing.T) {
+	t.Parallel()
+	want := map[string]string{
+		"objectId":                             "id",
+		"physicalDeliveryOfficeName":           "officeLocation",
+		"telephoneNumber":                      "businessPhones",
+		"mobile":                               "mobilePhone",
+		"alternateEmailAddress":                "otherMails",
+		"authenticationPhoneNumber":            "",
+		"authenticationAlternativePhoneNumber": "",
+		"authenticationEmail":                  "",
+		"legalAgeGroupClassification":          "legalAgeGroupClassification",
+	}
+	for name, prop := range want {
+		if got := columnCatalogue.byName[name].property; got != prop {
+			t.Errorf("column %s reads %q, want %q", name, got, prop)
+		}
+	}
+}
+
+// Every property a directory.User can hold is a column under its Graph name,
+// reading that property: a field added to the vocabulary without a column
+// fails here.
+func TestEveryUserPropertyIsAColumn(t *testing.T) {
+	t.Parallel()
+	typ := reflect.TypeFor[directory.User]()
+	for i := range typ.NumField() {
+		name := jsonName(typ.Field(i))
+		if name == "" {
+			continue
+		}
+		c, ok := columnCatalogue.byName[name]
+		if !ok {
+			t.Errorf("property %s has no column", name)
+			continue
+		}
+		if c.property != name {
+			t.Errorf("column %s reads property %q", name, c.property)
+		}
+	}
+}
+
+// Each column's cell changes when, and only when, its own property does:
+// catches a column wired to the wrong field.
+func TestColumnsReadTheirOwnProperty(t *testing.T) {
+	t.Parallel()
+	full := fullUser()
+	for _, name := range ValidColumnNames() {
+		c := columnCatalogue.byName[name]
+		q := directory.Query{Select: []string{c.property}, AuthMethods: c.needsAuthMethods()}
+		only := selectOnly(full, q)
+		var none directory.User
+		if !c.needsAuthMethods() {
+			none = selectOnly(full, directory.Query{Select: []string{"-"}, AuthMethods: true})
+		}
+		enc := rowEncoder{cols: []*column{c}}
+		onlyRow, _ := enc.appendRow(nil, nil, &only)
+		fullRow, _ := enc.appendRow(nil, nil, &full)
+		noneRow, _ := enc.appendRow(nil, nil, &none)
+		if string(onlyRow) != string(fullRow) {
+			t.Errorf("column %s: cell depends on more than %q: %q vs %q", name, c.property, onlyRow, fullRow)
+		}
+		if string(noneRow) == string(fullRow) {
+			t.Errorf("column %s: cell %q does not depend on %q", name, fullRow, c.property)
+		}
+	}
+}
+
+func TestValidColumnNames(t *testing.T) {
+	t.Parallel()
+	names := ValidColumnNames()
+	if !slices.IsSorted(names) {
+		t.Error("ValidColumnNames is not sorted")
+	}
+	if len(slices.Compact(slices.Clone(names))) != len(names) {
+		t.Error("ValidColumnNames has duplicates")
+	}
+	for _, n := range append(DefaultColumns(), "employeeId", "companyName", "createdDateTime", "creationType",
+		"onPremisesSyncEnabled", "mailNickname", "proxyAddresses", "businessPhones", "id", "officeLocation",
+		"mobilePhone", "otherMails", "assignedLicenses") {
+		if !slices.Contains(names, n) {
+			t.Errorf("ValidColumnNames lacks %s", n)
+		}
+	}
+}
+
+func TestValidateColumns(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		columns []string
+		want    []string // substrings of the error; nil = valid
+	}{
+		{"defaults", DefaultColumns(), nil},
+		{"every name", ValidColumnNames(), nil},
+		{"graph names", []string{"id", "employeeId", "proxyAddresses"}, nil},
+		{"nil", nil, []string{"no columns", "userPrincipalName, "}},
+		{"empty", []string{}, []string{"no columns", "valid column names"}},
+		{"duplicate", []string{"mail", "displayName", "mail", "mail"}, []string{`duplicated column "mail"`, "valid column names"}},
+		{"wrong case", []string{"UserPrincipalName"}, []string{`unknown column "UserPrincipalName" (did you mean "userPrincipalName"?)`}},
+		{"typo", []string{"dispalyName"}, []string{`unknown column "dispalyName" (did you mean "displayName"?)`}},
+		{"far off", []string{"shoeSize"}, []string{`unknown column "shoeSize"`, "valid column names (case-sensitive): accountEnabled, "}},
+		{"empty name", []string{""}, []string{`unknown column ""`}},
+		{"several", []string{"mail", "x", "mail", "Mail"}, []string{`unknown column "x"`, `duplicated column "mail"`, `unknown column "Mail" (did you mean "mail"?)`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			err := ValidateColumns(tt.columns)
+			if tt.want == nil {
+				if err != nil {
+					t.Fatalf("ValidateColumns: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("ValidateColumns accepted an invalid list")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+			if strings.Count(err.Error(), `"far off"`) > 0 || strings.Count(err.Error(), "duplicated") > 1 {
+				t.Errorf("error repeats itself: %q", err)
+			}
+			if !strings.Contains(err.Error(), "legalAgeGroupClassification") {
+				t.Errorf("error does not list the valid names: %q", err)
+			}
+		})
+	}
+}
+
+func TestAuthColumns(t *testing.T) {
+	t.Parallel()
+	got := AuthColumns(append(DefaultColumns(), "nonsense"))
+	want := []string{"authenticationPhoneNumber", "authenticationAlternativePhoneNumber", "authenticationEmail"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("AuthColumns (-want +got):\n%s", diff)
+	}
+	if got := AuthColumns([]string{"mail", "id"}); got != nil {
+		t.Errorf("AuthColumns without auth columns = %q", got)
+	}
+}
+
+func TestSelection(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		columns []string
+		sel     []string
+		auth    bool
+	}{
+		{"portal", DefaultColumns(), []string{
+			"id", "userPrincipalName", "displayName", "surname", "mail", "givenName", "userType", "jobTitle",
+			"department", "accountEnabled", "usageLocation", "streetAddress", "state", "country", "officeLocation",
+			"city", "postalCode", "businessPhones", "mobilePhone", "otherMails", "ageGroup",
+			"consentProvidedForMinor", "legalAgeGroupClassification",
+		}, true},
+		{"shared sources once", []string{"mobile", "mobilePhone", "telephoneNumber", "businessPhones", "objectId"},
+			[]string{"id", "userPrincipalName", "mobilePhone", "businessPhones"}, false},
+		{"auth only", []string{"authenticationEmail"}, []string{"id", "userPrincipalName"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p := &plan{enc: rowEncoder{cols: columnCatalogue.lookup(tt.columns)}}
+			sel, auth := p.selection()
+			if diff := cmp.Diff(tt.sel, sel); diff != "" {
+				t.Errorf("Select (-want +got):\n%s", diff)
+			}
+			if auth != tt.auth {
+				t.Errorf("AuthMethods = %v, want %v", auth, tt.auth)
+			}
+		})
+	}
+}
+
+// fullUser has every property set to a value naming it.
+func fullUser() directory.User {
+	var u directory.User
+	v := reflect.ValueOf(&u).Elem()
+	for i := range v.NumField() {
+		f, name := v.Field(i), v.Type().Field(i).Name
+		switch f.Interface().(type) {
+		case string:
+			f.SetString("v-" + name)
+		case *bool:
+			f.Set(reflect.ValueOf(ptr(true)))
+		case []string:
+			f.Set(reflect.ValueOf([]string{"a-" + name, "b-" + name}))
+		case json.RawMessage:
+			f.Set(reflect.ValueOf(json.RawMessage(`{ "k" : "` + name + `" }`)))
+		}
+	}
+	u.Auth = &directory.AuthMethods{MobilePhone: "m", AlternateMobilePhone: "am", OfficePhone: "o", Email: "e"}
+	return u
+}
+
+func TestCells(t *testing.T) {
+	t.Parallel()
+	u := fullUser()
+	want := map[string]string{
+		"objectId":                             "v-ID",
+		"id":                                   "v-ID",
+		"accountEnabled":                       "True",
+		"telephoneNumber":                      "a-BusinessPhones",
+		"businessPhones":                       "a-BusinessPhones;b-BusinessPhones",
+		"alternateEmailAddress":                "a-OtherMails;b-OtherMails",
+		"physicalDeliveryOfficeName":           "v-OfficeLocation",
+		"mobile":                               "v-MobilePhone",
+		"authenticationPhoneNumber":            "m",
+		"authenticationAlternativePhoneNumber": "am",
+		"authenticationEmail":                  "e",
+		"assignedLicenses":                     `"{""k"":""AssignedLicenses""}"`,
+	}
+	for name, cell := range want {
+		enc := rowEncoder{cols: columnCatalogue.lookup([]string{name})}
+		row, _ := enc.appendRow(nil, nil, &u)
+		if got := strings.TrimSuffix(string(row), "\n"); got != cell {
+			t.Errorf("%s = %q, want %q", name, got, cell)
+		}
+	}
+}

@@ -1,0 +1,115 @@
+package export
+
+import (
+	"unicode"
+	"unicode/utf8"
+)
+
+// text is what a cell can be built from: the string fields of a user, or
+// bytes assembled in a scratch buffer (joined collections, compact JSON).
+// One generic implementation serves both without converting, which would
+// allocate on the hot path.
+type text interface {
+	string | []byte
+}
+
+// appendField appends f as one CSV field, quoted exactly as encoding/csv's
+// Writer (Comma ',') quotes it. encoding/csv is the reference; it is not used
+// because it takes a []string per record, which would cost an allocation per
+// row and a copy per cell.
+func appendField[T text](dst []byte, f T, crlf bool) []byte {
+	if !fieldNeedsQuotes(f) {
+		return append(dst, f...)
+	}
+	dst = append(dst, '"')
+	dst = appendQuotedBody(dst, f, crlf)
+	return append(dst, '"')
+}
+
+// fieldNeedsQuotes mirrors encoding/csv: quote a field holding a comma, a
+// quote, CR or LF, one that begins with a Unicode space, and `\.` (which
+// PostgreSQL's COPY reads as end of data).
+func fieldNeedsQuotes[T text](f T) bool {
+	if len(f) == 0 {
+		return false
+	}
+	if len(f) == 2 && f[0] == '\\' && f[1] == '.' {
+		return true
+	}
+	if hasQuotable(f) {
+		return true
+	}
+	return beginsWithSpace(f)
+}
+
+// hasQuotable reports whether f holds a byte that forces quoting.
+func hasQuotable[T text](f T) bool {
+	for i := 0; i < len(f); i++ {
+		switch f[i] {
+		case ',', '"', '\r', '\n':
+			return true
+		}
+	}
+	return false
+}
+
+// beginsWithSpace reports whether the first rune of f is a Unicode space, as
+// utf8.DecodeRuneInString + unicode.IsSpace see it (invalid UTF-8 decodes to
+// U+FFFD, which is not a space).
+func beginsWithSpace[T text](f T) bool {
+	if f[0] < utf8.RuneSelf {
+		switch f[0] {
+		case '\t', '\n', '\v', '\f', '\r', ' ':
+			return true
+		}
+		return false
+	}
+	var head [utf8.UTFMax]byte
+	n := copy(head[:], f)
+	r, _ := utf8.DecodeRune(head[:n])
+	return unicode.IsSpace(r)
+}
+
+// appendQuotedBody appends the inside of a quoted field: quotes doubled and,
+// as encoding/csv does with UseCRLF, CR dropped and LF written as CRLF.
+func appendQuotedBody[T text](dst []byte, f T, crlf bool) []byte {
+	start := 0
+	for i := 0; i < len(f); i++ {
+		c := f[i]
+		if c != '"' && c != '\r' && c != '\n' {
+			continue
+		}
+		dst = append(dst, f[start:i]...)
+		start = i + 1
+		switch {
+		case c == '"':
+			dst = append(dst, '"', '"')
+		case c == '\r' && !crlf:
+			dst = append(dst, '\r')
+		case c == '\n' && crlf:
+			dst = append(dst, '\r', '\n')
+		case c == '\n':
+			dst = append(dst, '\n')
+		}
+	}
+	return append(dst, f[start:]...)
+}
+
+// appendLineEnd terminates a record.
+func appendLineEnd(dst []byte, crlf bool) []byte {
+	if crlf {
+		return append(dst, '\r', '\n')
+	}
+	return append(dst, '\n')
+}
+
+// appendRecord appends a whole record of plain fields (header and tests).
+func appendRecord(dst []byte, fields []string, crlf bool) []byte {
+	for i, f := range fields {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendField(dst, f, crlf)
+	}
+	return appendLineEnd(dst, crlf)
+}

@@ -1,0 +1,117 @@
+package export
+
+import (
+	"bytes"
+	"encoding/csv"
+	"strings"
+	"testing"
+)
+
+// dangerous is the CSV contract's rule, stated independently of the
+// implementation: a spreadsheet would run the cell as a formula.
+func dangerous(s string) bool {
+	for _, p := range []string{"=", "@", "\t", "\r"} {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	if strings.HasPrefix(s, "+") || strings.HasPrefix(s, "-") {
+		return strings.Trim(s, "0123456789 +-().xX") != ""
+	}
+	return false
+}
+
+// cellValue is what a CSV reader gets back for v written as a cell.
+func cellValue(t testing.TB, v string, escape, crlf bool) string {
+	t.Helper()
+	line := appendCell(nil, v, escape, crlf)
+	line = append(line, ",end"...)
+	line = appendLineEnd(line, crlf)
+	r := csv.NewReader(bytes.NewReader(line))
+	rec, err := r.Read()
+	if err != nil {
+		t.Fatalf("cell for %q (%q) does not parse: %v", v, line, err)
+	}
+	if len(rec) != 2 || rec[1] != "end" {
+		t.Fatalf("cell for %q (%q) parses as %q", v, line, rec)
+	}
+	return rec[0]
+}
+
+// csvRoundTrip is what encoding/csv gives back for a written field: a reader
+// turns CRLF into LF, and a CRLF writer drops CR inside quoted fields.
+func csvRoundTrip(s string, crlf bool) string {
+	if crlf {
+		return strings.ReplaceAll(s, "\r", "")
+	}
+	return strings.ReplaceAll(s, "\r\n", "\n")
+}
+
+func TestFormulaEscaping(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in, want string
+	}{
+		{"", ""},
+		{"plain", "plain"},
+		{"=1+1", "'=1+1"},
+		{`=HYPERLINK("http://x")`, `'=HYPERLINK("http://x")`},
+		{"@SUM(A1)", "'@SUM(A1)"},
+		{"\tSales", "'\tSales"},
+		{"\rHidden", "'\rHidden"},
+		{"+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"},
+		{"-2+3", "-2+3"},
+		{"-2+A3", "'-2+A3"},
+		{"+1 (555) 010-0100 x23", "+1 (555) 010-0100 x23"},
+		{"+44 20 7946 0958", "+44 20 7946 0958"},
+		{"-555.0100", "-555.0100"},
+		{"+1 555 0100 X12", "+1 555 0100 X12"},
+		{"+", "+"},
+		{"-", "-"},
+		{"- 5", "- 5"},
+		{"+1,555", "'+1,555"},
+		{"+1\n555", "'+1\n555"},
+		{"1+1", "1+1"},
+		{" =1", " =1"},
+		{"a=1", "a=1"},
+		{"'quoted", "'quoted"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			t.Parallel()
+			if got := cellValue(t, tt.in, true, false); got != tt.want {
+				t.Errorf("escaped %q = %q, want %q", tt.in, got, tt.want)
+			}
+			if got := cellValue(t, tt.in, false, false); got != tt.in {
+				t.Errorf("unescaped %q = %q, want it unchanged", tt.in, got)
+			}
+		})
+	}
+}
+
+// FuzzFormulaEscaping proves that every escaped cell parses back through
+// encoding/csv to the value (guarded exactly when the contract says so) and
+// never starts with a dangerous character, while escaping off leaves every
+// value as it is.
+func FuzzFormulaEscaping(f *testing.F) {
+	for _, s := range []string{"", "=1", "@a", "\tx", "\rx", "+1 555", "+a", "-", "-1-2", " =x", "\"=\"", "+1\r\n2", "=\r\n"} {
+		f.Add(s, false)
+		f.Add(s, true)
+	}
+	f.Fuzz(func(t *testing.T, v string, crlf bool) {
+		want := v
+		if dangerous(v) {
+			want = "'" + v
+		}
+		got := cellValue(t, v, true, crlf)
+		if got != csvRoundTrip(want, crlf) {
+			t.Fatalf("escaped %q (crlf=%v) reads back as %q, want %q", v, crlf, got, csvRoundTrip(want, crlf))
+		}
+		if dangerous(got) {
+			t.Fatalf("escaped %q reads back as %q, which a spreadsheet would run", v, got)
+		}
+		if plain := cellValue(t, v, false, crlf); plain != csvRoundTrip(v, crlf) {
+			t.Fatalf("unescaped %q reads back as %q", v, plain)
+		}
+	})
+}

@@ -1,0 +1,123 @@
+package export
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/aad-export/terraform-provider-aad/internal/directory"
+)
+
+// Defaults of Options fields whose zero value means "the default".
+const (
+	// DefaultSortMemory keeps the sort's share of an export's memory small
+	// and flat: beyond it rows are spilled to disk in sorted runs, which
+	// costs a sequential write and read of the rows, far less than reading
+	// them from Graph. 16 MiB holds some 30,000 default rows.
+	DefaultSortMemory = 16 << 20
+
+	DefaultMaxDetailedErrors = 10
+)
+
+// errorSortShare is the fraction of SortMemory the per-user errors get:
+// they are usually few, and must not double the budget when they are many.
+const errorSortShare = 8
+
+// plan is Options checked and resolved: what one export will do.
+type plan struct {
+	output, results  string // absolute, clean
+	enc              rowEncoder
+	bom              bool
+	failOnUserErrors bool
+	sortMemory       int64
+	maxDetailed      int
+	fanIn            int
+}
+
+// Validate checks the options as Run would before reading anything: the
+// columns, the line ending, the limits and the paths (which it looks up on
+// the file system, so the folders must exist when it is called).
+func (o Options) Validate() error {
+	_, err := newPlan(o)
+	return err
+}
+
+func newPlan(o Options) (*plan, error) {
+	names := o.Columns
+	if names == nil {
+		names = DefaultColumns()
+	}
+	if err := ValidateColumns(names); err != nil {
+		return nil, err
+	}
+	crlf, err := o.LineEnding.isCRLF()
+	if err != nil {
+		return nil, err
+	}
+	if o.SortMemory < 0 || o.MaxDetailedErrors < 0 {
+		return nil, errors.New("sort memory and the number of detailed errors cannot be negative")
+	}
+	out, res, err := resolvePaths(o.OutputPath, o.ResultsPath)
+	if err != nil {
+		return nil, err
+	}
+	p := &plan{
+		output:           out,
+		results:          res,
+		enc:              rowEncoder{cols: columnCatalogue.lookup(names), escape: o.EscapeFormulas, crlf: crlf},
+		bom:              o.ByteOrderMark,
+		failOnUserErrors: o.FailOnUserErrors,
+		sortMemory:       orDefault(o.SortMemory, DefaultSortMemory),
+		maxDetailed:      orDefault(o.MaxDetailedErrors, DefaultMaxDetailedErrors),
+		fanIn:            defaultFanIn,
+	}
+	return p, nil
+}
+
+func orDefault[T int | int64](v, def T) T {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+func (l LineEnding) isCRLF() (bool, error) {
+	switch l {
+	case "", LF:
+		return false, nil
+	case CRLF:
+		return true, nil
+	}
+	return false, fmt.Errorf("unknown line ending %q: use %q or %q", string(l), LF, CRLF)
+}
+
+// selection is what the query must read for the columns: id and
+// userPrincipalName always (the rows are sorted by them), then each column's
+// property once, in column order; the authentication methods if a column
+// needs them.
+func (p *plan) selection() (sel []string, authMethods bool) {
+	sel = []string{"id", "userPrincipalName"}
+	for _, c := range p.enc.cols {
+		switch {
+		case c.needsAuthMethods():
+			authMethods = true
+		case !containsString(sel, c.property):
+			sel = append(sel, c.property)
+		}
+	}
+	return sel, authMethods
+}
+
+func containsString(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// query is q with what the columns need filled in.
+func (p *plan) query(q directory.Query) directory.Query {
+	q.Select, q.AuthMethods = p.selection()
+	return q
+}

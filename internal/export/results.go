@@ -1,0 +1,113 @@
+package export
+
+import (
+	"encoding/binary"
+	"errors"
+	"strconv"
+
+	"github.com/aad-export/terraform-provider-aad/internal/directory"
+)
+
+// resultsColumns is the header of the results file, one column per field of
+// directory.UserError.
+var resultsColumns = []string{"userPrincipalName", "objectId", "operation", "status", "code", "message", "requestId"}
+
+// A per-user error waits in its sorter as its fields, not as a CSV row, so
+// that the first few can be handed back as values: length-prefixed strings in
+// resultsColumns order, the status as a varint in its place.
+
+func appendUserError(dst []byte, e *directory.UserError) []byte {
+	dst = appendPrefixed(dst, e.UserPrincipalName)
+	dst = appendPrefixed(dst, e.ObjectID)
+	dst = appendPrefixed(dst, e.Operation)
+	dst = binary.AppendVarint(dst, int64(e.Status))
+	dst = appendPrefixed(dst, e.Code)
+	dst = appendPrefixed(dst, e.Message)
+	return appendPrefixed(dst, e.RequestID)
+}
+
+func appendPrefixed(dst []byte, s string) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(s)))
+	return append(dst, s...)
+}
+
+// errorFields is a decoded per-user error, its strings still in the buffer.
+type errorFields struct {
+	upn, objectID, operation, code, message, requestID []byte
+	status                                             int64
+}
+
+var errCorruptError = errors.New("temporary per-user error record is corrupt")
+
+func decodeUserError(p []byte) (errorFields, error) {
+	var f errorFields
+	var ok bool
+	if f.upn, p, ok = cutPrefixed(p); !ok {
+		return f, errCorruptError
+	}
+	if f.objectID, p, ok = cutPrefixed(p); !ok {
+		return f, errCorruptError
+	}
+	if f.operation, p, ok = cutPrefixed(p); !ok {
+		return f, errCorruptError
+	}
+	status, n := binary.Varint(p)
+	if n <= 0 {
+		return f, errCorruptError
+	}
+	f.status, p = status, p[n:]
+	if f.code, p, ok = cutPrefixed(p); !ok {
+		return f, errCorruptError
+	}
+	if f.message, p, ok = cutPrefixed(p); !ok {
+		return f, errCorruptError
+	}
+	if f.requestID, p, ok = cutPrefixed(p); !ok || len(p) != 0 {
+		return f, errCorruptError
+	}
+	return f, nil
+}
+
+func cutPrefixed(p []byte) (field, rest []byte, ok bool) {
+	n, w := binary.Uvarint(p)
+	if w <= 0 || n > uint64(len(p)-w) {
+		return nil, nil, false
+	}
+	p = p[w:]
+	return p[:n:n], p[n:], true
+}
+
+func (f *errorFields) userError() directory.UserError {
+	return directory.UserError{
+		UserPrincipalName: string(f.upn),
+		ObjectID:          string(f.objectID),
+		Operation:         string(f.operation),
+		Status:            int(f.status),
+		Code:              string(f.code),
+		Message:           string(f.message),
+		RequestID:         string(f.requestID),
+	}
+}
+
+// appendRow appends the results-file row. A status of 0 means Graph never
+// answered: the cell is empty, like any other absent value.
+func (f *errorFields) appendRow(dst, scratch []byte, escape, crlf bool) (row, scratchOut []byte) {
+	dst = appendCell(dst, f.upn, escape, crlf)
+	dst = append(dst, ',')
+	dst = appendCell(dst, f.objectID, escape, crlf)
+	dst = append(dst, ',')
+	dst = appendCell(dst, f.operation, escape, crlf)
+	dst = append(dst, ',')
+	scratch = scratch[:0]
+	if f.status != 0 {
+		scratch = strconv.AppendInt(scratch, f.status, 10)
+	}
+	dst = appendCell(dst, scratch, escape, crlf)
+	dst = append(dst, ',')
+	dst = appendCell(dst, f.code, escape, crlf)
+	dst = append(dst, ',')
+	dst = appendCell(dst, f.message, escape, crlf)
+	dst = append(dst, ',')
+	dst = appendCell(dst, f.requestID, escape, crlf)
+	return appendLineEnd(dst, crlf), scratch
+}

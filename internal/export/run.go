@@ -1,0 +1,194 @@
+package export
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"github.com/aad-export/terraform-provider-aad/internal/directory"
+)
+
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// run carries out the plan; Run documents it.
+func (p *plan) run(ctx context.Context, src Source, q directory.Query) (res Result, err error) {
+	j, err := p.start(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	defer func() {
+		if cerr := j.cleanup(); cerr != nil {
+			err = errors.Join(err, cerr)
+		}
+	}()
+	if err := src.Users(ctx, p.query(q), j.sink); err != nil {
+		return Result{}, fmt.Errorf("reading users: %w", err)
+	}
+	return j.finish(ctx)
+}
+
+// job is one export under way: its temporary files and sorters.
+type job struct {
+	p        *plan
+	out, res *atomicFile // res is nil without a results file
+	users    *sorter
+	errs     *sorter
+	sink     *sink
+}
+
+// start creates the temporary output files first: that proves the folders
+// writable before the directory is read.
+func (p *plan) start(ctx context.Context) (*job, error) {
+	out, err := createAtomic(p.output)
+	if err != nil {
+		return nil, fmt.Errorf("output path %q: %w", p.output, err)
+	}
+	j := &job{p: p, out: out}
+	if p.results != "" {
+		if j.res, err = createAtomic(p.results); err != nil {
+			return nil, errors.Join(fmt.Errorf("results path %q: %w", p.results, err), out.discard())
+		}
+	}
+	dir := filepath.Dir(p.output)
+	j.users = newSorter(dir, p.sortMemory, order{unique: true})
+	j.errs = newSorter(dir, p.sortMemory/errorSortShare, order{})
+	j.users.fanIn, j.errs.fanIn = p.fanIn, p.fanIn
+	j.sink = newSink(ctx, &p.enc, j.users, j.errs)
+	return j, nil
+}
+
+// cleanup removes whatever temporary file remains; after a successful
+// export, none does.
+func (j *job) cleanup() error {
+	err := errors.Join(j.users.close(), j.errs.close(), j.out.discard())
+	if j.res != nil {
+		err = errors.Join(err, j.res.discard())
+	}
+	return err
+}
+
+func (j *job) finish(ctx context.Context) (Result, error) {
+	if err := j.sink.close(); err != nil {
+		return Result{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return Result{}, fmt.Errorf("export interrupted: %w", err)
+	}
+	first, err := j.writeResults(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	r := Result{Errors: j.sink.errs.count, FirstErrors: first}
+	if j.p.failOnUserErrors && r.Errors > 0 {
+		if err := j.publish(ctx, j.res); err != nil {
+			return Result{}, err
+		}
+		return r, fmt.Errorf("%d per-user errors, so the CSV was not written: %w", r.Errors, ErrUserErrors)
+	}
+	if r.Users, err = j.writeUsers(ctx); err != nil {
+		return Result{}, err
+	}
+	if err := errors.Join(j.users.close(), j.errs.close()); err != nil {
+		return Result{}, err
+	}
+	if err := j.publish(ctx, j.res, j.out); err != nil {
+		return Result{}, err
+	}
+	r.SHA256 = j.out.checksum()
+	return r, nil
+}
+
+// publish renames the prepared files into place, unless the export was
+// cancelled meanwhile.
+func (j *job) publish(ctx context.Context, files ...*atomicFile) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("export interrupted: %w", err)
+	}
+	for _, f := range files {
+		if f == nil {
+			continue
+		}
+		if err := f.publish(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeUsers writes the CSV, rows in order, to its temporary file.
+func (j *job) writeUsers(ctx context.Context) (int, error) {
+	if err := j.writeHead(j.out, j.p.enc.header()); err != nil {
+		return 0, err
+	}
+	rows := 0
+	err := j.users.finish(ctx, func(e *entry) error {
+		rows++
+		_, err := j.out.Write(e.payload())
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("writing %q: %w", j.p.output, err)
+	}
+	if err := j.out.prepare(); err != nil {
+		return 0, err
+	}
+	return rows, nil
+}
+
+func (j *job) writeHead(f *atomicFile, header []byte) error {
+	if j.p.bom {
+		if _, err := f.Write(utf8BOM); err != nil {
+			return fmt.Errorf("writing %q: %w", f.target, err)
+		}
+	}
+	if _, err := f.Write(header); err != nil {
+		return fmt.Errorf("writing %q: %w", f.target, err)
+	}
+	return nil
+}
+
+// writeResults writes the results file (when there is one) and returns the
+// first per-user errors in its order.
+func (j *job) writeResults(ctx context.Context) ([]directory.UserError, error) {
+	w := resultsWriter{out: j.res, max: j.p.maxDetailed, escape: j.p.enc.escape, crlf: j.p.enc.crlf}
+	if j.res != nil {
+		if err := j.writeHead(j.res, appendRecord(nil, resultsColumns, w.crlf)); err != nil {
+			return nil, err
+		}
+	}
+	if err := j.errs.finish(ctx, w.emit); err != nil {
+		return nil, fmt.Errorf("writing the per-user errors: %w", err)
+	}
+	if j.res != nil {
+		if err := j.res.prepare(); err != nil {
+			return nil, err
+		}
+	}
+	return w.first, nil
+}
+
+// resultsWriter turns sorted per-user errors into results-file rows.
+type resultsWriter struct {
+	out          *atomicFile
+	max          int
+	escape, crlf bool
+	first        []directory.UserError
+	row, scratch []byte
+}
+
+func (w *resultsWriter) emit(e *entry) error {
+	f, err := decodeUserError(e.payload())
+	if err != nil {
+		return err
+	}
+	if len(w.first) < w.max {
+		w.first = append(w.first, f.userError())
+	}
+	if w.out == nil {
+		return nil
+	}
+	w.row, w.scratch = f.appendRow(w.row[:0], w.scratch, w.escape, w.crlf)
+	_, err = w.out.Write(w.row)
+	return err
+}

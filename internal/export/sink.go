@@ -1,0 +1,138 @@
+package export
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/aad-export/terraform-provider-aad/internal/directory"
+)
+
+// sink is the directory.Sink a Source delivers to. Users are encoded in the
+// delivering goroutine, outside any lock, into a pooled batch; the lock is
+// held only to hand the batch's buffer to the sorter (and, once every
+// SortMemory bytes, to spill a run).
+type sink struct {
+	ctx     context.Context // the export's own: a source may pass another
+	enc     *rowEncoder
+	batches sync.Pool
+
+	mu     sync.Mutex
+	rows   *sorter
+	users  int
+	err    error // first failure: every later delivery gets it too
+	closed bool
+
+	errs errorSink
+}
+
+var _ directory.Sink = (*sink)(nil)
+
+var errSinkClosed = errors.New("users delivered after the read returned")
+
+func newSink(ctx context.Context, enc *rowEncoder, rows, errs *sorter) *sink {
+	return &sink{ctx: ctx, enc: enc, rows: rows, errs: errorSink{rows: errs}}
+}
+
+// Users implements directory.Sink.
+func (s *sink) Users(ctx context.Context, users []directory.User) error {
+	if err := s.alive(ctx); err != nil {
+		return err
+	}
+	if len(users) == 0 {
+		return nil
+	}
+	b, ok := s.batches.Get().(*batch)
+	if !ok {
+		b = new(batch)
+	}
+	defer s.batches.Put(b)
+	b.encode(s.enc, users)
+	err := s.keep(b, len(users))
+	clear(b.ents) // the entries point into a buffer the sorter now owns
+	return err
+}
+
+func (s *sink) alive(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.ctx.Err()
+}
+
+func (s *sink) keep(b *batch, n int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.closed:
+		return errSinkClosed
+	case s.err != nil:
+		return s.err
+	}
+	spare, err := s.rows.add(b.buf, b.ents)
+	b.buf = spare
+	if err != nil {
+		s.err = fmt.Errorf("sorting users: %w", err)
+		return s.err
+	}
+	s.users += n
+	return nil
+}
+
+// UserError implements directory.Sink.
+func (s *sink) UserError(_ context.Context, e directory.UserError) {
+	s.errs.add(&e)
+}
+
+// close ends deliveries and reports the first failure of either kind.
+func (s *sink) close() error {
+	s.mu.Lock()
+	s.closed = true
+	err := s.err
+	s.mu.Unlock()
+	return errors.Join(err, s.errs.close())
+}
+
+// errorSink counts per-user errors and keeps their rows in a sorter of their
+// own, so that thousands of them (a long list of names that do not exist)
+// cost no more memory than the budget.
+type errorSink struct {
+	mu     sync.Mutex
+	rows   *sorter
+	count  int
+	buf    []byte
+	one    [1]entry
+	err    error
+	closed bool
+}
+
+func (s *errorSink) add(e *directory.UserError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		s.err = errors.Join(s.err, errSinkClosed)
+		return
+	}
+	s.count++
+	if s.err != nil {
+		return
+	}
+	b := appendLower(s.buf[:0], e.UserPrincipalName)
+	klen := len(b)
+	b = append(b, e.ObjectID...)
+	b = appendUserError(b, e)
+	s.one[0] = entry{data: b, klen: klen, ilen: len(e.ObjectID)}
+	spare, err := s.rows.add(b, s.one[:])
+	s.buf, s.one[0] = spare, entry{}
+	if err != nil {
+		s.err = fmt.Errorf("sorting per-user errors: %w", err)
+	}
+}
+
+func (s *errorSink) close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	return s.err
+}
