@@ -11,8 +11,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aad-export/terraform-provider-aad/internal/directory"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/aad-export/terraform-provider-aad/internal/directory"
 )
 
 func writePrevious(t *testing.T, path, content string) {
@@ -20,7 +21,8 @@ func writePrevious(t *testing.T, path, content string) {
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Chmod(path, 0o644); err != nil { // past any umask
+	//nolint:gosec // the point: a world-readable file the export must replace with a private one
+	if err := os.Chmod(path, 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -318,14 +320,15 @@ func TestRunUnwritableFolder(t *testing.T) {
 func lock(t *testing.T, dir string) {
 	t.Helper()
 	if os.Geteuid() != 0 {
-		if err := os.Chmod(dir, 0o500); err != nil {
+		if err := os.Chmod(dir, 0o500); err != nil { //nolint:gosec // a folder the owner cannot write to
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { _ = os.Chmod(dir, 0o700) })
+		t.Cleanup(func() { _ = os.Chmod(dir, 0o700) }) //nolint:gosec // the test's own folder, back to writable for removal
 		return
 	}
-	if out, err := exec.Command("chattr", "+i", dir).CombinedOutput(); err != nil {
+	ctx := context.WithoutCancel(t.Context())                                                   // the cleanup runs after t.Context is done
+	if out, err := exec.CommandContext(ctx, "chattr", "+i", dir).CombinedOutput(); err != nil { //nolint:gosec // dir is the test's own folder
 		t.Skipf("running as root and cannot make the folder immutable: %v: %s", err, out)
 	}
-	t.Cleanup(func() { _ = exec.Command("chattr", "-i", dir).Run() })
+	t.Cleanup(func() { _ = exec.CommandContext(ctx, "chattr", "-i", dir).Run() }) //nolint:gosec // dir is the test's own folder
 }

@@ -22,19 +22,18 @@ type column struct {
 // methods API rather than from the user list.
 func (c *column) needsAuthMethods() bool { return c.property == "" }
 
-// catalogue is the one place that knows the columns. It is built once and
-// never changed.
+// catalogue is the one place that knows the columns. It is built when
+// needed (a few microseconds, never per user) rather than kept in a package
+// variable, so that nothing can change it behind a running export.
 type catalogue struct {
 	byName   map[string]*column
 	defaults []string // the portal's columns, in its order
 	names    []string // every valid name, sorted
 }
 
-var columnCatalogue = newCatalogue()
-
-func newCatalogue() catalogue {
+func newCatalogue() *catalogue {
 	all := append(portalColumns(), graphColumns()...)
-	c := catalogue{byName: make(map[string]*column, len(all))}
+	c := &catalogue{byName: make(map[string]*column, len(all))}
 	for i := range all {
 		col := &all[i]
 		if _, dup := c.byName[col.name]; dup {
@@ -51,7 +50,7 @@ func newCatalogue() catalogue {
 }
 
 // lookup resolves validated names to their columns.
-func (c catalogue) lookup(names []string) []*column {
+func (c *catalogue) lookup(names []string) []*column {
 	cols := make([]*column, len(names))
 	for i, n := range names {
 		cols[i] = c.byName[n]

@@ -75,12 +75,12 @@ func appendCompactJSON(dst, raw []byte) []byte {
 // It matches strings.ToLower byte for byte, including its mapping of invalid
 // UTF-8 to U+FFFD, because the row order is defined by strings.ToLower.
 func appendLower(dst []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
+	for i := range len(s) {
 		if s[i] >= utf8.RuneSelf {
 			return appendLowerUnicode(dst, s)
 		}
 	}
-	for i := 0; i < len(s); i++ {
+	for i := range len(s) {
 		c := s[i]
 		if 'A' <= c && c <= 'Z' {
 			c += 'a' - 'A'

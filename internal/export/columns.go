@@ -2,36 +2,39 @@ package export
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 )
 
 // DefaultColumns returns the 26 columns of the portal's "Download users", in
 // the portal's order.
-func DefaultColumns() []string { return slices.Clone(columnCatalogue.defaults) }
+func DefaultColumns() []string { return newCatalogue().defaults }
 
 // ValidColumnNames returns every column name Columns accepts, sorted.
-func ValidColumnNames() []string { return slices.Clone(columnCatalogue.names) }
+func ValidColumnNames() []string { return newCatalogue().names }
 
 // ValidateColumns checks a column list: not empty, no duplicates, every name
 // known. The error names the offending entries and lists the valid names.
 // Names are case-sensitive, as Graph's are; a near miss is reported with the
 // name that was probably meant.
 func ValidateColumns(names []string) error {
+	return newCatalogue().validate(names)
+}
+
+func (c *catalogue) validate(names []string) error {
 	if len(names) == 0 {
 		return fmt.Errorf("no columns given: list at least one of the valid column names: %s",
-			strings.Join(columnCatalogue.names, ", "))
+			strings.Join(c.names, ", "))
 	}
 	var problems []string
 	seen := make(map[string]bool, len(names))
 	reported := make(map[string]bool)
 	for _, n := range names {
-		_, known := columnCatalogue.byName[n]
+		_, known := c.byName[n]
 		switch {
 		case reported[n]:
 		case !known:
-			problems = append(problems, unknownColumn(n))
+			problems = append(problems, c.unknown(n))
 			reported[n] = true
 		case seen[n]:
 			problems = append(problems, "duplicated column "+strconv.Quote(n))
@@ -43,24 +46,25 @@ func ValidateColumns(names []string) error {
 		return nil
 	}
 	return fmt.Errorf("invalid columns: %s; valid column names (case-sensitive): %s",
-		strings.Join(problems, ", "), strings.Join(columnCatalogue.names, ", "))
+		strings.Join(problems, ", "), strings.Join(c.names, ", "))
 }
 
 // AuthColumns returns the names, among names, of the columns that need the
 // authentication-methods API (and so its permission).
 func AuthColumns(names []string) []string {
+	cat := newCatalogue()
 	var auth []string
 	for _, n := range names {
-		if c, ok := columnCatalogue.byName[n]; ok && c.needsAuthMethods() {
+		if c, ok := cat.byName[n]; ok && c.needsAuthMethods() {
 			auth = append(auth, n)
 		}
 	}
 	return auth
 }
 
-func unknownColumn(name string) string {
+func (c *catalogue) unknown(name string) string {
 	msg := "unknown column " + strconv.Quote(name)
-	if s := suggestColumn(name); s != "" {
+	if s := c.suggest(name); s != "" {
 		msg += " (did you mean " + strconv.Quote(s) + "?)"
 	}
 	return msg
@@ -68,15 +72,15 @@ func unknownColumn(name string) string {
 
 // suggestColumn returns the valid name closest to name: one that differs only
 // in case, else one within a small edit distance, else "".
-func suggestColumn(name string) string {
-	for _, n := range columnCatalogue.names {
+func (c *catalogue) suggest(name string) string {
+	for _, n := range c.names {
 		if strings.EqualFold(n, name) {
 			return n
 		}
 	}
 	lower := strings.ToLower(name)
 	best, bestDist := "", min(2, len([]rune(name))/3)
-	for _, n := range columnCatalogue.names {
+	for _, n := range c.names {
 		if d := editDistance(lower, strings.ToLower(n), bestDist); d <= bestDist && (best == "" || d < bestDist) {
 			best, bestDist = n, d
 		}

@@ -44,7 +44,7 @@ func fieldNeedsQuotes[T text](f T) bool {
 
 // hasQuotable reports whether f holds a byte that forces quoting.
 func hasQuotable[T text](f T) bool {
-	for i := 0; i < len(f); i++ {
+	for i := range len(f) {
 		switch f[i] {
 		case ',', '"', '\r', '\n':
 			return true
@@ -74,7 +74,7 @@ func beginsWithSpace[T text](f T) bool {
 // as encoding/csv does with UseCRLF, CR dropped and LF written as CRLF.
 func appendQuotedBody[T text](dst []byte, f T, crlf bool) []byte {
 	start := 0
-	for i := 0; i < len(f); i++ {
+	for i := range len(f) {
 		c := f[i]
 		if c != '"' && c != '\r' && c != '\n' {
 			continue
@@ -103,8 +103,9 @@ func appendLineEnd(dst []byte, crlf bool) []byte {
 	return append(dst, '\n')
 }
 
-// appendRecord appends a whole record of plain fields (header and tests).
-func appendRecord(dst []byte, fields []string, crlf bool) []byte {
+// encodeRecord encodes a whole record of plain fields (the headers).
+func encodeRecord(fields []string, crlf bool) []byte {
+	var dst []byte
 	for i, f := range fields {
 		if i > 0 {
 			dst = append(dst, ',')

@@ -22,18 +22,18 @@ func dangerous(s string) bool {
 }
 
 // cellValue is what a CSV reader gets back for v written as a cell.
-func cellValue(t testing.TB, v string, escape, crlf bool) string {
-	t.Helper()
+func cellValue(tb testing.TB, v string, escape, crlf bool) string {
+	tb.Helper()
 	line := appendCell(nil, v, escape, crlf)
 	line = append(line, ",end"...)
 	line = appendLineEnd(line, crlf)
 	r := csv.NewReader(bytes.NewReader(line))
 	rec, err := r.Read()
 	if err != nil {
-		t.Fatalf("cell for %q (%q) does not parse: %v", v, line, err)
+		tb.Fatalf("cell for %q (%q) does not parse: %v", v, line, err)
 	}
 	if len(rec) != 2 || rec[1] != "end" {
-		t.Fatalf("cell for %q (%q) parses as %q", v, line, rec)
+		tb.Fatalf("cell for %q (%q) parses as %q", v, line, rec)
 	}
 	return rec[0]
 }

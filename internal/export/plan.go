@@ -42,11 +42,12 @@ func (o Options) Validate() error {
 }
 
 func newPlan(o Options) (*plan, error) {
+	cat := newCatalogue()
 	names := o.Columns
 	if names == nil {
-		names = DefaultColumns()
+		names = cat.defaults
 	}
-	if err := ValidateColumns(names); err != nil {
+	if err := cat.validate(names); err != nil {
 		return nil, err
 	}
 	crlf, err := o.LineEnding.isCRLF()
@@ -63,7 +64,7 @@ func newPlan(o Options) (*plan, error) {
 	p := &plan{
 		output:           out,
 		results:          res,
-		enc:              rowEncoder{cols: columnCatalogue.lookup(names), escape: o.EscapeFormulas, crlf: crlf},
+		enc:              rowEncoder{cols: cat.lookup(names), escape: o.EscapeFormulas, crlf: crlf},
 		bom:              o.ByteOrderMark,
 		failOnUserErrors: o.FailOnUserErrors,
 		sortMemory:       orDefault(o.SortMemory, DefaultSortMemory),

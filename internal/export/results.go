@@ -10,7 +10,9 @@ import (
 
 // resultsColumns is the header of the results file, one column per field of
 // directory.UserError.
-var resultsColumns = []string{"userPrincipalName", "objectId", "operation", "status", "code", "message", "requestId"}
+func resultsColumns() []string {
+	return []string{"userPrincipalName", "objectId", "operation", "status", "code", "message", "requestId"}
+}
 
 // A per-user error waits in its sorter as its fields, not as a CSV row, so
 // that the first few can be handed back as values: length-prefixed strings in
@@ -27,7 +29,7 @@ func appendUserError(dst []byte, e *directory.UserError) []byte {
 }
 
 func appendPrefixed(dst []byte, s string) []byte {
-	dst = binary.AppendUvarint(dst, uint64(len(s)))
+	dst = binary.AppendVarint(dst, int64(len(s)))
 	return append(dst, s...)
 }
 
@@ -69,11 +71,14 @@ func decodeUserError(p []byte) (errorFields, error) {
 }
 
 func cutPrefixed(p []byte) (field, rest []byte, ok bool) {
-	n, w := binary.Uvarint(p)
-	if w <= 0 || n > uint64(len(p)-w) {
+	n, w := binary.Varint(p)
+	if w <= 0 {
 		return nil, nil, false
 	}
 	p = p[w:]
+	if n < 0 || n > int64(len(p)) {
+		return nil, nil, false
+	}
 	return p[:n:n], p[n:], true
 }
 

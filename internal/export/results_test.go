@@ -3,8 +3,9 @@ package export
 import (
 	"testing"
 
-	"github.com/aad-export/terraform-provider-aad/internal/directory"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/aad-export/terraform-provider-aad/internal/directory"
 )
 
 func TestUserErrorRecordRoundTrip(t *testing.T) {
@@ -24,7 +25,7 @@ func TestDecodeUserErrorRejectsTruncated(t *testing.T) {
 	t.Parallel()
 	e := awkwardErrors()[0]
 	rec := appendUserError(nil, &e)
-	for n := range len(rec) {
+	for n := range rec {
 		if _, err := decodeUserError(rec[:n]); err == nil {
 			t.Errorf("a record cut at %d of %d bytes decodes", n, len(rec))
 		}

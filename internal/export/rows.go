@@ -34,7 +34,7 @@ func (e *rowEncoder) header() []byte {
 	for i, c := range e.cols {
 		names[i] = c.name
 	}
-	return appendRecord(nil, names, e.crlf)
+	return encodeRecord(names, e.crlf)
 }
 
 // batch is one delivery of users being encoded: each user becomes an entry

@@ -9,7 +9,7 @@ import (
 	"github.com/aad-export/terraform-provider-aad/internal/directory"
 )
 
-var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+const utf8BOM = "\ufeff"
 
 // run carries out the plan; Run documents it.
 func (p *plan) run(ctx context.Context, src Source, q directory.Query) (res Result, err error) {
@@ -138,7 +138,7 @@ func (j *job) writeUsers(ctx context.Context) (int, error) {
 
 func (j *job) writeHead(f *atomicFile, header []byte) error {
 	if j.p.bom {
-		if _, err := f.Write(utf8BOM); err != nil {
+		if _, err := f.w.WriteString(utf8BOM); err != nil {
 			return fmt.Errorf("writing %q: %w", f.target, err)
 		}
 	}
@@ -153,7 +153,7 @@ func (j *job) writeHead(f *atomicFile, header []byte) error {
 func (j *job) writeResults(ctx context.Context) ([]directory.UserError, error) {
 	w := resultsWriter{out: j.res, max: j.p.maxDetailed, escape: j.p.enc.escape, crlf: j.p.enc.crlf}
 	if j.res != nil {
-		if err := j.writeHead(j.res, appendRecord(nil, resultsColumns, w.crlf)); err != nil {
+		if err := j.writeHead(j.res, encodeRecord(resultsColumns(), w.crlf)); err != nil {
 			return nil, err
 		}
 	}

@@ -14,10 +14,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aad-export/terraform-provider-aad/internal/directory"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/aad-export/terraform-provider-aad/internal/directory"
 )
 
+//nolint:gochecknoglobals // a test flag is package state by nature
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // runPlan runs an export like Run, with the plan adjusted first (fan-in).
@@ -76,7 +78,7 @@ func checkGolden(t *testing.T, name string, got []byte) {
 // parseCSV reads a written file back with encoding/csv.
 func parseCSV(t *testing.T, b []byte) [][]string {
 	t.Helper()
-	b = bytes.TrimPrefix(b, utf8BOM)
+	b = bytes.TrimPrefix(b, []byte(utf8BOM))
 	r := csv.NewReader(bytes.NewReader(b))
 	records, err := r.ReadAll()
 	if err != nil {
@@ -360,7 +362,7 @@ func TestRunUserErrors(t *testing.T) {
 				return
 			}
 			records := parseCSV(t, readFile(t, results))
-			if diff := cmp.Diff(resultsColumns, records[0]); diff != "" {
+			if diff := cmp.Diff(resultsColumns(), records[0]); diff != "" {
 				t.Errorf("results header (-want +got):\n%s", diff)
 			}
 			if len(records)-1 != len(tt.errs) {

@@ -21,7 +21,7 @@ func testEntries(n int, seed uint64) (bufs [][]byte, ents []entry) {
 	for i := range n {
 		key := fmt.Sprintf("k%d", r.IntN(n/3+1))
 		id := fmt.Sprintf("%06d", i)
-		payload := bytes.Repeat([]byte{byte('a' + r.IntN(26))}, r.IntN(40))
+		payload := bytes.Repeat([]byte{"abcdefghijklmnopqrstuvwxyz"[r.IntN(26)]}, r.IntN(40))
 		data := append(append([]byte(key), id...), payload...)
 		bufs = append(bufs, data)
 		ents = append(ents, entry{data: data, klen: len(key), ilen: len(id)})
@@ -61,7 +61,7 @@ func TestSorterSpillsAndMerges(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			bufs, ents := testEntries(tt.n, uint64(tt.n))
+			bufs, ents := testEntries(tt.n, 42)
 			want := make([]string, len(ents))
 			sorted := slices.Clone(ents)
 			slices.SortFunc(sorted, func(a, b entry) int { return order{}.compare(&a, &b) })
@@ -117,7 +117,11 @@ func TestSorterRejectsDuplicates(t *testing.T) {
 		t.Run(fmt.Sprint("budget=", budget), func(t *testing.T) {
 			t.Parallel()
 			s := newSorter(t.TempDir(), budget, order{unique: true})
-			defer s.close()
+			t.Cleanup(func() {
+				if err := s.close(); err != nil {
+					t.Error(err)
+				}
+			})
 			for _, d := range []string{"b2row", "a1row", "c3row", "a1other"} {
 				buf := []byte(d)
 				if _, err := s.add(buf, []entry{{data: buf, klen: 1, ilen: 1}}); err != nil {

@@ -40,11 +40,12 @@ func newSpillFile(dir string) (*spillFile, error) {
 }
 
 // writeEntry appends one row as three lengths (key, id, whole entry) and the
-// entry's bytes.
+// entry's bytes. The lengths are signed varints only because they are ints:
+// they are never negative.
 func (sf *spillFile) writeEntry(e *entry) error {
-	h := binary.AppendUvarint(sf.hdr[:0], uint64(e.klen))
-	h = binary.AppendUvarint(h, uint64(e.ilen))
-	h = binary.AppendUvarint(h, uint64(len(e.data)))
+	h := binary.AppendVarint(sf.hdr[:0], int64(e.klen))
+	h = binary.AppendVarint(h, int64(e.ilen))
+	h = binary.AppendVarint(h, int64(len(e.data)))
 	if _, err := sf.w.Write(h); err != nil {
 		return fmt.Errorf("writing a temporary sort file: %w", err)
 	}
@@ -95,25 +96,25 @@ var errCorruptRun = errors.New("temporary sort file is corrupt")
 
 // next reads the following entry into cur; false at the end of the run.
 func (rr *runReader) next() (bool, error) {
-	klen, err := binary.ReadUvarint(rr.r)
+	klen, err := binary.ReadVarint(rr.r)
 	if errors.Is(err, io.EOF) {
 		return false, nil
 	}
 	if err != nil {
 		return false, fmt.Errorf("reading a temporary sort file: %w", err)
 	}
-	ilen, err := binary.ReadUvarint(rr.r)
+	ilen, err := binary.ReadVarint(rr.r)
 	if err != nil {
 		return false, fmt.Errorf("reading a temporary sort file: %w", noEOF(err))
 	}
-	n, err := binary.ReadUvarint(rr.r)
+	n, err := binary.ReadVarint(rr.r)
 	if err != nil {
 		return false, fmt.Errorf("reading a temporary sort file: %w", noEOF(err))
 	}
-	if n > uint64(rr.size) || klen > n || ilen > n-klen {
+	if n < 0 || n > rr.size || klen < 0 || ilen < 0 || klen > n || ilen > n-klen {
 		return false, errCorruptRun
 	}
-	if uint64(cap(rr.buf)) < n {
+	if int64(cap(rr.buf)) < n {
 		rr.buf = make([]byte, n)
 	}
 	rr.buf = rr.buf[:n]
