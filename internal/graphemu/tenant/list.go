@@ -1,0 +1,330 @@
+package tenant
+
+import (
+	"encoding/json"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// defaultScanLimit bounds the users one page may examine, so a filter that
+// matches little answers each page promptly (possibly empty, with a
+// nextLink, as Graph may) instead of scanning the whole directory at once.
+const defaultScanLimit = 20000
+
+// SetScanLimit changes how many users one page may examine (n >= 1).
+func (t *Tenant) SetScanLimit(n int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.settings.scanLimit = max(n, 1)
+}
+
+// SetPageTokenLifetime makes $skiptokens expire after d (0: never), answering
+// 400 Directory_ExpiredPageToken like Graph.
+func (t *Tenant) SetPageTokenLifetime(d time.Duration) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.settings.pageTTL = d
+}
+
+// SetDeltaTokenLifetime makes delta tokens expire after d (default 7 days),
+// answering 410 Gone with a Location to restart from.
+func (t *Tenant) SetDeltaTokenLifetime(d time.Duration) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.settings.deltaTTL = d
+}
+
+// SetClock replaces the clock used for token ages and deletion times.
+func (t *Tenant) SetClock(now func() time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.settings.now = now
+}
+
+// ExpirePageTokens makes every outstanding $skiptoken of a list answer 400
+// Directory_ExpiredPageToken.
+func (t *Tenant) ExpirePageTokens() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.pageEpoch++
+}
+
+// bufPool recycles page buffers; Page.Value is copied out of them.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
+
+// ListUsers answers GET /users.
+func (t *Tenant) ListUsers(q url.Values, eventual bool) (*Page, *Error) {
+	o, err := parseList(q, eventual, false)
+	if err != nil {
+		return nil, err
+	}
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	var after *sortKey
+	if o.skiptoken != "" {
+		pt, err := t.checkPageToken(o, q)
+		if err != nil {
+			return nil, err
+		}
+		after = &pt.key
+	}
+	sel, ctx := o.selection("users")
+	limit := o.top
+	if o.readsSignIn() {
+		limit = min(limit, signInPageCap)
+	}
+	pg := &Page{Context: ctx}
+	last, more := t.fillPage(pg, o, sel, limit, after)
+	if more {
+		pt := pageToken{kind: tokPage, epoch: t.pageEpoch, fp: fingerprint(q), view: o.view, desc: o.desc,
+			key: t.keyOf(o.view, last), issued: t.settings.now().Unix()}
+		pg.Next = withToken(q, "$skiptoken", t.sealToken(pt))
+	}
+	if o.count && eventual && o.skiptoken == "" {
+		pg.Count, pg.HasCount = t.count(o), true
+	}
+	return pg, nil
+}
+
+func (t *Tenant) checkPageToken(o *queryOpts, q url.Values) (pageToken, *Error) {
+	pt, err := t.openToken(o.skiptoken)
+	if err != nil || pt.kind != tokPage || pt.fp != fingerprint(q) || pt.view != o.view || pt.desc != o.desc {
+		return pt, invalidSkipToken()
+	}
+	if pt.epoch != t.pageEpoch {
+		return pt, expiredPageToken()
+	}
+	if ttl := t.settings.pageTTL; ttl > 0 && t.settings.now().Sub(time.Unix(pt.issued, 0)) > ttl {
+		return pt, expiredPageToken()
+	}
+	return pt, nil
+}
+
+// fillPage scans from the cursor, encoding matches into pg until the page is
+// full or the scan budget is spent. It returns the last user scanned and
+// whether users remain beyond it. Callers hold t.mu.
+func (t *Tenant) fillPage(pg *Page, o *queryOpts, sel []prop, limit int, after *sortKey) (cand, bool) {
+	bp := bufPool.Get().(*[]byte)
+	b := append((*bp)[:0], '[')
+	var spans []span
+	skipEval := o.filter == nil
+	if o.filter != nil && o.view == vUPN {
+		spans = o.filter.spans
+		skipEval = o.filter.exact
+	}
+	needs := o.needs(sel)
+	if skipEval {
+		// An exact span filter is decided by the index: derive only what
+		// the response and the search read.
+		needs = selectionNeeds(sel) | o.searchNeeds()
+	}
+	var u User
+	var last cand
+	scanned := 0
+	more := t.scan(o.view, o.desc, spans, after, func(c cand) bool {
+		if pg.Items == limit || scanned == t.settings.scanLimit {
+			return false
+		}
+		scanned++
+		last = c
+		t.load(c, needs, &u)
+		if !skipEval || o.search != nil {
+			if !t.matches(o, c, &u) {
+				return true
+			}
+		}
+		if pg.Items > 0 {
+			b = append(b, ',')
+		}
+		b = appendUser(b, &u, sel, "")
+		pg.Items++
+		return true
+	})
+	b = append(b, ']')
+	pg.Value = append([]byte(nil), b...)
+	*bp = b
+	bufPool.Put(bp)
+	return last, more
+}
+
+func selectionNeeds(sel []prop) group {
+	g := gCore
+	for _, p := range sel {
+		g |= props[p].group
+	}
+	return g
+}
+
+func (o *queryOpts) searchNeeds() group {
+	if o.search == nil {
+		return 0
+	}
+	return o.search.needs
+}
+
+// matches evaluates the filter and search on a loaded user.
+func (t *Tenant) matches(o *queryOpts, c cand, u *User) bool {
+	if o.filter != nil {
+		ctx := evalCtx{u: u, lowerUPN: t.lowerUPN(c, u)}
+		if !o.filter.pred(&ctx) {
+			return false
+		}
+	}
+	return o.search == nil || o.search.match(u)
+}
+
+func (t *Tenant) lowerUPN(c cand, u *User) string {
+	if c.e != nil {
+		return c.e.lowerUPN
+	}
+	return strings.ToLower(u.UserPrincipalName)
+}
+
+// count is @odata.count and /users/$count: from the index when the filter
+// is exactly a set of UPN spans, by scanning otherwise. Callers hold t.mu.
+func (t *Tenant) count(o *queryOpts) int {
+	if o.filter == nil && o.search == nil {
+		return t.nLive
+	}
+	if o.search == nil && o.filter.exact {
+		return t.countSpans(o.filter.spans)
+	}
+	needs := o.needs(nil)
+	n := 0
+	var u User
+	t.scan(vUPN, false, o.filter.spansOrNil(), nil, func(c cand) bool {
+		t.load(c, needs, &u)
+		if t.matches(o, c, &u) {
+			n++
+		}
+		return true
+	})
+	return n
+}
+
+func (f *boundFilter) spansOrNil() []span {
+	if f == nil {
+		return nil
+	}
+	return f.spans
+}
+
+// CountUsers answers GET /users/$count (a number, served as text/plain).
+func (t *Tenant) CountUsers(q url.Values, eventual bool) (int, *Error) {
+	if !eventual {
+		return 0, badRequest("$count is not currently supported.")
+	}
+	o, err := parseList(q, eventual, true)
+	if err != nil {
+		return 0, err
+	}
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.count(o), nil
+}
+
+// GetUser answers GET /users/{id | userPrincipalName}; $select is honoured
+// (single-user-only properties read as null or empty), other options ignored.
+func (t *Tenant) GetUser(key string, q url.Values) (*Entity, *Error) {
+	raw, given, err := readOptions(q)
+	if err != nil {
+		return nil, err
+	}
+	o := &queryOpts{raw: raw, given: given}
+	if err := o.parseSelect(false); err != nil {
+		return nil, err
+	}
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	c, ok := t.find(key)
+	if !ok {
+		return nil, notFound(key)
+	}
+	sel, ctx := o.selection("users")
+	var u User
+	t.load(c, o.needs(sel), &u)
+	return &Entity{Context: ctx + "/$entity", JSON: appendUser(nil, &u, sel, "")}, nil
+}
+
+// directoryObjectTypes are the types getByIds accepts (lower-cased).
+var directoryObjectTypes = map[string]bool{
+	"user": true, "group": true, "device": true, "application": true, "serviceprincipal": true,
+	"orgcontact": true, "directoryrole": true, "administrativeunit": true, "directoryobject": true,
+	"microsoft.graph.user": true, "microsoft.graph.group": true,
+}
+
+const userODataType = `"@odata.type":"#microsoft.graph.user"`
+
+// GetByIDs answers POST /directoryObjects/getByIds: up to 1000 ids, missing
+// ones omitted, each item typed with "@odata.type". $select is honoured.
+func (t *Tenant) GetByIDs(body []byte, q url.Values) (*Page, *Error) {
+	raw, given, err := readOptions(q)
+	if err != nil {
+		return nil, err
+	}
+	if given&^(oSelect|oFormat) != 0 {
+		return nil, badRequest("The following query options are not supported by this request method or cannot be applied to the requested resource: $filter,$expand,$orderby,$count,$search,$skiptoken,$skip,$top")
+	}
+	o := &queryOpts{raw: raw, given: given}
+	if err := o.parseSelect(true); err != nil {
+		return nil, err
+	}
+	var req struct {
+		IDs   []string `json:"ids"`
+		Types []string `json:"types"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil {
+		return nil, badRequest("Invalid request body: %s", err.Error())
+	}
+	if len(req.IDs) > maxGetByIDs {
+		return nil, badRequest("Number of included identifiers cannot exceed '%d'.", maxGetByIDs)
+	}
+	wantUsers := len(req.Types) == 0
+	for _, ty := range req.Types {
+		lt := strings.ToLower(ty)
+		if !directoryObjectTypes[lt] {
+			return nil, badRequest("Invalid type specified: '%s'.", ty)
+		}
+		wantUsers = wantUsers || lt == "user" || lt == "microsoft.graph.user" || lt == "directoryobject"
+	}
+	for _, id := range req.IDs {
+		if _, ok := parseGUID(id); !ok {
+			return nil, badRequest("Invalid GUID specified.")
+		}
+	}
+	sel, ctx := o.selection("directoryObjects")
+	pg := &Page{Context: ctx}
+	b := []byte{'['}
+	if wantUsers {
+		b = t.appendByIDs(b, pg, req.IDs, o, sel)
+	}
+	pg.Value = append(b, ']')
+	return pg, nil
+}
+
+func (t *Tenant) appendByIDs(b []byte, pg *Page, ids []string, o *queryOpts, sel []prop) []byte {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	seen := map[string]bool{}
+	var u User
+	for _, id := range ids {
+		lid := strings.ToLower(id)
+		if seen[lid] {
+			continue
+		}
+		seen[lid] = true
+		c, ok := t.find(lid)
+		if !ok {
+			continue
+		}
+		if pg.Items > 0 {
+			b = append(b, ',')
+		}
+		t.load(c, o.needs(sel), &u)
+		b = appendUser(b, &u, sel, userODataType)
+		pg.Items++
+	}
+	return b
+}

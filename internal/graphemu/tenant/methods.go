@@ -1,0 +1,130 @@
+package tenant
+
+import "strings"
+
+// Fixed ids of the authentication methods, as Graph uses them.
+const (
+	MethodIDMobile          = "3179e48a-750b-4051-897c-87b9720928f7"
+	MethodIDAlternateMobile = "b6332ec1-7057-4abe-9331-3d72feddfe41"
+	MethodIDOffice          = "e37fc753-ff3b-4958-9484-eaa9425c82bc"
+	MethodIDEmail           = "3ddfcfc8-9383-446f-83cc-3ab9be4be18f"
+	MethodIDPassword        = "28c10230-6103-485e-b985-444c60001490"
+)
+
+var phoneOrder = []struct{ typ, id string }{
+	{PhoneMobile, MethodIDMobile},
+	{PhoneAlternateMobile, MethodIDAlternateMobile},
+	{PhoneOffice, MethodIDOffice},
+}
+
+// AuthMethods answers /users/{id|upn}/authentication/methods (kind
+// AllMethods: a password method, as Graph always lists one, then phones and
+// email, each with "@odata.type"), /phoneMethods and /emailMethods. Masked
+// numbers are what Authentication Administrators see: "+1 XXXXXXXX21".
+// These endpoints take no query options: see NoQueryOptions.
+func (t *Tenant) AuthMethods(key string, kind MethodKind, masked bool) (*Page, *Error) {
+	t.mu.RLock()
+	c, ok := t.find(key)
+	var u User
+	if ok {
+		t.load(c, gCore|gAuth|gActivity|gProfile, &u)
+		u = u.clone()
+	}
+	t.mu.RUnlock()
+	if !ok {
+		return nil, notFound(key)
+	}
+	ctx := "users('" + u.ID + "')/authentication/"
+	pg := &Page{}
+	b := []byte{'['}
+	add := func(item []byte) {
+		if pg.Items > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, item...)
+		pg.Items++
+	}
+	typed := kind == AllMethods
+	switch kind {
+	case AllMethods:
+		pg.Context = ctx + "methods"
+		add(passwordMethod(&u))
+	case PhoneMethods:
+		pg.Context = ctx + "phoneMethods"
+	case EmailMethods:
+		pg.Context = ctx + "emailMethods"
+	default:
+		return nil, badRequest("Unknown authentication method kind.")
+	}
+	if kind != EmailMethods {
+		for _, po := range phoneOrder {
+			for _, ph := range u.Phones {
+				if ph.Type == po.typ {
+					add(phoneMethod(po.id, ph, masked, typed))
+				}
+			}
+		}
+	}
+	if kind != PhoneMethods && u.Email != "" {
+		add(emailMethod(u.Email, typed))
+	}
+	pg.Value = append(b, ']')
+	return pg, nil
+}
+
+func passwordMethod(u *User) []byte {
+	b := []byte(`{"@odata.type":"#microsoft.graph.passwordAuthenticationMethod","id":"` + MethodIDPassword + `","password":null,"createdDateTime":`)
+	created := u.LastPasswordChangeDateTime
+	if created == "" {
+		created = u.CreatedDateTime
+	}
+	b = appendNullableString(b, created)
+	return append(b, '}')
+}
+
+func phoneMethod(id string, ph PhoneMethod, masked, typed bool) []byte {
+	b := []byte{'{'}
+	if typed {
+		b = append(b, `"@odata.type":"#microsoft.graph.phoneAuthenticationMethod",`...)
+	}
+	b = append(b, `"id":"`+id+`","phoneNumber":`...)
+	num := ph.Number
+	if masked {
+		num = maskPhone(num)
+	}
+	b = appendString(b, num)
+	b = append(b, `,"phoneType":`...)
+	b = appendString(b, ph.Type)
+	state := "notSupported"
+	if ph.Type == PhoneMobile {
+		state = "notAllowedByPolicy"
+	}
+	b = append(b, `,"smsSignInState":"`+state+`"}`...)
+	return b
+}
+
+func emailMethod(addr string, typed bool) []byte {
+	b := []byte{'{'}
+	if typed {
+		b = append(b, `"@odata.type":"#microsoft.graph.emailAuthenticationMethod",`...)
+	}
+	b = append(b, `"id":"`+MethodIDEmail+`","emailAddress":`...)
+	b = appendString(b, addr)
+	return append(b, '}')
+}
+
+// maskPhone keeps the country code and the last two digits of the national
+// number: "+1 4255550121x12" -> "+1 XXXXXXXX21xXX".
+func maskPhone(s string) string {
+	cc, rest, ok := strings.Cut(s, " ")
+	if !ok {
+		return strings.Repeat("X", len(s))
+	}
+	num, ext, hasExt := strings.Cut(rest, "x")
+	keep := min(2, len(num))
+	out := cc + " " + strings.Repeat("X", len(num)-keep) + num[len(num)-keep:]
+	if hasExt {
+		out += "x" + strings.Repeat("X", len(ext))
+	}
+	return out
+}

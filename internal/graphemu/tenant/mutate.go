@@ -1,0 +1,213 @@
+package tenant
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Mutations change the overlay under the write lock and record each change
+// for delta queries. A generated user that changes moves into the overlay
+// and its base slot is shadowed.
+
+type changeKind uint8
+
+const (
+	chUpdated     changeKind = iota // added, updated or restored
+	chSoftDeleted                   // in deleted items: "@removed" reason "changed"
+	chHardDeleted                   // gone: "@removed" reason "deleted"
+)
+
+type change struct {
+	ver  uint64
+	kind changeKind
+}
+
+type logEntry struct {
+	ver uint64
+	id  string // lower-cased
+}
+
+func (t *Tenant) record(lowerID string, kind changeKind) {
+	t.version++
+	t.changes[lowerID] = change{ver: t.version, kind: kind}
+	t.log = append(t.log, logEntry{ver: t.version, id: lowerID})
+}
+
+// Add adds a user (an id is filled in when missing).
+func (t *Tenant) Add(u User) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	u = u.clone()
+	u.DeletedDateTime = ""
+	e, err := t.prepare(u)
+	if err != nil {
+		return fmt.Errorf("add user: %w", err)
+	}
+	if t.idTaken(e.lowerID) {
+		return fmt.Errorf("add user: id %q: %w", e.u.ID, ErrConflict)
+	}
+	if _, ok := t.find(e.lowerUPN); ok {
+		return fmt.Errorf("add user: userPrincipalName %q: %w", e.u.UserPrincipalName, ErrConflict)
+	}
+	t.insert(e)
+	t.nLive++
+	t.record(e.lowerID, chUpdated)
+	return nil
+}
+
+// idTaken reports whether any user, live or deleted, generated or added, has
+// held the id.
+func (t *Tenant) idTaken(lowerID string) bool {
+	if _, ok := t.live[lowerID]; ok {
+		return true
+	}
+	if _, ok := t.deleted[lowerID]; ok {
+		return true
+	}
+	if _, ok := t.changes[lowerID]; ok {
+		return true
+	}
+	if t.gen != nil {
+		if _, ok := t.gen.indexOfID(lowerID); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// Update changes a live user in place. The id cannot change; a new UPN must
+// be free.
+func (t *Tenant) Update(key string, change func(*User)) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	c, ok := t.find(key)
+	if !ok {
+		return fmt.Errorf("update user %q: %w", key, ErrNotFound)
+	}
+	var u User
+	t.load(c, gAll, &u)
+	u = u.clone()
+	id := u.ID
+	change(&u)
+	if !strings.EqualFold(u.ID, id) {
+		return fmt.Errorf("update user %q: the id cannot change: %w", key, ErrInvalid)
+	}
+	u.ID, u.DeletedDateTime = id, ""
+	e, err := t.prepare(u)
+	if err != nil {
+		return fmt.Errorf("update user %q: %w", key, err)
+	}
+	if other, ok := t.find(e.lowerUPN); ok && !sameCand(other, c) {
+		return fmt.Errorf("update user %q: userPrincipalName %q: %w", key, u.UserPrincipalName, ErrConflict)
+	}
+	t.remove(c)
+	t.insert(e)
+	t.record(e.lowerID, chUpdated)
+	return nil
+}
+
+func sameCand(a, b cand) bool { return a.e == b.e && a.pos == b.pos }
+
+// SoftDelete moves a live user to deleted items.
+func (t *Tenant) SoftDelete(key string) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	c, ok := t.find(key)
+	if !ok {
+		return fmt.Errorf("delete user %q: %w", key, ErrNotFound)
+	}
+	var u User
+	t.load(c, gAll, &u)
+	u = u.clone()
+	t.remove(c)
+	u.DeletedDateTime = t.settings.now().UTC().Format("2006-01-02T15:04:05Z")
+	e := newEntry(u)
+	t.deleted[e.lowerID] = e
+	t.nLive--
+	t.record(e.lowerID, chSoftDeleted)
+	return nil
+}
+
+// HardDelete removes a live or soft-deleted user for good.
+func (t *Tenant) HardDelete(key string) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if c, ok := t.find(key); ok {
+		var u User
+		t.load(c, gCore, &u)
+		t.remove(c)
+		t.nLive--
+		t.record(strings.ToLower(u.ID), chHardDeleted)
+		return nil
+	}
+	e, ok := t.findDeleted(key)
+	if !ok {
+		return fmt.Errorf("delete user %q permanently: %w", key, ErrNotFound)
+	}
+	delete(t.deleted, e.lowerID)
+	t.record(e.lowerID, chHardDeleted)
+	return nil
+}
+
+// Restore brings a soft-deleted user back; its UPN must still be free.
+func (t *Tenant) Restore(key string) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	e, ok := t.findDeleted(key)
+	if !ok {
+		return fmt.Errorf("restore user %q: %w", key, ErrNotFound)
+	}
+	if _, taken := t.find(e.lowerUPN); taken {
+		return fmt.Errorf("restore user %q: userPrincipalName %q: %w", key, e.u.UserPrincipalName, ErrConflict)
+	}
+	delete(t.deleted, e.lowerID)
+	e.u.DeletedDateTime = ""
+	t.insert(e)
+	t.nLive++
+	t.record(e.lowerID, chUpdated)
+	return nil
+}
+
+func (t *Tenant) findDeleted(key string) (*entry, bool) {
+	lower := strings.ToLower(key)
+	if e, ok := t.deleted[lower]; ok {
+		return e, true
+	}
+	for _, e := range t.deleted {
+		if e.lowerUPN == lower {
+			return e, true
+		}
+	}
+	return nil, false
+}
+
+func (t *Tenant) insert(e *entry) {
+	t.live[e.lowerID], t.byUPN[e.lowerUPN] = e, e
+	i := overlayBound(vUPN, t.ordUPN, upnKeyOf(e), false)
+	t.ordUPN = slices.Insert(t.ordUPN, i, e)
+	j := overlayBound(vDN, t.ordDN, dnKeyOf(e), false)
+	t.ordDN = slices.Insert(t.ordDN, j, e)
+}
+
+// remove takes a live user out of the listing.
+func (t *Tenant) remove(c cand) {
+	if c.e == nil {
+		t.setShadow(c.pos)
+		return
+	}
+	e := c.e
+	delete(t.live, e.lowerID)
+	delete(t.byUPN, e.lowerUPN)
+	t.ordUPN = removeEntry(vUPN, t.ordUPN, e)
+	t.ordDN = removeEntry(vDN, t.ordDN, e)
+}
+
+func removeEntry(v viewKind, ov []*entry, e *entry) []*entry {
+	for i := overlayBound(v, ov, entryKey(v, e), false); i < len(ov); i++ {
+		if ov[i] == e {
+			return slices.Delete(ov, i, i+1)
+		}
+	}
+	return ov
+}
