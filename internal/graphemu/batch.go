@@ -1,0 +1,271 @@
+package graphemu
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+)
+
+// maxBatch is Graph's limit of requests in one $batch.
+const maxBatch = 20
+
+// batchRequest is one entry of a $batch body.
+type batchRequest struct {
+	ID        string            `json:"id"`
+	Method    string            `json:"method"`
+	URL       string            `json:"url"`
+	Headers   map[string]string `json:"headers"`
+	Body      json.RawMessage   `json:"body"`
+	DependsOn []string          `json:"dependsOn"`
+}
+
+// batchResponse is one entry of a $batch answer.
+type batchResponse struct {
+	ID      string            `json:"id"`
+	Status  int               `json:"status"`
+	Headers map[string]string `json:"headers,omitempty"`
+	Body    json.RawMessage   `json:"body,omitempty"`
+}
+
+// handleBatch runs a $batch: each inner request goes through the whole
+// pipeline on its own (authentication, throttle, faults, latency), all at once
+// except where dependsOn orders them; a request whose dependency failed
+// answers 424. The answers come back in shuffled order, as Graph's may.
+func (s *Server) handleBatch(c *call) *reply {
+	reqs, deps, msg := parseBatch(c.body)
+	if msg != "" {
+		return s.graphError(c, http.StatusBadRequest, codeBadRequest, msg)
+	}
+	results := make([]*reply, len(reqs))
+	done := make([]chan struct{}, len(reqs))
+	calls := make([]*call, len(reqs))
+	for i := range reqs {
+		done[i], calls[i] = make(chan struct{}), s.innerCall(c, reqs[i])
+	}
+	var wg sync.WaitGroup
+	for i, ic := range calls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer close(done[i])
+			for _, d := range deps[i] {
+				<-done[d]
+				if results[d].status >= 400 || results[d].abort != abortNone {
+					results[i] = s.failedDependency(ic)
+					return
+				}
+			}
+			results[i] = s.serveCall(ic)
+		}()
+	}
+	wg.Wait()
+	return s.batchReply(reqs, results)
+}
+
+// batchReply composes the answer, or passes on a connection fault an inner
+// request drew: the whole batch shares one connection.
+func (s *Server) batchReply(reqs []batchRequest, results []*reply) *reply {
+	abort := abortNone
+	for _, r := range results {
+		switch {
+		case r.abort == abortGone, r.abort == abortReset && abort != abortGone:
+			abort = r.abort
+		case r.abort == abortTruncate && abort == abortNone:
+			abort = abortTruncate
+		}
+	}
+	if abort == abortGone || abort == abortReset {
+		return &reply{status: StatusAborted, header: http.Header{}, abort: abort}
+	}
+	out := make([]batchResponse, len(reqs))
+	for i, r := range results {
+		out[i] = innerResponse(reqs[i].ID, r)
+	}
+	s.shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+	return &reply{
+		status: http.StatusOK,
+		header: http.Header{"Content-Type": {contentTypeJSON}},
+		body: [][]byte{marshalJSON(struct {
+			Responses []batchResponse `json:"responses"`
+		}{out})},
+		abort: abort,
+	}
+}
+
+// innerResponse renders an inner reply: JSON bodies as JSON, text as a JSON
+// string (as OData JSON batches carry textual media types).
+func innerResponse(id string, r *reply) batchResponse {
+	br := batchResponse{ID: id, Status: r.status, Headers: map[string]string{}}
+	for k, v := range r.header {
+		br.Headers[graphHeaderName(k)] = strings.Join(v, ", ")
+	}
+	body := r.bodyBytes()
+	switch {
+	case len(body) == 0:
+	case strings.HasPrefix(r.header.Get("Content-Type"), "application/json"):
+		br.Body = body
+	default:
+		br.Body = marshalJSON(string(body))
+	}
+	return br
+}
+
+// graphHeaderName spells a header name as Graph does in batch answers
+// (a JSON object, where the case shows): x-ms-* in lower case, OData-Version
+// with its capitals, the others canonical.
+func graphHeaderName(k string) string {
+	switch lower := strings.ToLower(k); {
+	case strings.HasPrefix(lower, "x-ms-"):
+		return lower
+	case lower == "odata-version":
+		return "OData-Version"
+	default:
+		return http.CanonicalHeaderKey(k)
+	}
+}
+
+func (s *Server) failedDependency(ic *call) *reply {
+	_ = s.route(ic) // only to learn the endpoint it would have reached, for the counters
+	rp := s.finish(ic, s.graphError(ic, http.StatusFailedDependency, "FailedDependency", "The request could not be processed because a request it depends on failed."))
+	s.counters.record(ic.endpoint, true, rp.status)
+	return rp
+}
+
+// innerCall makes a call of a $batch entry. The batch's own token applies to
+// every entry, as on Graph.
+func (s *Server) innerCall(outer *call, r batchRequest) *call {
+	ic := &call{
+		ctx:             outer.ctx,
+		method:          strings.ToUpper(r.Method),
+		header:          http.Header{},
+		base:            outer.base,
+		inner:           true,
+		requestID:       s.newID(),
+		clientRequestID: outer.clientRequestID,
+	}
+	if auth := outer.header.Get("Authorization"); auth != "" {
+		ic.header.Set("Authorization", auth)
+	}
+	for k, v := range r.Headers {
+		ic.header.Set(k, v)
+	}
+	ic.body = innerBody(r.Body)
+	u, err := url.Parse(r.URL)
+	if err != nil || u.Scheme != "" || u.Host != "" {
+		ic.badPath = "Invalid request URL '" + r.URL + "': the url of a batch request must be relative, such as /users."
+		return ic
+	}
+	ic.segments, ic.badPath = splitGraphPath("/v1.0/" + strings.TrimPrefix(u.EscapedPath(), "/"))
+	ic.query, ic.badQuery = parseQuery(u.RawQuery)
+	return ic
+}
+
+// innerBody is an entry's body: a JSON value as is, or a base64 string
+// decoded (for media that is not JSON).
+func innerBody(raw json.RawMessage) []byte {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return nil
+	}
+	var s string
+	if raw[0] == '"' && json.Unmarshal(raw, &s) == nil {
+		if b, err := base64.StdEncoding.DecodeString(s); err == nil {
+			return b
+		}
+		return []byte(s)
+	}
+	return raw
+}
+
+// parseBatch reads a $batch body and checks Graph's rules: 1 to 20
+// requests, each with id, method and url, unique ids (case-insensitive),
+// a Content-Type with a body, dependsOn naming requests of the batch without
+// a cycle. deps[i] are the indexes request i waits for.
+func parseBatch(body []byte) (reqs []batchRequest, deps [][]int, msg string) {
+	var b struct {
+		Requests []batchRequest `json:"requests"`
+	}
+	if err := json.Unmarshal(body, &b); err != nil || b.Requests == nil {
+		return nil, nil, "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format."
+	}
+	switch {
+	case len(b.Requests) == 0:
+		return nil, nil, "The batch request must contain at least one request."
+	case len(b.Requests) > maxBatch:
+		return nil, nil, "The batch request contains more than the maximum of 20 requests."
+	}
+	index := make(map[string]int, len(b.Requests))
+	for i, r := range b.Requests {
+		switch id := strings.ToLower(r.ID); {
+		case r.ID == "" || r.Method == "" || r.URL == "":
+			return nil, nil, "Each request of a batch must have an id, a method and a url."
+		case index[id] > 0:
+			return nil, nil, "The batch request contains duplicate ids: '" + r.ID + "'."
+		case len(bytes.TrimSpace(r.Body)) > 0 && headerValue(r.Headers, "Content-Type") == "":
+			return nil, nil, "Request '" + r.ID + "' has a body but no Content-Type header."
+		default:
+			index[id] = i + 1
+		}
+	}
+	deps = make([][]int, len(b.Requests))
+	for i, r := range b.Requests {
+		for _, d := range r.DependsOn {
+			j := index[strings.ToLower(d)] - 1
+			if j < 0 || j == i {
+				return nil, nil, "Request '" + r.ID + "' depends on '" + d + "', which is not another request of the batch."
+			}
+			deps[i] = append(deps[i], j)
+		}
+	}
+	if hasCycle(deps) {
+		return nil, nil, "The dependsOn of the batch requests form a cycle."
+	}
+	return b.Requests, deps, ""
+}
+
+func headerValue(h map[string]string, name string) string {
+	for k, v := range h {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	return ""
+}
+
+// hasCycle reports whether the dependency graph has a cycle (depth-first,
+// colouring nodes in progress).
+func hasCycle(deps [][]int) bool {
+	const (
+		unseen = iota
+		active
+		settled
+	)
+	state := make([]int, len(deps))
+	var visit func(int) bool
+	visit = func(i int) bool {
+		switch state[i] {
+		case active:
+			return true
+		case settled:
+			return false
+		}
+		state[i] = active
+		for _, j := range deps[i] {
+			if visit(j) {
+				return true
+			}
+		}
+		state[i] = settled
+		return false
+	}
+	for i := range deps {
+		if visit(i) {
+			return true
+		}
+	}
+	return false
+}

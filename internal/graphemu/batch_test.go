@@ -1,0 +1,225 @@
+package graphemu
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+)
+
+type batchAnswer struct {
+	Responses []struct {
+		ID      string            `json:"id"`
+		Status  int               `json:"status"`
+		Headers map[string]string `json:"headers"`
+		Body    json.RawMessage   `json:"body"`
+	} `json:"responses"`
+}
+
+func batchOf(reqs ...string) string {
+	return `{"requests":[` + strings.Join(reqs, ",") + `]}`
+}
+
+func get(id, url string, extra ...string) string {
+	s := fmt.Sprintf(`{"id":%q,"method":"GET","url":%q`, id, url)
+	for _, e := range extra {
+		s += "," + e
+	}
+	return s + "}"
+}
+
+func (ts *testServer) batch(body string) (response, batchAnswer) {
+	ts.t.Helper()
+	r := ts.graph("POST", "/v1.0/$batch", map[string]string{"Content-Type": "application/json"}, body)
+	var a batchAnswer
+	if r.status == 200 {
+		if err := json.Unmarshal(r.body, &a); err != nil {
+			ts.t.Fatalf("batch answer: %v: %s", err, r.body)
+		}
+	}
+	return r, a
+}
+
+func (a batchAnswer) byID() map[string]int {
+	m := map[string]int{}
+	for _, r := range a.Responses {
+		m[r.ID] = r.Status
+	}
+	return m
+}
+
+func TestBatchRejected(t *testing.T) {
+	t.Parallel()
+	ts := newServer(t, Config{})
+	many := make([]string, 21)
+	for i := range many {
+		many[i] = get(fmt.Sprint(i), "/users?$top=1")
+	}
+	tests := []struct{ name, body string }{
+		{"not JSON", `{"requests":[`},
+		{"no requests", `{}`},
+		{"requests not a list", `{"requests":{}}`},
+		{"empty", `{"requests":[]}`},
+		{"21 requests", batchOf(many...)},
+		{"duplicate ids", batchOf(get("1", "/users"), get("1", "/users/$count"))},
+		{"duplicate ids in another case", batchOf(get("a", "/users"), get("A", "/users/$count"))},
+		{"no url", batchOf(`{"id":"1","method":"GET"}`)},
+		{"no method", batchOf(`{"id":"1","url":"/users"}`)},
+		{"no id", batchOf(`{"method":"GET","url":"/users"}`)},
+		{"body without Content-Type", batchOf(`{"id":"1","method":"POST","url":"/directoryObjects/getByIds","body":{"ids":[]}}`)},
+		{"depends on a stranger", batchOf(get("1", "/users", `"dependsOn":["9"]`))},
+		{"depends on itself", batchOf(get("1", "/users", `"dependsOn":["1"]`))},
+		{"cycle", batchOf(get("1", "/users", `"dependsOn":["2"]`), get("2", "/users", `"dependsOn":["1"]`))},
+		{"header not a string", batchOf(get("1", "/users", `"headers":{"ConsistencyLevel":1}`))},
+	}
+	t.Run("cases", func(t *testing.T) {
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				t.Parallel()
+				r, _ := ts.batch(tt.body)
+				if e := checkEnvelope(t, r); r.status != 400 || e.Code != codeBadRequest {
+					t.Errorf("%s", r)
+				}
+			})
+		}
+	})
+	if n := ts.Counters().Requests[EndpointBatch][400]; n != len(tests) {
+		t.Errorf("counted %d rejected batches, want %d", n, len(tests))
+	}
+}
+
+func TestBatchRuns(t *testing.T) {
+	t.Parallel()
+	ts := newServer(t, Config{})
+	u := testUsers()
+	reqs := make([]string, 0, 20)
+	for i := range 20 {
+		reqs = append(reqs, get(fmt.Sprint(i+1), fmt.Sprintf("/users/%s/authentication/methods", u[i%len(u)].ID)))
+	}
+	r, a := ts.batch(batchOf(reqs...))
+	if r.status != 200 || len(a.Responses) != 20 {
+		t.Fatalf("%s", r)
+	}
+	ids := make([]string, 0, 20)
+	for _, resp := range a.Responses {
+		ids = append(ids, resp.ID)
+		if resp.Status != 200 || !strings.HasPrefix(resp.Headers["Content-Type"], "application/json") || keysOf(t, resp.Body)[0] != "@odata.context" {
+			t.Errorf("inner %s: %d %v %s", resp.ID, resp.Status, resp.Headers, resp.Body)
+		}
+	}
+	want := make([]string, 20)
+	for i := range want {
+		want[i] = fmt.Sprint(i + 1)
+	}
+	if slices.Equal(ids, want) {
+		t.Errorf("answers in request order; Graph's may come in any order and the emulator shuffles them")
+	}
+	if slices.Sort(ids); !slices.Equal(ids, slices.Sorted(slices.Values(want))) {
+		t.Errorf("ids %v", ids)
+	}
+	c := ts.Counters()
+	if c.Total(EndpointBatch) != 1 || c.InnerTotal(EndpointAuthMethods) != 20 || c.Total(EndpointAuthMethods) != 0 || c.ResourceUnits != 20 {
+		t.Errorf("counters %+v", c)
+	}
+}
+
+func TestBatchInnerRules(t *testing.T) {
+	t.Parallel()
+	ts := newServer(t, Config{})
+	missing := "99999999-9999-4999-8999-999999999999"
+	_, a := ts.batch(batchOf(
+		get("count", "/users/$count", `"headers":{"ConsistencyLevel":"eventual"}`),
+		get("count-no-header", "/users/$count"),
+		get("no-slash", "users?$top=1"),
+		get("absolute", "https://graph.microsoft.com/v1.0/users"),
+		get("nested", "/$batch"),
+		get("gone", "/users/"+missing),
+		get("after-gone", "/users/"+testUsers()[0].ID, `"dependsOn":["gone"]`),
+		get("after-after", "/users/"+testUsers()[0].ID, `"dependsOn":["after-gone"]`),
+		get("after-count", "/users/"+testUsers()[0].ID, `"dependsOn":["count"]`),
+		`{"id":"getByIds","method":"POST","url":"/directoryObjects/getByIds","headers":{"Content-Type":"application/json"},"body":{"ids":["`+testUsers()[1].ID+`"]}}`,
+	))
+	want := map[string]int{
+		"count": 200, "count-no-header": 400, "no-slash": 200, "absolute": 400, "nested": 400, "gone": 404,
+		"after-gone": 424, "after-after": 424, "after-count": 200, "getByIds": 200,
+	}
+	if got := a.byID(); !mapsEqual(got, want) {
+		t.Errorf("statuses %v, want %v", got, want)
+	}
+	for _, r := range a.Responses {
+		if r.ID == "count" && string(r.Body) != `"5"` {
+			t.Errorf("$count in a batch: body %s, want the text as a JSON string", r.Body)
+		}
+		if r.Status >= 400 {
+			var env graphErrorBody
+			if err := json.Unmarshal(r.Body, &env); err != nil || env.Error.Code == "" || env.Error.InnerError.RequestID == "" {
+				t.Errorf("%s: error body %s", r.ID, r.Body)
+			}
+		}
+	}
+}
+
+func mapsEqual(a, b map[string]int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
+
+// TestBatchInnerThrottle: each inner request is throttled on its own, and a
+// refused one carries its own Retry-After; the batch itself succeeds.
+func TestBatchInnerThrottle(t *testing.T) {
+	t.Parallel()
+	ts := newServer(t, Config{Profile: Profile{Throttle: true, TenantBudget: 3}})
+	reqs := make([]string, 5)
+	for i := range reqs {
+		reqs[i] = get(fmt.Sprint(i), "/users/"+testUsers()[i].ID+"/authentication/methods")
+	}
+	r, a := ts.batch(batchOf(reqs...))
+	if r.status != 200 {
+		t.Fatalf("%s", r)
+	}
+	var ok, throttled int
+	for _, resp := range a.Responses {
+		switch resp.Status {
+		case 200:
+			ok++
+		case 429:
+			throttled++
+			if resp.Headers["Retry-After"] == "" || resp.Headers["x-ms-throttle-scope"] == "" {
+				t.Errorf("inner 429 headers %v", resp.Headers)
+			}
+		}
+	}
+	c := ts.Counters()
+	if ok != 3 || throttled != 2 || c.Throttled != 2 || c.Inner[EndpointAuthMethods][429] != 2 || c.Requests[EndpointBatch][200] != 1 {
+		t.Errorf("%d ok, %d throttled; counters %+v", ok, throttled, c)
+	}
+}
+
+// TestBatchDeterministic: the same seed gives the same answer, byte for byte.
+func TestBatchDeterministic(t *testing.T) {
+	t.Parallel()
+	body := batchOf(
+		get("1", "/users/$count", `"headers":{"ConsistencyLevel":"eventual"}`),
+		get("2", "/users/99999999-9999-4999-8999-999999999999"),
+		get("3", "/users/"+testUsers()[0].ID+"?$select=id", `"dependsOn":["2"]`),
+		get("4", "/groups"),
+	)
+	answer := func() []byte {
+		ts := newServer(t, Config{Seed: 42})
+		h := map[string]string{"Authorization": "Bearer " + ts.tokenFor(ts.App()), "Content-Type": "application/json", "client-request-id": "c0ffee00-0000-4000-8000-000000000000"}
+		return render(ts.handle("POST", "/v1.0/$batch", h, body))
+	}
+	a := answer()
+	if b := answer(); string(a) != string(b) {
+		t.Fatalf("two runs differ:\n%s\n%s", a, b)
+	}
+	golden(t, "batch.golden", a)
+}

@@ -1,0 +1,164 @@
+package graphemu
+
+import (
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Effect is what a fault does to the request it hits.
+type Effect int
+
+const (
+	// EffectStatus answers Status (503, 504, 429, 401, 403, 500, ...) with
+	// Graph's error envelope (the token endpoint answers in Entra's shape),
+	// and a Retry-After header when RetryAfter is set.
+	EffectStatus Effect = iota
+	// EffectReset drops the connection without an answer (a TCP reset on
+	// HTTP/1.1, a stream reset on HTTP/2). Inside a $batch it drops the
+	// whole batch's connection.
+	EffectReset
+	// EffectTruncate sends the status, the headers (with the full
+	// Content-Length) and half of the body, then drops the connection.
+	EffectTruncate
+	// EffectExpirePageToken expires every page token the tenant has handed
+	// out, then serves the request: a nextLink answers 400
+	// Directory_ExpiredPageToken, and so does every older nextLink after it.
+	EffectExpirePageToken
+	// EffectRevokeTokens revokes every access token issued so far (they
+	// answer 401 "Lifetime validation failed, the token is expired."), then
+	// serves the request, which therefore fails unless it is a token request.
+	EffectRevokeTokens
+	// EffectUserNotFound answers 404 Request_ResourceNotFound for the user
+	// the request names, as if it had been deleted since it was listed; the
+	// tenant itself is not changed (Tenant().HardDelete does that).
+	EffectUserNotFound
+)
+
+// Unlimited as Fault.Times makes a fault fire on every request it matches.
+const Unlimited = -1
+
+// Fault is a rule that makes matching requests fail. A request matches when
+// its endpoint is Endpoint (EndpointAny: every request; EndpointInner: every
+// request inside a $batch) and, if User is set, it names that user (id or
+// userPrincipalName, case-insensitive). Counting matching requests from 1, the
+// fault fires from the Nth on (Nth 0 means 1), on each with probability Rate
+// (0 means always; drawn from the server's seeded generator), until it has
+// fired Times times (0 means once; Unlimited means forever).
+type Fault struct {
+	Endpoint Endpoint
+	User     string
+	Nth      int
+	Rate     float64
+	Times    int
+
+	Effect Effect
+	// Status, and optionally Graph's Code and Message, for EffectStatus.
+	// Without Code and Message the emulator uses what Graph answers with
+	// that status.
+	Status        int
+	Code, Message string
+	// RetryAfter, when positive, adds a Retry-After header rendered in
+	// RetryAfterStyle (EffectStatus only).
+	RetryAfter      time.Duration
+	RetryAfterStyle RetryAfterStyle
+}
+
+type faultRule struct {
+	Fault
+	seen, fired int
+}
+
+// faultSet holds the injected faults. Matching is serialised by a mutex:
+// the counting must be exact, and it is a few comparisons per request.
+type faultSet struct {
+	mu    sync.Mutex
+	rules []*faultRule
+	rng   *rand.Rand
+}
+
+func newFaultSet(seed int64) *faultSet {
+	return &faultSet{rng: rand.New(rand.NewPCG(uint64(seed), 0x6661756c7473))}
+}
+
+func (fs *faultSet) add(f Fault) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	fs.rules = append(fs.rules, &faultRule{Fault: f})
+}
+
+func (fs *faultSet) clear() {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	fs.rules = nil
+}
+
+// match counts the request against every rule it matches and returns the
+// first rule that fires. user is the user key the request names ("" if none).
+func (fs *faultSet) match(e Endpoint, inner bool, user string) (Fault, bool) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	var hit *faultRule
+	for _, r := range fs.rules {
+		if !r.matches(e, inner, user) {
+			continue
+		}
+		r.seen++
+		if hit == nil && r.due() && (r.Rate <= 0 || fs.rng.Float64() < r.Rate) {
+			hit = r
+		}
+	}
+	if hit == nil {
+		return Fault{}, false
+	}
+	hit.fired++
+	return hit.Fault, true
+}
+
+func (r *faultRule) matches(e Endpoint, inner bool, user string) bool {
+	switch {
+	case r.User != "" && !strings.EqualFold(r.User, user):
+		return false
+	case r.Endpoint == EndpointAny, r.Endpoint == e:
+		return true
+	default:
+		return r.Endpoint == EndpointInner && inner
+	}
+}
+
+// due reports whether the rule may fire on the request just counted.
+func (r *faultRule) due() bool {
+	if r.seen < max(r.Nth, 1) {
+		return false
+	}
+	return r.Times == Unlimited || r.fired < max(r.Times, 1)
+}
+
+// defaultFaultError is what Graph answers with a status when a fault names
+// no code or message.
+func defaultFaultError(status int, e Endpoint, user string) (code, message string) {
+	switch status {
+	case 400:
+		return "BadRequest", "The request is malformed or incorrect."
+	case 401:
+		return "InvalidAuthenticationToken", msgTokenExpired
+	case 403:
+		if e == EndpointAuthMethods {
+			return codeAccessDenied, msgAccessDenied
+		}
+		return codeRequestDenied, msgRequestDenied
+	case 404:
+		return codeNotFound, notFoundMessage(user)
+	case 429:
+		return codeTooManyRequests, msgTooManyRequests
+	case 500:
+		return "generalException", "General exception while processing."
+	case 503:
+		return "serviceNotAvailable", "The service is temporarily unavailable. Please retry later."
+	case 504:
+		return "gatewayTimeout", "The request timed out."
+	default:
+		return "UnknownError", ""
+	}
+}
