@@ -6,10 +6,11 @@ package graph
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+
+	khttp "github.com/microsoft/kiota-http-go"
 
 	"github.com/aad-export/terraform-provider-aad/internal/directory"
 )
@@ -84,12 +85,27 @@ type Config struct {
 }
 
 // Client reads users from Microsoft Graph. It is safe for concurrent use.
-type Client struct{}
+type Client struct {
+	ep          endpoints
+	adapter     *khttp.NetHttpRequestAdapter
+	tokens      *tokenSource
+	credKind    credentialKind
+	retry       *retryPolicy
+	log         *slog.Logger
+	concurrency int
+	stats       counters
+}
 
 // New validates cfg and builds a client. It does not call Graph; a missing
 // credential is an error that lists every way to configure one.
+//
+// When several credentials are configured, the first of these is used (the
+// azuread provider's order): client certificate, client secret, OIDC
+// federated token (given, read from a file, or requested from a
+// GitHub-Actions-style endpoint), managed identity, Azure CLI. The chosen one
+// must be complete; New does not fall through to the next.
 func New(ctx context.Context, cfg Config) (*Client, error) {
-	return nil, errors.New("graph.New: not implemented yet")
+	return newClient(ctx, cfg, realClock{})
 }
 
 // Users reads the users q selects and delivers them to sink; it implements
@@ -98,7 +114,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 // sink.UserError; anything else is an *Error (or a context error) and ends the
 // read.
 func (c *Client) Users(ctx context.Context, q directory.Query, sink directory.Sink) error {
-	return errors.New("graph.Client.Users: not implemented yet")
+	return c.users(ctx, q, sink)
 }
 
 // Operations an Error can name.

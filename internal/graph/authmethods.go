@@ -1,0 +1,199 @@
+package graph
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync/atomic"
+
+	abs "github.com/microsoft/kiota-abstractions-go"
+
+	"github.com/aad-export/terraform-provider-aad/internal/directory"
+)
+
+// authMethod is one element of /users/{id}/authentication/methods; only the
+// phone and email methods' fields are read.
+type authMethod struct {
+	Type         string `json:"@odata.type"`
+	PhoneNumber  string `json:"phoneNumber"`
+	PhoneType    string `json:"phoneType"`
+	EmailAddress string `json:"emailAddress"`
+}
+
+type authMethodsPage struct {
+	Value    *[]authMethod `json:"value"`
+	NextLink string        `json:"@odata.nextLink"`
+}
+
+const (
+	phoneMethodType = "#microsoft.graph.phoneAuthenticationMethod"
+	emailMethodType = "#microsoft.graph.emailAuthenticationMethod"
+)
+
+// addMethods maps phone methods by their phoneType, and the email method,
+// into a. Graph's casing of type names is not relied upon.
+func addMethods(a *directory.AuthMethods, methods []authMethod) {
+	for _, m := range methods {
+		switch {
+		case strings.EqualFold(m.Type, phoneMethodType):
+			switch strings.ToLower(m.PhoneType) {
+			case "mobile":
+				a.MobilePhone = m.PhoneNumber
+			case "alternatemobile":
+				a.AlternateMobilePhone = m.PhoneNumber
+			case "office":
+				a.OfficePhone = m.PhoneNumber
+			}
+		case strings.EqualFold(m.Type, emailMethodType):
+			a.Email = m.EmailAddress
+		}
+	}
+}
+
+// authStage adds each user's authentication methods before delivery: one
+// GET per user, 20 to a $batch, through the shared batcher.
+type authStage struct {
+	c    *Client
+	b    *batcher
+	sink directory.Sink
+	next func(context.Context, []directory.User) error
+}
+
+// authOutcome is what one user's lookup came to.
+type authOutcome struct {
+	methods  directory.AuthMethods
+	nextLink string
+	failed   *directory.UserError
+}
+
+// deliver resolves users' methods and passes on those that have them. A
+// user whose methods cannot be read (deleted since it was listed) is a
+// per-user error and is not delivered: a row with empty authentication
+// columns would state that it has no methods.
+func (a *authStage) deliver(ctx context.Context, users []directory.User) error {
+	out, err := a.resolve(ctx, users)
+	if err != nil {
+		return err
+	}
+	kept := users[:0]
+	for i := range users {
+		if f := out[i].failed; f != nil {
+			a.sink.UserError(ctx, *f)
+			continue
+		}
+		m := out[i].methods
+		users[i].Auth = &m
+		kept = append(kept, users[i])
+	}
+	if len(kept) == 0 {
+		return nil
+	}
+	return a.next(ctx, kept)
+}
+
+// resolve looks up the methods of every user and waits for all of them.
+func (a *authStage) resolve(ctx context.Context, users []directory.User) ([]authOutcome, error) {
+	out := make([]authOutcome, len(users))
+	var pending atomic.Int64
+	pending.Store(int64(len(users)))
+	done := make(chan struct{})
+	items := make([]*batchItem, len(users))
+	for i := range users {
+		info, err := a.c.authMethodsRequest(ctx, users[i].ID)
+		if err != nil {
+			return nil, err
+		}
+		url, err := a.c.relativeURL(info)
+		if err != nil {
+			return nil, err
+		}
+		items[i] = &batchItem{op: OpAuthMethods, url: url, finish: func(r *innerResponse) error {
+			if err := a.outcome(&users[i], r, &out[i]); err != nil {
+				return err
+			}
+			if pending.Add(-1) == 0 {
+				close(done)
+			}
+			return nil
+		}}
+	}
+	if len(items) == 0 {
+		return out, nil
+	}
+	if err := a.b.submit(ctx, items); err != nil {
+		return nil, err
+	}
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return nil, context.Cause(ctx)
+	}
+	for i := range out {
+		if err := a.followNext(ctx, &out[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// outcome records one user's inner response. A missing permission ends the
+// read (once: the first error wins); a user that is gone, or that Graph
+// refuses to look up, is that user's error only.
+func (a *authStage) outcome(u *directory.User, r *innerResponse, o *authOutcome) error {
+	switch {
+	case r.Status >= 200 && r.Status < 300:
+		var page authMethodsPage
+		if json.Unmarshal(r.Body, &page) != nil || page.Value == nil {
+			return errRetryItem
+		}
+		addMethods(&o.methods, *page.Value)
+		o.nextLink = page.NextLink
+		return nil
+	case r.Status == http.StatusUnauthorized || r.Status == http.StatusForbidden || r.Status >= 500:
+		return r.graphError(OpAuthMethods)
+	default:
+		e := r.graphError(OpAuthMethods)
+		o.failed = &directory.UserError{
+			UserPrincipalName: u.UserPrincipalName,
+			ObjectID:          u.ID,
+			Operation:         directory.OpAuthMethods,
+			Status:            e.Status,
+			Code:              e.Code,
+			Message:           e.Message,
+			RequestID:         e.RequestID,
+		}
+		return nil
+	}
+}
+
+// followNext reads further pages of a user's methods, which Graph may page
+// like any collection (it has not been seen to for a handful of methods).
+func (a *authStage) followNext(ctx context.Context, o *authOutcome) error {
+	for o.nextLink != "" && o.failed == nil {
+		next := o.nextLink
+		o.nextLink = ""
+		_, err := a.c.do(ctx, call{
+			op: OpAuthMethods,
+			build: func(ctx context.Context) (*abs.RequestInformation, error) {
+				return a.c.authMethodsNextRequest(ctx, next)
+			},
+			decode: func(r *response) error {
+				var page authMethodsPage
+				if err := json.Unmarshal(r.body, &page); err != nil {
+					return err
+				}
+				if page.Value == nil {
+					return errNoValue
+				}
+				addMethods(&o.methods, *page.Value)
+				o.nextLink = page.NextLink
+				return nil
+			},
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,340 @@
+package graph
+
+import (
+	"container/heap"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	abs "github.com/microsoft/kiota-abstractions-go"
+)
+
+// maxBatchSize is Graph's limit of requests in one $batch.
+const maxBatchSize = 20
+
+// throttlePressure is the x-ms-throttle-limit-percentage from which Graph
+// warns that the budget is nearly spent.
+const throttlePressure = 0.8
+
+// A batchItem is one GET sent inside a $batch, for one user.
+type batchItem struct {
+	op  string // the Op of the request, for errors
+	url string // relative to the version root
+
+	// finish takes the inner response once it is final (not a 429, 503 or
+	// 504). It runs on a sending goroutine and must not block. A non-nil
+	// error ends the read; errRetryItem sends the item round again.
+	finish func(r *innerResponse) error
+
+	attempts  int
+	notBefore time.Time
+	last      *Error // the latest retryable failure, for the final error
+}
+
+// errRetryItem asks the batcher to send an item again (a malformed body).
+var errRetryItem = errors.New("retry the batch step")
+
+// innerResponse is one element of a $batch response.
+type innerResponse struct {
+	ID      string            `json:"id"`
+	Status  int               `json:"status"`
+	Headers map[string]string `json:"headers"`
+	Body    json.RawMessage   `json:"body"`
+}
+
+// header returns an inner response header, whatever its case.
+func (r *innerResponse) header(name string) string {
+	for k, v := range r.Headers {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	return ""
+}
+
+// httpHeader converts the inner headers for error parsing.
+func (r *innerResponse) httpHeader() http.Header {
+	h := http.Header{}
+	for k, v := range r.Headers {
+		h.Set(k, v)
+	}
+	return h
+}
+
+// graphError is the *Error an inner failure stands for.
+func (r *innerResponse) graphError(op string) *Error {
+	return newGraphError(op, r.Status, r.httpHeader(), r.Body)
+}
+
+// batcher sends items 20 to a $batch with many batches in flight, paced to
+// Graph's throttle budget. Inner requests are throttled one by one: a 429
+// inside a batch re-queues that item after its own Retry-After, and holds
+// back every dispatch until then, since the budget is shared by the whole
+// app and tenant. The number of batches in flight adapts like TCP's window:
+// halved (once per round trip) when Graph throttles, grown by one per round
+// trip of clean answers, held while Graph reports its budget nearly spent.
+type batcher struct {
+	c           *Client
+	in          chan []*batchItem
+	maxInFlight int
+}
+
+func newBatcher(c *Client) *batcher {
+	return &batcher{c: c, in: make(chan []*batchItem), maxInFlight: c.concurrency}
+}
+
+// submit queues items; it blocks until the dispatcher takes them.
+func (b *batcher) submit(ctx context.Context, items []*batchItem) error {
+	select {
+	case b.in <- items:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+// closeInput says no more items will be submitted; run returns once the
+// queued ones are done.
+func (b *batcher) closeInput() { close(b.in) }
+
+// batchResult is what a sent batch reports to the dispatcher.
+type batchResult struct {
+	sentAt    time.Time
+	requeue   []*batchItem
+	throttled bool // an inner (or outer) 429
+	pressure  bool // Graph reported its budget nearly spent
+	err       error
+}
+
+// dispatch is the dispatcher's state; only run touches it.
+type dispatch struct {
+	ready    []*batchItem
+	delayed  itemHeap
+	inFlight int
+	limit    float64   // batches allowed in flight
+	gate     time.Time // no dispatch before this (a 429's Retry-After)
+	lastCut  time.Time // when limit was last halved
+}
+
+// run dispatches until the input is closed and drained, or a fatal error.
+func (b *batcher) run(ctx context.Context) error {
+	clk := b.c.retry.clock
+	results := make(chan batchResult, b.maxInFlight)
+	d := &dispatch{limit: float64(b.maxInFlight)}
+	in := b.in
+	for {
+		now := clk.Now()
+		d.promote(now)
+		for len(d.ready) > 0 && d.inFlight < max(1, int(d.limit)) && !now.Before(d.gate) {
+			n := min(maxBatchSize, len(d.ready))
+			items := append([]*batchItem(nil), d.ready[:n]...)
+			d.ready = d.ready[n:]
+			d.inFlight++
+			go func() { results <- b.send(ctx, items, now) }()
+		}
+		if in == nil && len(d.ready) == 0 && d.delayed.Len() == 0 && d.inFlight == 0 {
+			return nil
+		}
+		timer, stop := d.timer(clk, now)
+		select {
+		case items, ok := <-in:
+			if !ok {
+				in = nil
+			}
+			d.ready = append(d.ready, items...)
+		case r := <-results:
+			d.inFlight--
+			if r.err != nil {
+				stop()
+				return r.err
+			}
+			d.absorb(r, clk.Now(), float64(b.maxInFlight))
+		case <-timer:
+		case <-ctx.Done():
+			stop()
+			return context.Cause(ctx)
+		}
+		stop()
+	}
+}
+
+// promote moves items whose wait is over to the ready queue, ahead of new
+// ones: they have waited already.
+func (d *dispatch) promote(now time.Time) {
+	var due []*batchItem
+	for d.delayed.Len() > 0 && !d.delayed[0].notBefore.After(now) {
+		due = append(due, heap.Pop(&d.delayed).(*batchItem))
+	}
+	if len(due) > 0 {
+		d.ready = append(due, d.ready...)
+	}
+}
+
+// timer fires when the dispatcher has something to do that only time
+// brings: the gate opening on ready items, or a delayed item coming due.
+func (d *dispatch) timer(clk clock, now time.Time) (<-chan time.Time, func()) {
+	var at time.Time
+	if len(d.ready) > 0 && now.Before(d.gate) {
+		at = d.gate
+	}
+	if d.delayed.Len() > 0 && (at.IsZero() || d.delayed[0].notBefore.Before(at)) {
+		at = d.delayed[0].notBefore
+	}
+	if at.IsZero() {
+		return nil, func() {}
+	}
+	return clk.After(at.Sub(now))
+}
+
+// absorb takes a batch's outcome into the pacing state.
+func (d *dispatch) absorb(r batchResult, now time.Time, maxLimit float64) {
+	for _, it := range r.requeue {
+		heap.Push(&d.delayed, it)
+		if r.throttled && it.notBefore.After(d.gate) {
+			d.gate = it.notBefore
+		}
+	}
+	switch {
+	case r.throttled:
+		// Batches sent before the last cut saw the same congestion: one
+		// cut per round trip.
+		if r.sentAt.After(d.lastCut) {
+			d.limit = max(1, d.limit/2)
+			d.lastCut = now
+		}
+	case !r.pressure:
+		d.limit = min(maxLimit, d.limit+1/max(1, d.limit))
+	}
+}
+
+// batchBody is the JSON of a $batch request.
+type batchBody struct {
+	Requests []batchStep `json:"requests"`
+}
+
+type batchStep struct {
+	ID     string `json:"id"`
+	Method string `json:"method"`
+	URL    string `json:"url"`
+}
+
+// send posts one $batch and sorts its inner responses into final ones
+// (handed to the items) and ones to send again.
+func (b *batcher) send(ctx context.Context, items []*batchItem, sentAt time.Time) batchResult {
+	res := batchResult{sentAt: sentAt}
+	body := batchBody{Requests: make([]batchStep, len(items))}
+	for i, it := range items {
+		body.Requests[i] = batchStep{ID: strconv.Itoa(i), Method: http.MethodGet, URL: it.url}
+	}
+	payload, err := json.Marshal(body)
+	if err != nil {
+		res.err = err
+		return res
+	}
+	var inner []innerResponse
+	resp, err := b.c.do(ctx, call{
+		op:    items[0].op,
+		build: func(context.Context) (*abs.RequestInformation, error) { return b.c.batchRequest(payload), nil },
+		decode: func(r *response) error {
+			var v struct {
+				Responses *[]innerResponse `json:"responses"`
+			}
+			if err := json.Unmarshal(r.body, &v); err != nil {
+				return err
+			}
+			if v.Responses == nil {
+				return errors.New(`the $batch response has no "responses" array`)
+			}
+			inner = *v.Responses
+			return nil
+		},
+	})
+	if err != nil {
+		res.err = err
+		return res
+	}
+	res.pressure = pressured(resp.header.Get("x-ms-throttle-limit-percentage"))
+	answered := make([]bool, len(items))
+	for i := range inner {
+		r := &inner[i]
+		idx, err := strconv.Atoi(r.ID)
+		if err != nil || idx < 0 || idx >= len(items) || answered[idx] {
+			continue
+		}
+		answered[idx] = true
+		res.pressure = res.pressure || pressured(r.header("x-ms-throttle-limit-percentage"))
+		if res.err = b.settle(ctx, items[idx], r, &res); res.err != nil {
+			return res
+		}
+	}
+	for idx, ok := range answered {
+		if !ok {
+			missing := &innerResponse{Status: http.StatusServiceUnavailable}
+			if res.err = b.again(ctx, items[idx], missing, &res); res.err != nil {
+				return res
+			}
+		}
+	}
+	return res
+}
+
+// settle hands a final inner response to its item, or queues the item again.
+func (b *batcher) settle(ctx context.Context, it *batchItem, r *innerResponse, res *batchResult) error {
+	if retryableStatus(r.Status) {
+		return b.again(ctx, it, r, res)
+	}
+	err := it.finish(r)
+	if errors.Is(err, errRetryItem) {
+		return b.again(ctx, it, &innerResponse{Status: http.StatusServiceUnavailable, Headers: r.Headers}, res)
+	}
+	return err
+}
+
+// again schedules it after the inner response's Retry-After (or a backoff),
+// unless that would pass the deadline or it has been tried too often.
+func (b *batcher) again(ctx context.Context, it *batchItem, r *innerResponse, res *batchResult) error {
+	it.attempts++
+	it.last = r.graphError(it.op)
+	limit := b.c.retry.maxTransient
+	if r.Status == http.StatusTooManyRequests {
+		res.throttled = true
+		b.c.stats.throttled.Add(1)
+		limit = b.c.retry.maxThrottled
+	}
+	if it.attempts >= limit {
+		return it.last
+	}
+	wait := b.c.retry.wait(r.header("Retry-After"), it.attempts)
+	if !b.c.retry.fitsDeadline(ctx, wait) {
+		return pastTimeout(it.last, wait)
+	}
+	b.c.stats.retries.Add(1)
+	it.notBefore = b.c.retry.clock.Now().Add(wait)
+	res.requeue = append(res.requeue, it)
+	return nil
+}
+
+// pressured reads x-ms-throttle-limit-percentage.
+func pressured(v string) bool {
+	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	return err == nil && f >= throttlePressure
+}
+
+// itemHeap orders delayed items by when they may go again.
+type itemHeap []*batchItem
+
+func (h itemHeap) Len() int           { return len(h) }
+func (h itemHeap) Less(i, j int) bool { return h[i].notBefore.Before(h[j].notBefore) }
+func (h itemHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *itemHeap) Push(x any)        { *h = append(*h, x.(*batchItem)) }
+func (h *itemHeap) Pop() any {
+	old := *h
+	it := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	return it
+}

@@ -1,0 +1,174 @@
+package graph
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aad-export/terraform-provider-aad/internal/directory"
+	"github.com/aad-export/terraform-provider-aad/internal/graphemu"
+	"github.com/aad-export/terraform-provider-aad/internal/graphemu/tenant"
+)
+
+// listColumns are the portal's list columns as Graph property names.
+var listColumns = []string{
+	"userPrincipalName", "displayName", "surname", "mail", "givenName", "id", "userType", "jobTitle",
+	"department", "accountEnabled", "usageLocation", "streetAddress", "state", "country",
+	"officeLocation", "city", "postalCode", "businessPhones", "mobilePhone", "otherMails",
+	"ageGroup", "consentProvidedForMinor", "legalAgeGroupClassification",
+}
+
+// emulator starts a graphemu server over TLS for the test's tenant.
+func emulator(t testing.TB, tn *tenant.Tenant, mods ...func(*graphemu.Config)) *graphemu.Server {
+	t.Helper()
+	cfg := graphemu.Config{Tenant: tn, Seed: 1}
+	for _, m := range mods {
+		m(&cfg)
+	}
+	srv, err := graphemu.Start(cfg)
+	if err != nil {
+		t.Fatalf("starting the emulator: %v", err)
+	}
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// generated builds a synthetic tenant.
+func generated(t testing.TB, opts tenant.GenerateOptions) *tenant.Tenant {
+	t.Helper()
+	tn, err := tenant.Generate(opts)
+	if err != nil {
+		t.Fatalf("generating the tenant: %v", err)
+	}
+	return tn
+}
+
+// emuConfig is a client configuration pointed at srv with its default app's
+// client secret.
+func emuConfig(t testing.TB, srv *graphemu.Server) Config {
+	t.Helper()
+	app := srv.App()
+	return Config{
+		GraphEndpoint: srv.URL(),
+		AuthorityHost: srv.URL(),
+		HTTPClient:    srv.HTTPClient(),
+		Credentials:   Credentials{TenantID: srv.TenantID(), ClientID: app.ClientID, ClientSecret: app.ClientSecret},
+		Logger:        testLogger(t),
+	}
+}
+
+// newEmuClient builds a client for srv.
+func newEmuClient(t testing.TB, srv *graphemu.Server, mods ...func(*Config)) *Client {
+	t.Helper()
+	cfg := emuConfig(t, srv)
+	for _, m := range mods {
+		m(&cfg)
+	}
+	c, err := New(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return c
+}
+
+// collector is a directory.Sink that keeps everything.
+type collector struct {
+	mu     sync.Mutex
+	users  []directory.User
+	errors []directory.UserError
+}
+
+func (s *collector) Users(_ context.Context, users []directory.User) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.users = append(s.users, users...)
+	return nil
+}
+
+func (s *collector) UserError(_ context.Context, e directory.UserError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.errors = append(s.errors, e)
+}
+
+// ids returns the delivered users' ids, sorted.
+func (s *collector) ids() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := make([]string, len(s.users))
+	for i := range s.users {
+		ids[i] = strings.ToLower(s.users[i].ID)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// tenantIDs returns the ids of the tenant's users that keep selects, sorted.
+func tenantIDs(tn *tenant.Tenant, keep func(tenant.User) bool) []string {
+	var ids []string
+	for u := range tn.Users() {
+		if keep == nil || keep(u) {
+			ids = append(ids, strings.ToLower(u.ID))
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// checkExactly fails unless got holds want's ids, each once.
+func checkExactly(t testing.TB, got, want []string) {
+	t.Helper()
+	if dup := duplicates(got); len(dup) > 0 {
+		t.Errorf("%d users delivered more than once, e.g. %v", len(dup), dup[:min(3, len(dup))])
+	}
+	got = slices.Compact(slices.Clone(got))
+	if slices.Equal(got, want) {
+		return
+	}
+	missing, extra := diffSorted(want, got)
+	t.Errorf("delivered %d distinct users, want %d; missing %d (e.g. %v), unexpected %d (e.g. %v)",
+		len(got), len(want), len(missing), missing[:min(3, len(missing))], len(extra), extra[:min(3, len(extra))])
+}
+
+func duplicates(sorted []string) []string {
+	var dup []string
+	for i := 1; i < len(sorted); i++ {
+		if sorted[i] == sorted[i-1] {
+			dup = append(dup, sorted[i])
+		}
+	}
+	return dup
+}
+
+// diffSorted returns what is in a but not b, and in b but not a.
+func diffSorted(a, b []string) (onlyA, onlyB []string) {
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		switch {
+		case j == len(b) || (i < len(a) && a[i] < b[j]):
+			onlyA = append(onlyA, a[i])
+			i++
+		case i == len(a) || b[j] < a[i]:
+			onlyB = append(onlyB, b[j])
+			j++
+		default:
+			i++
+			j++
+		}
+	}
+	return onlyA, onlyB
+}
+
+func TestEmuSmoke(t *testing.T) {
+	t.Parallel()
+	tn := generated(t, tenant.GenerateOptions{Seed: 7, Users: 3000})
+	srv := emulator(t, tn)
+	c := newEmuClient(t, srv)
+	var sink collector
+	if err := c.Users(context.Background(), directory.Query{Select: listColumns}, &sink); err != nil {
+		t.Fatalf("Users: %v", err)
+	}
+	checkExactly(t, sink.ids(), tenantIDs(tn, nil))
+}

@@ -1,0 +1,197 @@
+package graph
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/aad-export/terraform-provider-aad/internal/directory"
+)
+
+const (
+	// lookupChunk is how many explicitly named users are resolved before
+	// they are passed on; it bounds what is held in memory.
+	lookupChunk = 500
+
+	// lookupWorkers is how many chunks are in progress at once: enough to
+	// overlap one chunk's lookups with the next step of another.
+	lookupWorkers = 4
+)
+
+// lookupKey is one explicitly selected user: a userPrincipalName or an
+// object id.
+type lookupKey struct {
+	value string
+	byID  bool
+}
+
+// explicitKeys lists the users q names, each once (names compare without
+// regard to case, as Graph's do), and the per-user errors of object ids
+// that are not GUIDs: sent to Graph, one would be looked up as a name.
+func explicitKeys(q directory.Query) ([]lookupKey, []directory.UserError) {
+	var (
+		keys    []lookupKey
+		invalid []directory.UserError
+		seen    = map[string]bool{}
+	)
+	for _, raw := range q.UserPrincipalNames {
+		name := strings.TrimSpace(raw)
+		if name == "" {
+			invalid = append(invalid, directory.UserError{UserPrincipalName: raw, Operation: directory.OpLookup, Message: "empty userPrincipalName"})
+			continue
+		}
+		if k := "upn:" + strings.ToLower(name); !seen[k] {
+			seen[k] = true
+			keys = append(keys, lookupKey{value: name})
+		}
+	}
+	for _, raw := range q.ObjectIDs {
+		id := strings.TrimSpace(raw)
+		if !isGUID(id) {
+			invalid = append(invalid, directory.UserError{ObjectID: raw, Operation: directory.OpLookup, Message: "not an object id (a GUID)"})
+			continue
+		}
+		if k := "id:" + strings.ToLower(id); !seen[k] {
+			seen[k] = true
+			keys = append(keys, lookupKey{value: id, byID: true})
+		}
+	}
+	return keys, invalid
+}
+
+// lookup resolves explicitly selected users through batched GETs (never
+// one HTTP request per user) and delivers those found; a user named both by
+// name and by id is delivered once.
+func (c *Client) lookup(ctx context.Context, q directory.Query, selects []string, b *batcher,
+	sink directory.Sink, deliver func(context.Context, []directory.User) error) error {
+	keys, invalid := explicitKeys(q)
+	for _, e := range invalid {
+		sink.UserError(ctx, e)
+	}
+	var (
+		mu        sync.Mutex
+		delivered = map[idKey]struct{}{}
+		next      atomic.Int64
+	)
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var g group
+	for range lookupWorkers {
+		g.go1(cancel, func() error {
+			for {
+				start := int(next.Add(lookupChunk)) - lookupChunk
+				if start >= len(keys) || ctx.Err() != nil {
+					return nil
+				}
+				found, err := c.resolveKeys(ctx, keys[start:min(start+lookupChunk, len(keys))], selects, b, sink)
+				if err != nil {
+					return err
+				}
+				mu.Lock()
+				found = uniqueUsers(found, delivered)
+				mu.Unlock()
+				if len(found) > 0 {
+					if err := deliver(ctx, found); err != nil {
+						return err
+					}
+				}
+			}
+		})
+	}
+	g.wait()
+	return context.Cause(ctx)
+}
+
+// uniqueUsers drops users already in seen, and adds the rest to it.
+func uniqueUsers(users []directory.User, seen map[idKey]struct{}) []directory.User {
+	kept := users[:0]
+	for _, u := range users {
+		k := keyOf(u.ID)
+		if _, dup := seen[k]; !dup {
+			seen[k] = struct{}{}
+			kept = append(kept, u)
+		}
+	}
+	return kept
+}
+
+// resolveKeys looks up keys and returns the users found; the others become
+// per-user errors.
+func (c *Client) resolveKeys(ctx context.Context, keys []lookupKey, selects []string, b *batcher, sink directory.Sink) ([]directory.User, error) {
+	type result struct {
+		user   *directory.User
+		failed *directory.UserError
+	}
+	out := make([]result, len(keys))
+	var pending atomic.Int64
+	pending.Store(int64(len(keys)))
+	done := make(chan struct{})
+	items := make([]*batchItem, len(keys))
+	for i, k := range keys {
+		info, err := c.userRequest(ctx, k.value, selects)
+		if err != nil {
+			return nil, err
+		}
+		url, err := c.relativeURL(info)
+		if err != nil {
+			return nil, err
+		}
+		items[i] = &batchItem{op: OpGetUsers, url: url, finish: func(r *innerResponse) error {
+			u, failed, err := lookupOutcome(k, r)
+			if err != nil {
+				return err
+			}
+			out[i] = result{user: u, failed: failed}
+			if pending.Add(-1) == 0 {
+				close(done)
+			}
+			return nil
+		}}
+	}
+	if err := b.submit(ctx, items); err != nil {
+		return nil, err
+	}
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return nil, context.Cause(ctx)
+	}
+	var found []directory.User
+	for _, r := range out {
+		switch {
+		case r.failed != nil:
+			sink.UserError(ctx, *r.failed)
+		case r.user != nil:
+			found = append(found, *r.user)
+		}
+	}
+	return found, nil
+}
+
+// lookupOutcome reads one inner response of a lookup. A name that does not
+// resolve, or that Graph refuses as malformed, concerns that user only;
+// missing permissions and server failures end the read.
+func lookupOutcome(k lookupKey, r *innerResponse) (*directory.User, *directory.UserError, error) {
+	switch {
+	case r.Status >= 200 && r.Status < 300:
+		var u directory.User
+		if json.Unmarshal(r.Body, &u) != nil || u.ID == "" {
+			return nil, nil, errRetryItem
+		}
+		return &u, nil, nil
+	case r.Status == http.StatusUnauthorized || r.Status == http.StatusForbidden || r.Status >= 500:
+		return nil, nil, r.graphError(OpGetUsers)
+	default:
+		e := r.graphError(OpGetUsers)
+		ue := &directory.UserError{Operation: directory.OpLookup, Status: e.Status, Code: e.Code, Message: e.Message, RequestID: e.RequestID}
+		if k.byID {
+			ue.ObjectID = k.value
+		} else {
+			ue.UserPrincipalName = k.value
+		}
+		return nil, ue, nil
+	}
+}

@@ -1,0 +1,128 @@
+package graph
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+)
+
+// oidcAudience is the audience Entra expects of a federated credential.
+const oidcAudience = "api://AzureADTokenExchange"
+
+// assertionSource yields the federated token (a JWT) that a client
+// assertion credential exchanges for an access token. MSAL asks for one each
+// time it needs a new access token, so a file is read again each time (CI
+// systems rotate it) and a request URL is asked again.
+type assertionSource struct {
+	token      string
+	file       string
+	requestURL *url.URL
+	reqToken   string
+	httpClient *http.Client
+}
+
+func newAssertionSource(c Credentials, httpClient *http.Client) (*assertionSource, error) {
+	s := &assertionSource{httpClient: httpClient}
+	switch {
+	case c.OIDCToken != "":
+		s.token = strings.TrimSpace(c.OIDCToken)
+	case c.OIDCTokenFilePath != "":
+		if _, err := os.Stat(c.OIDCTokenFilePath); err != nil {
+			return nil, fmt.Errorf("oidc_token_file_path: %w", err)
+		}
+		s.file = c.OIDCTokenFilePath
+	case c.OIDCRequestURL != "" || c.OIDCRequestToken != "":
+		if c.OIDCRequestURL == "" || c.OIDCRequestToken == "" {
+			return nil, errors.New("oidc_request_url and oidc_request_token must be set together (ARM_OIDC_REQUEST_URL/ACTIONS_ID_TOKEN_REQUEST_URL and ARM_OIDC_REQUEST_TOKEN/ACTIONS_ID_TOKEN_REQUEST_TOKEN)")
+		}
+		u, err := oidcRequestURL(c.OIDCRequestURL)
+		if err != nil {
+			return nil, err
+		}
+		s.requestURL, s.reqToken = u, c.OIDCRequestToken
+	default:
+		return nil, errors.New("use_oidc is set but none of oidc_token, oidc_token_file_path, or oidc_request_url with oidc_request_token is")
+	}
+	return s, nil
+}
+
+// oidcRequestURL validates the token request endpoint and adds the audience.
+// The request carries a bearer token, so it must not travel in clear.
+func oidcRequestURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("oidc_request_url is not an absolute URL")
+	}
+	if u.Scheme != "https" && (u.Scheme != "http" || !isLoopbackHost(u.Hostname())) {
+		return nil, fmt.Errorf("oidc_request_url must use https (plain http only to localhost, 127.0.0.1 or [::1])")
+	}
+	q := u.Query()
+	q.Set("audience", oidcAudience)
+	u.RawQuery = q.Encode()
+	return u, nil
+}
+
+// get returns a federated token; it is the getAssertion callback.
+func (s *assertionSource) get(ctx context.Context) (string, error) {
+	switch {
+	case s.token != "":
+		return s.token, nil
+	case s.file != "":
+		b, err := os.ReadFile(s.file)
+		if err != nil {
+			return "", fmt.Errorf("reading oidc_token_file_path: %w", err)
+		}
+		if t := strings.TrimSpace(string(b)); t != "" {
+			return t, nil
+		}
+		return "", errors.New("oidc_token_file_path holds no token")
+	default:
+		return s.request(ctx)
+	}
+}
+
+// maxOIDCResponse bounds the body read from the token request endpoint.
+const maxOIDCResponse = 1 << 20
+
+// request asks a GitHub-Actions-style endpoint for a federated token.
+func (s *assertionSource) request(ctx context.Context) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.requestURL.String(), nil)
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Authorization", "bearer "+s.reqToken)
+	req.Header.Set("Accept", "application/json")
+	client := s.httpClient
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		// The URL is printed without its query, which may carry secrets.
+		return "", fmt.Errorf("requesting an OIDC token from %s://%s%s: %w", s.requestURL.Scheme, s.requestURL.Host, s.requestURL.Path, errors.Unwrap(err))
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxOIDCResponse))
+	if err != nil {
+		return "", fmt.Errorf("reading the OIDC token response: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("the OIDC token endpoint answered %d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
+	}
+	var v struct {
+		Value string `json:"value"`
+	}
+	if err := json.Unmarshal(body, &v); err != nil || v.Value == "" {
+		return "", errors.New("the OIDC token endpoint answered without a token (expected JSON {\"value\": ...})")
+	}
+	return v.Value, nil
+}

@@ -1,0 +1,97 @@
+package graph
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/aad-export/terraform-provider-aad/internal/directory"
+)
+
+// userPage is one page of GET /users, decoded by encoding/json straight into
+// directory.User: kiota's parse nodes would cost about ten times the CPU and
+// allocations for the same page.
+type userPage struct {
+	Value    *[]directory.User `json:"value"`
+	NextLink string            `json:"@odata.nextLink"`
+	Count    *int64            `json:"@odata.count"`
+}
+
+// errNoValue: a 200 body without "value" is not a page (a cut-off body that
+// still parsed, or an intermediary's answer).
+var errNoValue = errors.New(`the page has no "value" array`)
+
+func decodePage(body []byte) (userPage, error) {
+	var p userPage
+	if err := json.Unmarshal(body, &p); err != nil {
+		return userPage{}, err
+	}
+	if p.Value == nil {
+		return userPage{}, errNoValue
+	}
+	return p, nil
+}
+
+// users returns the page's users (never nil after a successful decode).
+func (p userPage) users() []directory.User { return *p.Value }
+
+// decodeCount reads the text/plain body of /users/$count.
+func decodeCount(body []byte) (int64, error) {
+	s := strings.TrimSpace(strings.TrimPrefix(string(body), "\uFEFF"))
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 {
+		return 0, errors.New("the count is not a non-negative integer")
+	}
+	return n, nil
+}
+
+// idKey identifies a user in the sets that keep deliveries unique: the 16
+// bytes of its object id, or (for an id that is not a GUID, which Graph does
+// not send) the first 16 bytes of its SHA-256. Sixteen bytes instead of the
+// 36-character string keep the sets small.
+type idKey [16]byte
+
+func keyOf(id string) idKey {
+	if k, ok := parseGUID(id); ok {
+		return k
+	}
+	var k idKey
+	sum := sha256.Sum256([]byte(id))
+	copy(k[:], sum[:16])
+	return k
+}
+
+// parseGUID reads the 8-4-4-4-12 hex form without allocating.
+func parseGUID(s string) (idKey, bool) {
+	var k idKey
+	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
+		return k, false
+	}
+	n := 0
+	for i := 0; i < 36; i++ {
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			continue
+		}
+		v, ok := hexValue(s[i])
+		if !ok {
+			return k, false
+		}
+		k[n/2] |= v << (4 * uint(1-n%2))
+		n++
+	}
+	return k, true
+}
+
+func hexValue(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10, true
+	case c >= 'A' && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}

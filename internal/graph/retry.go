@@ -1,0 +1,135 @@
+package graph
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// clock is the time source of the retry policy and the batch pacer, so tests
+// can run throttling storms without waiting for them.
+type clock interface {
+	Now() time.Time
+	// Sleep waits for d or until ctx is done, whichever comes first, and
+	// returns ctx.Err() in the latter case.
+	Sleep(ctx context.Context, d time.Duration) error
+	// After returns a channel that receives once d has passed.
+	After(d time.Duration) (<-chan time.Time, func())
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+func (realClock) Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func (realClock) After(d time.Duration) (<-chan time.Time, func()) {
+	t := time.NewTimer(d)
+	return t.C, func() { t.Stop() }
+}
+
+// retryPolicy is the one retry policy of the client: Graph requests, $batch
+// envelopes, inner $batch requests and token requests all wait through it.
+type retryPolicy struct {
+	clock clock
+
+	// baseDelay is the first exponential backoff step; maxDelay caps a step.
+	baseDelay time.Duration
+	maxDelay  time.Duration
+
+	// maxTransient bounds attempts that failed for network, server (503/504)
+	// or malformed-response reasons; maxThrottled bounds consecutive 429s
+	// (when the context has no deadline to bound them).
+	maxTransient int
+	maxThrottled int
+
+	mu   sync.Mutex
+	rand *rand.Rand // jitter source; guarded by mu
+}
+
+func newRetryPolicy(c clock, seed uint64) *retryPolicy {
+	return &retryPolicy{
+		clock:        c,
+		baseDelay:    500 * time.Millisecond,
+		maxDelay:     30 * time.Second,
+		maxTransient: 8,
+		maxThrottled: 60,
+		rand:         rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+	}
+}
+
+// retryableStatus reports whether Graph asks to try again later.
+func retryableStatus(status int) bool {
+	return status == http.StatusTooManyRequests ||
+		status == http.StatusServiceUnavailable ||
+		status == http.StatusGatewayTimeout
+}
+
+// backoff is the wait before retry number attempt (1-based) when the server
+// gave no Retry-After: exponential, capped, with jitter over the upper half
+// of the step so that many clients (or chains) do not retry in lockstep.
+func (p *retryPolicy) backoff(attempt int) time.Duration {
+	step := float64(p.baseDelay) * math.Pow(2, float64(max(attempt, 1)-1))
+	step = min(step, float64(p.maxDelay))
+	p.mu.Lock()
+	f := p.rand.Float64()
+	p.mu.Unlock()
+	return time.Duration(step/2 + f*step/2)
+}
+
+// wait is the delay before retrying a response with these headers: its
+// Retry-After when it has a usable one, the backoff otherwise.
+func (p *retryPolicy) wait(retryAfter string, attempt int) time.Duration {
+	if d, ok := parseRetryAfter(retryAfter, p.clock.Now()); ok {
+		return d
+	}
+	return p.backoff(attempt)
+}
+
+// maxRetryAfter caps what a hostile or broken server can make us wait.
+const maxRetryAfter = 10 * time.Minute
+
+// parseRetryAfter reads Retry-After in seconds (fractions kept: Graph sends
+// "2.128" and "0.5" must not become 0) or as an HTTP date.
+func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.ParseFloat(v, 64); err == nil {
+		if math.IsNaN(secs) || secs < 0 {
+			return 0, false
+		}
+		return min(time.Duration(secs*float64(time.Second)), maxRetryAfter), true
+	}
+	t, err := http.ParseTime(v)
+	if err != nil {
+		return 0, false
+	}
+	return min(max(t.Sub(now), 0), maxRetryAfter), true
+}
+
+// fitsDeadline reports whether waiting d still leaves the context's
+// deadline ahead; a wait that would pass it is pointless, so the caller stops
+// with ErrThrottledPastTimeout instead of sleeping into a certain failure.
+func (p *retryPolicy) fitsDeadline(ctx context.Context, d time.Duration) bool {
+	deadline, ok := ctx.Deadline()
+	return !ok || !p.clock.Now().Add(d).After(deadline)
+}

@@ -1,0 +1,209 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	abs "github.com/microsoft/kiota-abstractions-go"
+)
+
+// call is one Graph request as the retry loop sees it. Every request the
+// client sends is idempotent (GETs, and $batch envelopes of GETs), so network
+// failures and truncated bodies are retried like 503s.
+type call struct {
+	op string // an Op constant, for errors
+
+	// build makes the request anew for each attempt, so that a retry
+	// carries a current token rather than the one of the failed attempt.
+	build func(ctx context.Context) (*abs.RequestInformation, error)
+
+	// decode consumes a 2xx body. An error means the body was malformed or
+	// cut short, and the request is tried again.
+	decode func(r *response) error
+}
+
+// response is a Graph response read whole.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+	token  string // the bearer token the request carried, to replace it on 401
+}
+
+const (
+	// attemptTimeout bounds one attempt, so a connection that hangs
+	// becomes a retry rather than a stalled export.
+	attemptTimeout = 2 * time.Minute
+
+	// maxBody bounds what one response may hold (a 999-user page with
+	// every property is a few MB); the body is hostile input.
+	maxBody = 128 << 20
+)
+
+// errPermanent marks failures no retry can fix (a request that cannot be
+// built, a body over maxBody).
+var errPermanent = errors.New("permanent failure")
+
+// do sends c through the retry policy until it succeeds, fails for good,
+// or the next wait would pass ctx's deadline.
+func (c *Client) do(ctx context.Context, cl call) (*response, error) {
+	var (
+		transient, throttled int
+		refreshed            bool
+		attemptCtx           = ctx
+	)
+	for {
+		resp, err := c.attempt(attemptCtx, cl)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		attemptCtx = ctx
+		var last *Error
+		var wait time.Duration
+		switch {
+		case err != nil:
+			if last, err = c.failedAttempt(cl.op, err); err != nil {
+				return nil, err
+			}
+			transient++
+			wait = c.retry.backoff(transient)
+		case resp.status >= 200 && resp.status < 300:
+			if derr := cl.decode(resp); derr == nil {
+				return resp, nil
+			} else {
+				last = &Error{Operation: cl.op, Status: resp.status, Message: "malformed response: " + clean(derr.Error()), Err: derr}
+				setIDs(last, resp.header)
+			}
+			transient++
+			wait = c.retry.backoff(transient)
+		case resp.status == http.StatusUnauthorized && !refreshed && errorCode(newGraphError(cl.op, resp.status, resp.header, resp.body)) == codeInvalidToken:
+			// The token expired or was revoked under us: one more try
+			// with a new one.
+			refreshed = true
+			attemptCtx = withStaleToken(ctx, resp.token)
+			c.log.DebugContext(ctx, "graph rejected the token; retrying with a new one", "op", cl.op)
+			continue
+		case retryableStatus(resp.status):
+			last = newGraphError(cl.op, resp.status, resp.header, resp.body)
+			if resp.status == http.StatusTooManyRequests {
+				throttled++
+				c.stats.throttled.Add(1)
+				wait = c.retry.wait(resp.header.Get("Retry-After"), throttled)
+			} else {
+				transient++
+				wait = c.retry.wait(resp.header.Get("Retry-After"), transient)
+			}
+		default:
+			return nil, newGraphError(cl.op, resp.status, resp.header, resp.body)
+		}
+		if transient >= c.retry.maxTransient || throttled >= c.retry.maxThrottled {
+			return nil, last
+		}
+		if err := c.pause(ctx, last, wait); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// failedAttempt classifies an attempt that produced no response. It returns
+// the error to retry with, or a final error.
+func (c *Client) failedAttempt(op string, err error) (*Error, error) {
+	var te *tokenError
+	switch {
+	case errors.Is(err, errPermanent):
+		return nil, &Error{Operation: op, Message: clean(err.Error()), Err: err}
+	case errors.As(err, &te):
+		e, retry := tokenFailure(te.err, c.credKind)
+		if !retry {
+			return nil, e
+		}
+		return e, nil
+	default:
+		return &Error{Operation: op, Message: "network error: " + clean(err.Error()), Err: err}, nil
+	}
+}
+
+// pause waits before a retry, unless the wait would outlast ctx's deadline.
+func (c *Client) pause(ctx context.Context, last *Error, wait time.Duration) error {
+	if !c.retry.fitsDeadline(ctx, wait) {
+		return pastTimeout(last, wait)
+	}
+	c.stats.retries.Add(1)
+	c.log.DebugContext(ctx, "retrying graph request", "op", last.Operation, "status", last.Status,
+		"code", last.Code, "request_id", last.RequestID, "wait", wait)
+	return c.retry.clock.Sleep(ctx, wait)
+}
+
+// pastTimeout is the error for a retry that would land after the deadline.
+func pastTimeout(last *Error, wait time.Duration) *Error {
+	e := *last
+	e.Message = fmt.Sprintf("throttled past the read timeout: Graph's last answer was %d %s (%s) and the next try would be in %s, after the deadline; raise the read timeout or retry later",
+		last.Status, last.Code, last.Message, wait.Round(time.Millisecond))
+	e.Err = ErrThrottledPastTimeout
+	return &e
+}
+
+// setIDs copies Graph's request ids from headers into e.
+func setIDs(e *Error, h http.Header) {
+	e.RequestID = clean(h.Get("request-id"))
+	e.ClientRequestID = clean(h.Get("client-request-id"))
+}
+
+// attempt sends the request once through the adapter (auth, middleware) and
+// reads the response whole. The raw body is kept: the hot paths decode it
+// with encoding/json, which is about ten times cheaper than kiota's models.
+func (c *Client) attempt(ctx context.Context, cl call) (*response, error) {
+	c.stats.requests.Add(1)
+	ctx, cancel := context.WithTimeout(ctx, attemptTimeout)
+	defer cancel()
+	info, err := cl.build(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%w: building the request: %w", errPermanent, err)
+	}
+	var (
+		resp    *response
+		readErr error
+	)
+	handler := abs.NewRequestHandlerOption()
+	handler.SetResponseHandler(func(r any, _ abs.ErrorMappings) (any, error) {
+		hr, ok := r.(*http.Response)
+		if !ok || hr == nil {
+			return nil, errors.New("no HTTP response")
+		}
+		defer hr.Body.Close()
+		resp = &response{status: hr.StatusCode, header: hr.Header, token: bearerToken(hr.Request)}
+		resp.body, readErr = io.ReadAll(io.LimitReader(hr.Body, maxBody+1))
+		return nil, nil
+	})
+	info.AddRequestOptions([]abs.RequestOption{handler})
+	if _, err := c.adapter.SendPrimitive(ctx, info, "[]byte", nil); err != nil {
+		return nil, err
+	}
+	switch {
+	case resp == nil:
+		return nil, errors.New("no HTTP response")
+	case readErr != nil:
+		return nil, fmt.Errorf("reading the response body: %w", readErr)
+	case len(resp.body) > maxBody:
+		return nil, fmt.Errorf("%w: response body over %d bytes", errPermanent, maxBody)
+	}
+	return resp, nil
+}
+
+// bearerToken is the token a request carried (kept in memory only, to
+// recognise it when Graph rejects it; never logged).
+func bearerToken(r *http.Request) string {
+	if r == nil {
+		return ""
+	}
+	v := r.Header.Get("Authorization")
+	if len(v) > 7 && strings.EqualFold(v[:7], "bearer ") {
+		return v[7:]
+	}
+	return ""
+}

@@ -1,0 +1,121 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+)
+
+// tokenSource sits between the Graph auth provider and an azidentity
+// credential. It caches tokens (the CLI credential caches nothing and would
+// run `az` for every request), lets one caller at a time fetch a token so a
+// burst of requests does not become a burst of token requests, and replaces a
+// token Graph rejected as expired or revoked with a new one.
+type tokenSource struct {
+	cred  azcore.TokenCredential
+	clock clock
+
+	// claimsBypass: the credential caches tokens itself (MSAL) and skips its
+	// cache when claims are requested, so a refresh passes claims. The CLI
+	// credential refuses claims and caches nothing, so it gets none.
+	claimsBypass bool
+
+	// lock is a one-slot semaphore rather than a mutex so that waiting for a
+	// token in flight honours the caller's context.
+	lock  chan struct{}
+	cache map[string]azcore.AccessToken // by scopes; guarded by lock
+}
+
+// refreshMargin renews a cached token this long before it expires, so a
+// request never leaves with a token that dies on the way.
+const refreshMargin = 3 * time.Minute
+
+func newTokenSource(cred azcore.TokenCredential, c clock, claimsBypass bool) *tokenSource {
+	return &tokenSource{
+		cred:         cred,
+		clock:        c,
+		claimsBypass: claimsBypass,
+		lock:         make(chan struct{}, 1),
+		cache:        map[string]azcore.AccessToken{},
+	}
+}
+
+// staleTokenKey marks a context whose request must not reuse the token it
+// carries: Graph answered 401 InvalidAuthenticationToken to it.
+type staleTokenKey struct{}
+
+func withStaleToken(ctx context.Context, token string) context.Context {
+	return context.WithValue(ctx, staleTokenKey{}, token)
+}
+
+// tokenError wraps a failure to obtain a token, so the retry policy can tell
+// it from a failure of the Graph request itself.
+type tokenError struct{ err error }
+
+func (e *tokenError) Error() string { return "acquiring a token: " + e.err.Error() }
+func (e *tokenError) Unwrap() error { return e.err }
+
+// GetToken implements azcore.TokenCredential for the Graph auth provider.
+func (s *tokenSource) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	select {
+	case s.lock <- struct{}{}:
+	case <-ctx.Done():
+		return azcore.AccessToken{}, ctx.Err()
+	}
+	defer func() { <-s.lock }()
+
+	key := strings.Join(opts.Scopes, " ")
+	stale, _ := ctx.Value(staleTokenKey{}).(string)
+	cached, ok := s.cache[key]
+	fresh := ok && cached.ExpiresOn.After(s.clock.Now().Add(refreshMargin))
+	// A caller holding a stale token reuses the cache when another caller
+	// already replaced that token: one refresh per revoked token, not one per
+	// request that carried it.
+	if fresh && opts.Claims == "" && (stale == "" || stale != cached.Token) {
+		return cached, nil
+	}
+	if s.claimsBypass && opts.Claims == "" && fresh && stale == cached.Token {
+		opts.Claims = notBeforeClaims(s.clock.Now())
+	}
+	tok, err := s.cred.GetToken(ctx, opts)
+	if err != nil {
+		return azcore.AccessToken{}, &tokenError{err: err}
+	}
+	s.cache[key] = tok
+	return tok, nil
+}
+
+// notBeforeClaims asks for a token issued no earlier than now: the form of a
+// Graph claims challenge, which makes MSAL bypass its cache.
+func notBeforeClaims(now time.Time) string {
+	return fmt.Sprintf(`{"access_token":{"nbf":{"essential":true,"value":"%d"}}}`, now.Unix())
+}
+
+// tokenFailure turns a credential's error into an *Error (OpToken) with the
+// token endpoint's status and AADSTS code when it answered. It reports
+// whether trying again may help: the endpoint was throttled or down, or did
+// not answer at all (a network failure), unless the credential said it
+// cannot work as configured.
+func tokenFailure(err error, kind credentialKind) (*Error, bool) {
+	var afe *azidentity.AuthenticationFailedError
+	if errors.As(err, &afe) && afe.RawResponse != nil {
+		body, _ := runtime.Payload(afe.RawResponse)
+		e := newTokenError(afe.RawResponse.StatusCode, body, err)
+		return e, retryableStatus(e.Status) || e.Status >= 500
+	}
+	e := newTokenError(0, nil, err)
+	var unavailable interface{ NonRetriable() }
+	retry := kind != kindCLI && !errors.As(err, &unavailable)
+	if errors.As(err, &afe) {
+		// A failure without a response is MSAL's network error.
+		retry = kind != kindCLI
+	}
+	return e, retry
+}
