@@ -12,8 +12,13 @@ const (
 	// DefaultSortMemory keeps the sort's share of an export's memory small
 	// and flat: beyond it rows are spilled to disk in sorted runs, which
 	// costs a sequential write and read of the rows, far less than reading
-	// them from Graph. 16 MiB holds some 30,000 default rows.
-	DefaultSortMemory = 16 << 20
+	// them from Graph. The garbage collector lets the heap grow to about
+	// twice what is live, so every MiB here costs about two of RSS. Measured
+	// on 100,000 26-column users, 4 MiB (some 8,000 rows a run) is no slower
+	// than 16 MiB (the sorts are more cache-friendly) and keeps the whole
+	// export near 30 MB of RSS at 50,000 and at 500,000 users (about 60 runs,
+	// merged in one pass).
+	DefaultSortMemory = 4 << 20
 
 	DefaultMaxDetailedErrors = 10
 )
