@@ -23,6 +23,7 @@ type Entity struct {
 // MethodKind says which authentication-methods collection to list.
 type MethodKind int
 
+// The authentication-methods collections.
 const (
 	AllMethods   MethodKind = iota // /users/{id}/authentication/methods
 	PhoneMethods                   // /users/{id}/authentication/phoneMethods

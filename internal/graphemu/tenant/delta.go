@@ -21,11 +21,12 @@ const deltaPageSize = 100
 func (t *Tenant) ExpireDeltaTokens() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.deltaFloor++
+	t.deltaEpoch++
 }
 
 type deltaQuery struct {
 	sel     []prop
+	fields  []field
 	context string
 	selRaw  string
 	filter  *boundFilter
@@ -52,7 +53,7 @@ func (t *Tenant) Delta(q url.Values) (*Page, *Error) {
 	case given&oSkiptoken != 0:
 		return t.deltaFromToken(raw[oSkiptoken], tokDeltaNext)
 	case given&oDeltatoken != 0 && strings.EqualFold(raw[oDeltatoken], "latest"):
-		dq, err := parseDeltaQuery(raw[oSelect], raw[oFilter])
+		dq, err := t.parseDeltaQuery(raw[oSelect], raw[oFilter])
 		if err != nil {
 			return nil, err
 		}
@@ -60,25 +61,16 @@ func (t *Tenant) Delta(q url.Values) (*Page, *Error) {
 	case given&oDeltatoken != 0:
 		return t.deltaFromToken(raw[oDeltatoken], tokDeltaLink)
 	}
-	dq, err := parseDeltaQuery(raw[oSelect], raw[oFilter])
+	dq, err := t.parseDeltaQuery(raw[oSelect], raw[oFilter])
 	if err != nil {
 		return nil, err
 	}
 	return t.deltaPage(dq, pageToken{initial: true, to: t.version})
 }
 
-func optionName(o option) string {
-	for n, v := range optionNames {
-		if v == o {
-			return n
-		}
-	}
-	return "?"
-}
-
-func parseDeltaQuery(sel, filter string) (deltaQuery, *Error) {
+func (t *Tenant) parseDeltaQuery(sel, filter string) (deltaQuery, *Error) {
 	dq := deltaQuery{selRaw: sel, fRaw: filter}
-	o := &queryOpts{raw: map[option]string{oSelect: sel}}
+	o := &queryOpts{cat: t.cat, raw: map[option]string{oSelect: sel}}
 	if err := o.parseSelect(true); err != nil {
 		return dq, err
 	}
@@ -86,8 +78,9 @@ func parseDeltaQuery(sel, filter string) (deltaQuery, *Error) {
 	if !slices.Contains(dq.sel, pID) {
 		dq.sel = append(slices.Clone(dq.sel), pID)
 	}
+	dq.fields = t.cat.fields(dq.sel)
 	if strings.TrimSpace(filter) != "" {
-		f, err := bindFilter(filter)
+		f, err := bindFilter(t.cat, filter)
 		if err != nil {
 			return dq, err
 		}
@@ -125,11 +118,11 @@ func (t *Tenant) deltaFromToken(s string, kind tokenKind) (*Page, *Error) {
 		return &Error{Status: http.StatusGone, Code: CodeResyncRequired,
 			Message: "The delta token is no longer valid, and the app must reset the sync state.", Location: loc}
 	}
-	if err != nil || pt.kind != kind || pt.epoch != uint32(t.deltaFloor) || pt.to > t.version ||
+	if err != nil || pt.kind != kind || pt.epoch != t.deltaEpoch || pt.to > t.version ||
 		t.settings.now().Sub(time.Unix(pt.issued, 0)) > t.settings.deltaTTL {
 		return nil, restart()
 	}
-	dq, e := parseDeltaQuery(pt.sel, pt.filter)
+	dq, e := t.parseDeltaQuery(pt.sel, pt.filter)
 	if e != nil {
 		return nil, restart()
 	}
@@ -149,19 +142,20 @@ func (t *Tenant) deltaPage(dq deltaQuery, st pageToken) (*Page, *Error) {
 	} else {
 		b, more = t.deltaChanges(dq, &st, pg, b)
 	}
-	pg.Value = append(b, ']')
+	b = append(b, ']')
+	pg.Value = b
 	if !more {
 		return t.deltaLinkPage(dq, pg), nil
 	}
 	st.kind, st.sel, st.filter = tokDeltaNext, dq.selRaw, dq.fRaw
-	st.epoch, st.issued = uint32(t.deltaFloor), t.settings.now().Unix()
+	st.epoch, st.issued = t.deltaEpoch, t.settings.now().Unix()
 	pg.Next = url.Values{"$skiptoken": {t.sealToken(st)}}
 	return pg, nil
 }
 
 func (t *Tenant) deltaLinkPage(dq deltaQuery, pg *Page) *Page {
 	st := pageToken{kind: tokDeltaLink, to: t.version, sel: dq.selRaw, filter: dq.fRaw,
-		epoch: uint32(t.deltaFloor), issued: t.settings.now().Unix()}
+		epoch: t.deltaEpoch, issued: t.settings.now().Unix()}
 	pg.Delta = url.Values{"$deltatoken": {t.sealToken(st)}}
 	return pg
 }
@@ -173,7 +167,7 @@ func (t *Tenant) deltaInitial(dq deltaQuery, st *pageToken, pg *Page, b []byte) 
 	}
 	var u User
 	scanned := 0
-	needs := selectionNeeds(dq.sel)
+	needs := t.cat.selectionNeeds(dq.sel)
 	more := t.scan(vUPN, false, nil, after, func(c cand) bool {
 		if pg.Items == deltaPageSize || scanned == t.settings.scanLimit {
 			return false
@@ -184,7 +178,7 @@ func (t *Tenant) deltaInitial(dq deltaQuery, st *pageToken, pg *Page, b []byte) 
 		if dq.filter != nil && !dq.filter.pred(&evalCtx{u: &u, lowerUPN: t.lowerUPN(c, &u)}) {
 			return true
 		}
-		b = appendItem(b, pg, func(b []byte) []byte { return appendUser(b, &u, dq.sel, "") })
+		b = appendItem(b, pg, func(b []byte) []byte { return appendUser(b, &u, dq.fields, "") })
 		return true
 	})
 	return b, more
@@ -234,7 +228,7 @@ func (t *Tenant) appendChange(b []byte, pg *Page, dq deltaQuery, id string, ch c
 		if !ok {
 			return b
 		}
-		t.load(c, selectionNeeds(dq.sel), &u)
+		t.load(c, t.cat.selectionNeeds(dq.sel), &u)
 	case chSoftDeleted:
 		if e, ok := t.deleted[id]; ok {
 			u = e.u
@@ -248,7 +242,7 @@ func (t *Tenant) appendChange(b []byte, pg *Page, dq deltaQuery, id string, ch c
 		return b
 	}
 	if ch.kind == chUpdated {
-		return appendItem(b, pg, func(b []byte) []byte { return appendUser(b, &u, dq.sel, "") })
+		return appendItem(b, pg, func(b []byte) []byte { return appendUser(b, &u, dq.fields, "") })
 	}
 	reason := "changed"
 	if ch.kind == chHardDeleted {

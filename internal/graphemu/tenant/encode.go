@@ -1,83 +1,48 @@
 package tenant
 
-// appendUser appends one user as a JSON object with the given properties in
-// the given order. prefix is spliced in first (e.g. an "@odata.type" member).
-func appendUser(b []byte, u *User, sel []prop, prefix string) []byte {
+// field is one selected property, ready to encode: its `"name":` key and
+// its encoder.
+type field struct {
+	p   prop
+	key string
+	enc func([]byte, *User) []byte
+}
+
+func (c *catalog) fields(sel []prop) []field {
+	out := make([]field, len(sel))
+	for i, p := range sel {
+		out[i] = field{p: p, key: `"` + c.props[p].name + `":`, enc: c.props[p].enc}
+	}
+	return out
+}
+
+// appendUser appends one user as a JSON object with the given fields in the
+// given order. prefix is spliced in first (e.g. an "@odata.type" member).
+func appendUser(b []byte, u *User, fields []field, prefix string) []byte {
 	b = append(b, '{')
 	b = append(b, prefix...)
-	for i, p := range sel {
+	for i := range fields {
 		if i > 0 || prefix != "" {
 			b = append(b, ',')
 		}
-		b = appendKey(b, props[p].name)
-		b = appendValue(b, u, p)
+		b = append(b, fields[i].key...)
+		b = fields[i].enc(b, u)
 	}
 	return append(b, '}')
 }
 
-func appendValue(b []byte, u *User, p prop) []byte {
-	switch props[p].typ {
-	case tString, tDateTime:
-		return appendNullableString(b, stringProp(u, p))
-	case tBool:
-		return appendBoolPtr(b, boolProp(u, p))
-	}
-	switch p {
-	case pBusinessPhones, pOtherMails, pProxyAddresses, pIMAddresses:
-		return appendStrings(b, stringsProp(u, p))
-	case pIdentities:
-		return appendIdentities(b, u.Identities)
-	case pAssignedLicenses:
-		return appendLicenses(b, u.AssignedLicenses)
-	case pAssignedPlans:
-		return appendAssignedPlans(b, u)
-	case pProvisionedPlans:
-		return appendProvisionedPlans(b, u)
-	case pLicenseAssignmentStates:
-		return appendLicenseStates(b, u)
-	case pAuthorizationInfo:
-		b = append(b, `{"certificateUserIds":`...)
-		return append(appendStrings(b, u.CertificateUserIDs), '}')
-	case pEmployeeOrgData:
-		if u.EmployeeOrgData == nil {
-			return append(b, "null"...)
-		}
-		b = append(b, `{"division":`...)
-		b = appendNullableString(b, u.EmployeeOrgData.Division)
-		b = append(b, `,"costCenter":`...)
-		b = appendNullableString(b, u.EmployeeOrgData.CostCenter)
-		return append(b, '}')
-	case pOnPremisesExtensionAttributes:
-		b = append(b, '{')
-		for i, v := range u.OnPremisesExtensionAttributes {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendKey(b, extensionAttributeName(i))
-			b = appendNullableString(b, v)
-		}
-		return append(b, '}')
-	case pSignInActivity:
-		return appendSignInActivity(b, u.SignInActivity)
-	case pOnPremisesProvisioningErrors, pServiceProvisioningErrors,
-		pInterests, pPastProjects, pResponsibilities, pSchools, pSkills:
-		return append(b, "[]"...)
-	}
-	return append(b, "null"...)
-}
-
 func appendIdentities(b []byte, ids []ObjectIdentity) []byte {
 	b = append(b, '[')
-	for i, id := range ids {
+	for i := range ids {
 		if i > 0 {
 			b = append(b, ',')
 		}
 		b = append(b, `{"signInType":`...)
-		b = appendNullableString(b, id.SignInType)
+		b = appendNullableString(b, ids[i].SignInType)
 		b = append(b, `,"issuer":`...)
-		b = appendNullableString(b, id.Issuer)
+		b = appendNullableString(b, ids[i].Issuer)
 		b = append(b, `,"issuerAssignedId":`...)
-		b = appendNullableString(b, id.IssuerAssignedID)
+		b = appendNullableString(b, ids[i].IssuerAssignedID)
 		b = append(b, '}')
 	}
 	return append(b, ']')
@@ -85,22 +50,22 @@ func appendIdentities(b []byte, ids []ObjectIdentity) []byte {
 
 func appendLicenses(b []byte, ls []AssignedLicense) []byte {
 	b = append(b, '[')
-	for i, l := range ls {
+	for i := range ls {
 		if i > 0 {
 			b = append(b, ',')
 		}
 		b = append(b, `{"disabledPlans":`...)
-		b = appendStrings(b, l.DisabledPlans)
+		b = appendStrings(b, ls[i].DisabledPlans)
 		b = append(b, `,"skuId":`...)
-		b = appendNullableString(b, l.SKUID)
+		b = appendNullableString(b, ls[i].SKUID)
 		b = append(b, '}')
 	}
 	return append(b, ']')
 }
 
-func appendAssignedPlans(b []byte, u *User) []byte {
+func appendAssignedPlans(b []byte, u *User, skus []sku) []byte {
 	b = append(b, '[')
-	for i, pl := range assignedPlans(u) {
+	for i, pl := range assignedPlans(u, skus) {
 		if i > 0 {
 			b = append(b, ',')
 		}
@@ -117,9 +82,9 @@ func appendAssignedPlans(b []byte, u *User) []byte {
 	return append(b, ']')
 }
 
-func appendProvisionedPlans(b []byte, u *User) []byte {
+func appendProvisionedPlans(b []byte, u *User, skus []sku) []byte {
 	b = append(b, '[')
-	for i, pl := range assignedPlans(u) {
+	for i, pl := range assignedPlans(u, skus) {
 		if i > 0 {
 			b = append(b, ',')
 		}
@@ -134,7 +99,8 @@ func appendProvisionedPlans(b []byte, u *User) []byte {
 
 func appendLicenseStates(b []byte, u *User) []byte {
 	b = append(b, '[')
-	for i, l := range u.AssignedLicenses {
+	for i := range u.AssignedLicenses {
+		l := &u.AssignedLicenses[i]
 		if i > 0 {
 			b = append(b, ',')
 		}
@@ -147,6 +113,31 @@ func appendLicenseStates(b []byte, u *User) []byte {
 		b = append(b, `,"state":"Active"}`...)
 	}
 	return append(b, ']')
+}
+
+func appendOrgData(b []byte, d *EmployeeOrgData) []byte {
+	if d == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, `{"division":`...)
+	b = appendNullableString(b, d.Division)
+	b = append(b, `,"costCenter":`...)
+	b = appendNullableString(b, d.CostCenter)
+	return append(b, '}')
+}
+
+func appendExtensionAttributes(b []byte, a *ExtensionAttributes) []byte {
+	b = append(b, '{')
+	for i, v := range a {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `"extensionAttribute`...)
+		b = append(b, itoa(i+1)...)
+		b = append(b, `":`...)
+		b = appendNullableString(b, v)
+	}
+	return append(b, '}')
 }
 
 func appendSignInActivity(b []byte, a *SignInActivity) []byte {
@@ -166,4 +157,30 @@ func appendSignInActivity(b []byte, a *SignInActivity) []byte {
 	b = append(b, `,"lastSuccessfulSignInRequestId":`...)
 	b = appendNullableString(b, a.LastSuccessfulSignInRequestID)
 	return append(b, '}')
+}
+
+// planState is one assignedPlans / provisionedPlans entry, which Entra
+// derives from the assigned licenses.
+type planState struct {
+	id, service, status string
+}
+
+func assignedPlans(u *User, skus []sku) []planState {
+	var out []planState
+	for _, l := range u.AssignedLicenses {
+		s := findSKU(skus, l.SKUID)
+		if s == nil {
+			continue
+		}
+		for _, pl := range s.plans {
+			status := "Enabled"
+			for _, d := range l.DisabledPlans {
+				if d == pl.id {
+					status = "Deleted"
+				}
+			}
+			out = append(out, planState{id: pl.id, service: pl.service, status: status})
+		}
+	}
+	return out
 }

@@ -37,6 +37,7 @@ type lambdaEnv struct {
 }
 
 type binder struct {
+	cat    *catalog
 	f      *boundFilter
 	lambda string    // variable name inside a lambda
 	elem   prop      // collection the lambda ranges over
@@ -47,13 +48,13 @@ type binder struct {
 // 400 Request_BadRequest, a property or operator Graph cannot filter 400
 // Request_UnsupportedQuery; what needs advanced query parameters is recorded
 // in .advanced for the caller to enforce.
-func bindFilter(src string) (*boundFilter, *Error) {
+func bindFilter(cat *catalog, src string) (*boundFilter, *Error) {
 	n, err := parseFilter(src)
 	if err != nil {
 		return nil, badRequest("Invalid filter clause: %s", err.Error())
 	}
 	f := &boundFilter{src: n}
-	b := &binder{f: f}
+	b := &binder{cat: cat, f: f}
 	p, e := b.bind(n)
 	if e != nil {
 		return nil, e
@@ -113,11 +114,11 @@ func (b *binder) resolve(path []string) (target, *Error) {
 	if b.lambda != "" && strings.EqualFold(path[0], b.lambda) {
 		return b.resolveElement(path)
 	}
-	p, ok := lookupProp(path[0])
+	p, ok := b.cat.lookup(path[0])
 	if !ok {
 		return target{}, unknownProperty(path[0])
 	}
-	info := props[p]
+	info := &b.cat.props[p]
 	if info.singleUser {
 		return target{}, notImplemented()
 	}
@@ -135,7 +136,7 @@ func (b *binder) resolve(path []string) (target, *Error) {
 	if len(path) != 2 || info.typ != tComplex {
 		return target{}, unsupportedProperty(info.name)
 	}
-	si, ok := lookupSubProp(p, path[1])
+	s, ok := b.cat.lookupSub(p, path[1])
 	if !ok {
 		return target{}, unknownProperty(path[1])
 	}
@@ -143,28 +144,27 @@ func (b *binder) resolve(path []string) (target, *Error) {
 	if p == pSignInActivity {
 		b.f.signIn = true
 	}
-	s := subProps[si]
-	return target{name: info.name, typ: s.typ, filter: s.filter, getStr: subGetter(p, s.name)}, nil
+	return target{name: info.name, typ: s.typ, filter: s.filter, getStr: s.get}, nil
 }
 
 func (b *binder) propTarget(p prop) target {
-	info := props[p]
+	info := &b.cat.props[p]
 	t := target{name: info.name, typ: info.typ, filter: info.filter, isUPN: p == pUserPrincipalName}
-	switch info.typ {
-	case tBool:
-		t.getBool = func(c *evalCtx, _ *lambdaEnv) *bool { return boolProp(c.u, p) }
-	case tString, tDateTime:
-		if p == pUserPrincipalName {
-			t.getStr = func(c *evalCtx, _ *lambdaEnv) (string, bool) { return c.lowerUPN, true }
-		} else {
-			t.getStr = func(c *evalCtx, _ *lambdaEnv) (string, bool) { s := stringProp(c.u, p); return s, s != "" }
-		}
+	switch {
+	case info.boolean != nil:
+		get := info.boolean
+		t.getBool = func(c *evalCtx, _ *lambdaEnv) *bool { return get(c.u) }
+	case p == pUserPrincipalName:
+		t.getStr = func(c *evalCtx, _ *lambdaEnv) (string, bool) { return c.lowerUPN, true }
+	case info.str != nil:
+		get := info.str
+		t.getStr = func(c *evalCtx, _ *lambdaEnv) (string, bool) { s := get(c.u); return s, s != "" }
 	}
 	return t
 }
 
 func (b *binder) resolveElement(path []string) (target, *Error) {
-	info := props[b.elem]
+	info := &b.cat.props[b.elem]
 	if len(path) == 1 {
 		if b.elem != pOtherMails && b.elem != pProxyAddresses && b.elem != pBusinessPhones && b.elem != pIMAddresses {
 			return target{}, unsupportedProperty(info.name)
@@ -175,40 +175,40 @@ func (b *binder) resolveElement(path []string) (target, *Error) {
 	if len(path) != 2 {
 		return target{}, unsupportedProperty(info.name)
 	}
-	si, ok := lookupSubProp(b.elem, path[1])
+	s, ok := b.cat.lookupSub(b.elem, path[1])
 	if !ok {
 		return target{}, unknownProperty(path[1])
 	}
-	s := subProps[si]
-	return target{name: info.name, typ: s.typ, filter: s.filter, getStr: elementGetter(b.elem, s.name)}, nil
+	return target{name: info.name, typ: s.typ, filter: s.filter, getStr: s.get}, nil
 }
 
 func (b *binder) bindLambda(n *node) (pred, *Error) {
 	if b.lambda != "" {
 		return nil, unsupported("Unsupported Query.")
 	}
-	p, ok := lookupProp(n.path[0])
+	p, ok := b.cat.lookup(n.path[0])
 	if !ok {
 		return nil, unknownProperty(n.path[0])
 	}
-	if len(n.path) != 1 || props[p].typ != tCollection {
-		return nil, unsupportedProperty(props[p].name)
+	info := &b.cat.props[p]
+	if len(n.path) != 1 || info.typ != tCollection {
+		return nil, unsupportedProperty(info.name)
 	}
 	if n.op == "all" {
 		return nil, unsupported("Unsupported Query.")
 	}
-	b.f.needs |= props[p].group
-	inner := &binder{f: b.f, lambda: n.lambda, elem: p}
+	b.f.needs |= info.group
+	inner := &binder{cat: b.cat, f: b.f, lambda: n.lambda, elem: p}
 	body, err := inner.bind(n.body)
 	if err != nil {
 		return nil, err
 	}
-	env := &inner.env
-	return func(c *evalCtx) bool { return anyElement(c.u, p, env, func() bool { return body(c) }) }, nil
+	env, cat := &inner.env, b.cat
+	return func(c *evalCtx) bool { return cat.anyElement(c.u, p, env, func() bool { return body(c) }) }, nil
 }
 
 // anyElement sets env to each element of the collection in turn.
-func anyElement(u *User, p prop, env *lambdaEnv, body func() bool) bool {
+func (c *catalog) anyElement(u *User, p prop, env *lambdaEnv, body func() bool) bool {
 	switch p {
 	case pIdentities:
 		for k := range u.Identities {
@@ -225,14 +225,14 @@ func anyElement(u *User, p prop, env *lambdaEnv, body func() bool) bool {
 			}
 		}
 	case pAssignedPlans:
-		for _, pl := range assignedPlans(u) {
+		for _, pl := range assignedPlans(u, c.skus) {
 			env.plan = &pl
 			if body() {
 				return true
 			}
 		}
 	default:
-		for _, s := range stringsProp(u, p) {
+		for _, s := range c.props[p].strs(u) {
 			env.str = s
 			if body() {
 				return true
@@ -269,56 +269,61 @@ func (b *binder) bindLeaf(n *node) (pred, *Error) {
 	if t.typ == tCollection || t.typ == tComplex || t.typ == tNone {
 		return nil, unsupportedProperty(t.name)
 	}
-	env := &b.env
 	switch n.kind {
 	case nCall:
-		return b.bindCall(n, t, env)
+		return b.bindCall(n, t, &b.env)
 	case nIn:
-		if err := b.check(t, t.filter.in, "in"); err != nil {
+		return b.bindIn(n, t)
+	}
+	if err := b.checkComparison(n, t); err != nil {
+		return nil, err
+	}
+	return b.compare(t, n.op, n.lit, &b.env)
+}
+
+func (b *binder) bindIn(n *node, t target) (pred, *Error) {
+	if err := b.check(t, t.filter.in, "in"); err != nil {
+		return nil, err
+	}
+	preds := make([]pred, 0, len(n.list))
+	for _, l := range n.list {
+		p, err := b.compare(t, "eq", l, &b.env)
+		if err != nil {
 			return nil, err
 		}
-		var preds []pred
-		for _, l := range n.list {
-			p, err := b.compare(t, "eq", l, env)
-			if err != nil {
-				return nil, err
-			}
-			preds = append(preds, p)
-		}
-		return func(c *evalCtx) bool {
-			for _, p := range preds {
-				if p(c) {
-					return true
-				}
-			}
-			return false
-		}, nil
+		preds = append(preds, p)
 	}
+	return func(c *evalCtx) bool {
+		for _, p := range preds {
+			if p(c) {
+				return true
+			}
+		}
+		return false
+	}, nil
+}
+
+// checkComparison applies the support rules of eq, ne, ge and le. "eq null"
+// is an advanced query wherever eq is supported.
+func (b *binder) checkComparison(n *node, t target) *Error {
 	switch n.op {
 	case "eq", "ne":
+		if err := b.check(t, t.filter.eq, "eq"); err != nil {
+			return err
+		}
 		if n.lit.kind == lNull {
-			if err := b.check(t, t.filter.eq, n.op); err != nil {
-				return nil, err
-			}
-			b.check(t, max(t.filter.null, lvAdvanced), n.op)
-		} else if err := b.check(t, t.filter.eq, "eq"); err != nil {
-			return nil, err
+			b.needAdvanced(unsupportedProperty(t.name))
 		}
 		if n.op == "ne" {
 			b.needAdvanced(advancedOperator("ne"))
 		}
+		return nil
 	case "ge":
-		if err := b.check(t, t.filter.ge, "ge"); err != nil {
-			return nil, err
-		}
+		return b.check(t, t.filter.ge, "ge")
 	case "le":
-		if err := b.check(t, t.filter.le, "le"); err != nil {
-			return nil, err
-		}
-	default: // gt, lt, has: not supported on directory objects
-		return nil, unsupported("Unsupported Query.")
+		return b.check(t, t.filter.le, "le")
 	}
-	return b.compare(t, n.op, n.lit, env)
+	return unsupported("Unsupported Query.") // gt, lt, has: not on directory objects
 }
 
 func (b *binder) bindCall(n *node, t target, env *lambdaEnv) (pred, *Error) {
@@ -354,9 +359,9 @@ func (b *binder) bindCount(n *node, t target) (pred, *Error) {
 	if err != nil {
 		return nil, badRequest("Invalid filter clause: invalid number '%s'.", n.lit.text)
 	}
-	op, coll := n.op, t.coll
+	op, coll, cat := n.op, t.coll, b.cat
 	return func(c *evalCtx) bool {
-		got := collectionLen(c.u, coll)
+		got := cat.collectionLen(c.u, coll)
 		switch op {
 		case "eq":
 			return got == want
@@ -531,12 +536,17 @@ func planSpans(n *node) ([]span, bool) {
 	case nNot:
 		s, exact := planSpans(n.l)
 		if !exact {
-			return fullSpan, false
+			return allSpans(), false
 		}
 		return complementSpans(s), true
 	}
+	return planUPN(n)
+}
+
+// planUPN plans a leaf: only comparisons of userPrincipalName narrow.
+func planUPN(n *node) ([]span, bool) {
 	if len(n.path) != 1 || !strings.EqualFold(n.path[0], "userPrincipalName") {
-		return fullSpan, false
+		return allSpans(), false
 	}
 	switch n.kind {
 	case nCall:
@@ -550,23 +560,38 @@ func planSpans(n *node) ([]span, bool) {
 		}
 		return normalize(s), true
 	case nCmp:
-		v := strings.ToLower(n.lit.text)
-		if n.lit.kind == lNull {
-			if n.op == "eq" {
-				return nil, true
-			}
-			return fullSpan, true
-		}
-		switch n.op {
-		case "eq":
-			return pointSpan(v), true
-		case "ne":
-			return complementSpans(pointSpan(v)), true
-		case "le":
-			return leSpan(v), true
-		case "ge":
-			return geSpan(v), true
-		}
+		return planUPNComparison(n)
 	}
-	return fullSpan, false
+	return allSpans(), false
+}
+
+func planUPNComparison(n *node) ([]span, bool) {
+	v := strings.ToLower(n.lit.text)
+	switch {
+	case n.lit.kind == lNull && n.op == "eq":
+		return nil, true // a UPN is never null
+	case n.lit.kind == lNull:
+		return allSpans(), true
+	case n.op == "eq":
+		return pointSpan(v), true
+	case n.op == "ne":
+		return complementSpans(pointSpan(v)), true
+	case n.op == "le":
+		return leSpan(v), true
+	case n.op == "ge":
+		return geSpan(v), true
+	}
+	return allSpans(), false
+}
+
+func (c *catalog) collectionLen(u *User, p prop) int {
+	switch p {
+	case pIdentities:
+		return len(u.Identities)
+	case pAssignedLicenses:
+		return len(u.AssignedLicenses)
+	case pAssignedPlans:
+		return len(assignedPlans(u, c.skus))
+	}
+	return len(c.props[p].strs(u))
 }

@@ -9,10 +9,11 @@ import (
 //
 //	expr    = and { "or" and }
 //	and     = unary { "and" unary }
-//	unary   = "not" unary | primary
-//	primary = "(" expr ")" | func "(" path "," literal ")"
+//	term    = "(" expr ")"
+//	        | func "(" path "," literal ")"
 //	        | path "/" ("any"|"all") "(" var ":" expr ")"
 //	        | path op literal | path "in" "(" literal { "," literal } ")"
+//	unary   = "not" unary | term
 //
 // Keywords and function names are case-insensitive, as in Graph.
 
@@ -52,39 +53,57 @@ func (e *syntaxError) Error() string { return e.msg }
 func lex(s string) ([]token, error) {
 	var out []token
 	for i := 0; i < len(s); {
-		c := s[i]
-		switch {
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+		if c := s[i]; c == ' ' || c == '\t' || c == '\n' || c == '\r' {
 			i++
-		case c == '(' || c == ')' || c == ',' || c == ':' || c == '/':
-			out = append(out, token{kind: map[byte]tokKind{'(': tkLParen, ')': tkRParen, ',': tkComma, ':': tkColon, '/': tkSlash}[c], text: string(c), pos: i})
-			i++
-		case c == '\'':
-			str, n, err := lexString(s, i)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, token{kind: tkString, text: str, pos: i})
-			i += n
-		default:
-			if n, kind := lexLiteral(s[i:]); n > 0 {
-				out = append(out, token{kind: kind, text: s[i : i+n], pos: i})
-				i += n
-				continue
-			}
-			if isIdentStart(c) {
-				j := i + 1
-				for j < len(s) && isIdentChar(s[j]) {
-					j++
-				}
-				out = append(out, token{kind: tkIdent, text: s[i:j], pos: i})
-				i = j
-				continue
-			}
-			return nil, &syntaxError{i, fmt.Sprintf("Syntax error: character '%c' is not valid at position %d in '%s'.", rune(c), i, s)}
+			continue
 		}
+		t, n, err := lexToken(s, i)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+		i += n
 	}
 	return append(out, token{kind: tkEOF, pos: len(s)}), nil
+}
+
+// lexToken reads the token at s[i:] and its length.
+func lexToken(s string, i int) (token, int, error) {
+	c := s[i]
+	if k, ok := punctuation(c); ok {
+		return token{kind: k, text: s[i : i+1], pos: i}, 1, nil
+	}
+	if c == '\'' {
+		str, n, err := lexString(s, i)
+		return token{kind: tkString, text: str, pos: i}, n, err
+	}
+	if n, kind := lexLiteral(s[i:]); n > 0 {
+		return token{kind: kind, text: s[i : i+n], pos: i}, n, nil
+	}
+	if isIdentStart(c) {
+		j := i + 1
+		for j < len(s) && isIdentChar(s[j]) {
+			j++
+		}
+		return token{kind: tkIdent, text: s[i:j], pos: i}, j - i, nil
+	}
+	return token{}, 0, &syntaxError{i, fmt.Sprintf("Syntax error: character '%c' is not valid at position %d in '%s'.", rune(c), i, s)}
+}
+
+func punctuation(c byte) (tokKind, bool) {
+	switch c {
+	case '(':
+		return tkLParen, true
+	case ')':
+		return tkRParen, true
+	case ',':
+		return tkComma, true
+	case ':':
+		return tkColon, true
+	case '/':
+		return tkSlash, true
+	}
+	return 0, false
 }
 
 func lexString(s string, start int) (string, int, error) {
@@ -126,28 +145,43 @@ func lexLiteral(s string) (int, tokKind) {
 		}
 		return n, tkDate
 	}
-	i := 0
-	if i < len(s) && s[i] == '-' {
-		i++
+	if n := matchNumber(s); n > 0 {
+		return n, tkNumber
 	}
+	return 0, 0
+}
+
+// digitsAt is the number of digits at s[i:].
+func digitsAt(s string, i int) int {
 	j := i
 	for j < len(s) && isDigit(s[j]) {
 		j++
 	}
-	if j == i || (j < len(s) && isIdentChar(s[j]) && s[j] != '.') {
-		return 0, 0
+	return j - i
+}
+
+// matchNumber matches -?digits(.digits)? not followed by an identifier.
+func matchNumber(s string) int {
+	i := 0
+	if s != "" && s[0] == '-' {
+		i++
 	}
+	n := digitsAt(s, i)
+	if n == 0 {
+		return 0
+	}
+	j := i + n
 	if j < len(s) && s[j] == '.' {
-		k := j + 1
-		for k < len(s) && isDigit(s[k]) {
-			k++
+		f := digitsAt(s, j+1)
+		if f == 0 {
+			return 0
 		}
-		if k == j+1 || (k < len(s) && isIdentChar(s[k])) {
-			return 0, 0
-		}
-		j = k
+		j += 1 + f
 	}
-	return j, tkNumber
+	if j < len(s) && isIdentChar(s[j]) {
+		return 0
+	}
+	return j
 }
 
 func isGUIDText(s string) bool {
@@ -165,13 +199,8 @@ func isGUIDText(s string) bool {
 
 // matchDate matches YYYY-MM-DD.
 func matchDate(s string) int {
-	if len(s) < 10 {
+	if !shape(s, "9999-99-99") {
 		return 0
-	}
-	for i := range 10 {
-		if (i == 4 || i == 7) != (s[i] == '-') || (i != 4 && i != 7 && !isDigit(s[i])) {
-			return 0
-		}
 	}
 	if len(s) > 10 && s[10] != 'T' && isIdentChar(s[10]) {
 		return 0
@@ -179,28 +208,36 @@ func matchDate(s string) int {
 	return 10
 }
 
+// shape reports whether s starts with the pattern, where '9' is a digit and
+// any other byte stands for itself.
+func shape(s, pattern string) bool {
+	if len(s) < len(pattern) {
+		return false
+	}
+	for i := range len(pattern) {
+		if pattern[i] == '9' && !isDigit(s[i]) || pattern[i] != '9' && s[i] != pattern[i] {
+			return false
+		}
+	}
+	return true
+}
+
 // matchTime matches THH:MM[:SS[.fff]](Z|±HH:MM) after a date.
 func matchTime(s string) int {
-	if len(s) < 6 || s[0] != 'T' || !isDigit(s[1]) || !isDigit(s[2]) || s[3] != ':' || !isDigit(s[4]) || !isDigit(s[5]) {
+	if !shape(s, "T99:99") {
 		return 0
 	}
 	i := 6
-	if i+2 < len(s) && s[i] == ':' && isDigit(s[i+1]) && isDigit(s[i+2]) {
+	if shape(s[i:], ":99") {
 		i += 3
-		if i < len(s) && s[i] == '.' {
-			j := i + 1
-			for j < len(s) && isDigit(s[j]) {
-				j++
-			}
-			if j > i+1 {
-				i = j
-			}
+		if shape(s[i:], ".9") {
+			i += 1 + digitsAt(s, i+1)
 		}
 	}
 	switch {
-	case i < len(s) && s[i] == 'Z':
+	case shape(s[i:], "Z"):
 		i++
-	case i+5 < len(s) && (s[i] == '+' || s[i] == '-') && isDigit(s[i+1]) && isDigit(s[i+2]) && s[i+3] == ':' && isDigit(s[i+4]) && isDigit(s[i+5]):
+	case shape(s[i:], "+99:99"), shape(s[i:], "-99:99"):
 		i += 6
 	default:
 		return 0
@@ -309,10 +346,11 @@ func (p *parser) expect(k tokKind) (token, error) {
 }
 
 func (p *parser) expr() (*node, error) {
-	if p.depth++; p.depth > maxFilterDepth {
+	p.depth++
+	defer func() { p.depth-- }()
+	if p.depth > maxFilterDepth {
 		return nil, p.errAt(p.peek(), "The filter at position %d in '%s' is nested too deeply.")
 	}
-	defer func() { p.depth-- }()
 	l, err := p.and()
 	for err == nil && p.keyword("or") {
 		var r *node
@@ -336,24 +374,24 @@ func (p *parser) and() (*node, error) {
 
 func (p *parser) unary() (*node, error) {
 	if p.keyword("not") {
-		if p.depth++; p.depth > maxFilterDepth {
+		p.depth++
+		defer func() { p.depth-- }()
+		if p.depth > maxFilterDepth {
 			return nil, p.errAt(p.peek(), "The filter at position %d in '%s' is nested too deeply.")
 		}
-		defer func() { p.depth-- }()
 		x, err := p.unary()
 		if err != nil {
 			return nil, err
 		}
 		return &node{kind: nNot, l: x}, nil
 	}
-	return p.primary()
+	return p.term()
 }
 
-// functions Graph's $filter knows; only startsWith and endsWith work on users.
-var functions = []string{"startsWith", "endsWith", "contains", "substringof", "tolower", "toupper", "length", "indexof", "trim"}
-
+// canonicalFunction spells a function OData knows the canonical way; only
+// startsWith and endsWith work on users.
 func canonicalFunction(s string) (string, bool) {
-	for _, f := range functions {
+	for _, f := range [...]string{"startsWith", "endsWith", "contains", "substringof", "tolower", "toupper", "length", "indexof", "trim"} {
 		if strings.EqualFold(f, s) {
 			return f, true
 		}
@@ -361,7 +399,7 @@ func canonicalFunction(s string) (string, bool) {
 	return "", false
 }
 
-func (p *parser) primary() (*node, error) {
+func (p *parser) term() (*node, error) {
 	t := p.peek()
 	if t.kind == tkLParen {
 		p.next()
@@ -456,15 +494,13 @@ func (p *parser) lambda(path []string, op string) (*node, error) {
 	return &node{kind: nAny, op: op, path: path, lambda: v.text, body: body}, nil
 }
 
-var comparisonOps = []string{"eq", "ne", "gt", "ge", "lt", "le", "has"}
-
 func (p *parser) comparison(path []string) (*node, error) {
 	t := p.next()
 	if t.kind == tkIdent && strings.EqualFold(t.text, "in") {
 		return p.inList(path)
 	}
 	if t.kind == tkIdent {
-		for _, op := range comparisonOps {
+		for _, op := range [...]string{"eq", "ne", "gt", "ge", "lt", "le", "has"} {
 			if strings.EqualFold(op, t.text) {
 				lit, err := p.literal()
 				if err != nil {

@@ -1,6 +1,7 @@
 package tenant
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
@@ -36,6 +37,7 @@ type generator struct {
 	share       float64
 	prefix      string
 	lowerPrefix string
+	words       *wordLists
 }
 
 func newGenerator(opts GenerateOptions) (*generator, error) {
@@ -46,11 +48,12 @@ func newGenerator(opts GenerateOptions) (*generator, error) {
 		return nil, fmt.Errorf("generate tenant: shared prefix share %v not in [0,1)", opts.SharedPrefixShare)
 	}
 	g := &generator{
-		seed:   uint64(opts.Seed),
+		seed:   seedBits(opts.Seed),
 		n:      opts.Users,
 		domain: opts.Domain,
 		share:  opts.SharedPrefixShare,
 		prefix: opts.SharedPrefix,
+		words:  newWordLists(),
 	}
 	if g.domain == "" {
 		g.domain = defaultDomain
@@ -67,6 +70,12 @@ func newGenerator(opts GenerateOptions) (*generator, error) {
 	}
 	g.lowerPrefix = strings.ToLower(g.prefix)
 	return g, nil
+}
+
+// seedBits spreads the seed over 64 bits.
+func seedBits(seed int64) uint64 {
+	h := sha256.Sum256(binary.AppendVarint(nil, seed))
+	return binary.LittleEndian.Uint64(h[:8])
 }
 
 func validateDomain(d string) error {
@@ -95,7 +104,7 @@ func (r *rng) next() uint64 {
 }
 
 // intn returns a value in [0,n).
-func (r *rng) intn(n int) int { return int((r.next() >> 11) % uint64(n)) }
+func (r *rng) intn(n int) int { return below(r.next()>>11, n) }
 
 // chance is true with probability p.
 func (r *rng) chance(p float64) bool { return float64(r.next()>>11)/(1<<53) < p }
@@ -104,13 +113,13 @@ func pick[T any](r *rng, s []T) T { return s[r.intn(len(s))] }
 
 // stream gives user i its own random stream for one derivation group, so each
 // group can be derived alone and always yields the same values.
-func (g *generator) stream(i int, grp group) rng {
+func (g *generator) stream(i uint32, grp group) rng {
 	return rng{s: mix64(g.seed^0x5851f42d4c957f2d) ^ mix64(uint64(i)*0x9e3779b97f4a7c15+uint64(grp))}
 }
 
 // identity is what the UPN and the core properties derive from.
 type identity struct {
-	i         int
+	i         uint32
 	script    *script
 	given     name
 	surname   name
@@ -132,13 +141,13 @@ const (
 	styleNative         // élodie.müller12, иван.иванов12
 )
 
-func (g *generator) identity(i int) identity {
+func (g *generator) identity(i uint32) identity {
 	r := g.stream(i, gCore)
 	id := identity{i: i}
 	w := r.intn(100)
-	for k, sw := range scriptWeights {
-		if w < sw || k == len(scriptWeights)-1 {
-			id.script = &scripts[k]
+	for k, sw := range g.words.scriptWeights {
+		if w < sw || k == len(g.words.scriptWeights)-1 {
+			id.script = &g.words.scripts[k]
 			break
 		}
 		w -= sw
@@ -154,7 +163,7 @@ func (g *generator) identity(i int) identity {
 		id.shared = true
 	case guest:
 		id.guest = true
-		id.guestHome = pick(&r, guestDomains)
+		id.guestHome = pick(&r, g.words.guestDomains)
 		if r.chance(0.2) {
 			id.style = styleMixed
 		}
@@ -169,7 +178,7 @@ func (g *generator) identity(i int) identity {
 			id.style = styleInitial
 		case s < 90:
 			id.style = styleUnusual
-			id.first = pick(&r, unusualFirst)
+			id.first = pick(&r, g.words.unusualFirst)
 		default:
 			id.style = styleNative
 		}
@@ -179,7 +188,7 @@ func (g *generator) identity(i int) identity {
 
 // asciiLocal is the person's ASCII mailbox name, unique by the trailing index.
 func (id *identity) asciiLocal() string {
-	return id.given.ascii + "." + strings.ReplaceAll(id.surname.ascii, " ", "") + itoa(id.i)
+	return id.given.ascii + "." + strings.ReplaceAll(id.surname.ascii, " ", "") + utoa(id.i)
 }
 
 // upnLocal is the part of the UPN before '@'. Every style ends in the decimal
@@ -188,7 +197,7 @@ func (id *identity) asciiLocal() string {
 func (g *generator) upnLocal(id *identity) string {
 	switch {
 	case id.shared:
-		return g.prefix + itoa(id.i)
+		return g.prefix + utoa(id.i)
 	case id.guest:
 		local := id.asciiLocal()
 		home := id.guestHome
@@ -202,12 +211,12 @@ func (g *generator) upnLocal(id *identity) string {
 	case styleMixed:
 		return capitalizeWords(id.asciiLocal())
 	case styleInitial:
-		return id.given.ascii[:1] + strings.ReplaceAll(id.surname.ascii, " ", "") + itoa(id.i)
+		return id.given.ascii[:1] + strings.ReplaceAll(id.surname.ascii, " ", "") + utoa(id.i)
 	case styleUnusual:
 		return id.first + id.asciiLocal()
 	case styleNative:
 		return strings.ToLower(strings.ReplaceAll(id.given.native, " ", "")) + "." +
-			strings.ToLower(strings.ReplaceAll(id.surname.native, " ", "")) + itoa(id.i)
+			strings.ToLower(strings.ReplaceAll(id.surname.native, " ", "")) + utoa(id.i)
 	}
 	return id.asciiLocal()
 }
@@ -227,28 +236,27 @@ func capitalizeWords(s string) string {
 
 // idOf derives user i's object id: a version-4-shaped GUID whose last four
 // bytes hold i masked by the rest, so the id leads back to i without a map.
-func (g *generator) idOf(i int) [16]byte {
+func (g *generator) idOf(i uint32) [16]byte {
 	var b [16]byte
 	h := mix64(g.seed ^ mix64(uint64(i)+0x632be59bd9b4e019))
-	h2 := mix64(h ^ 0xd1b54a32d192ed03)
 	binary.BigEndian.PutUint64(b[0:8], h)
-	binary.BigEndian.PutUint32(b[8:12], uint32(h2))
+	binary.BigEndian.PutUint64(b[8:16], mix64(h^0xd1b54a32d192ed03))
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
-	mask := uint32(mix64(g.seed ^ binary.BigEndian.Uint64(b[0:8])))
-	binary.BigEndian.PutUint32(b[12:16], uint32(i)^mask)
+	mask := low32(mix64(g.seed ^ binary.BigEndian.Uint64(b[0:8])))
+	binary.BigEndian.PutUint32(b[12:16], i^mask)
 	return b
 }
 
 // indexOfID inverts idOf; ok is false when the id is not one of ours.
-func (g *generator) indexOfID(id string) (int, bool) {
+func (g *generator) indexOfID(id string) (uint32, bool) {
 	b, ok := parseGUID(id)
 	if !ok {
 		return 0, false
 	}
-	mask := uint32(mix64(g.seed ^ binary.BigEndian.Uint64(b[0:8])))
-	i := int(binary.BigEndian.Uint32(b[12:16]) ^ mask)
-	if i >= g.n || g.idOf(i) != b {
+	mask := low32(mix64(g.seed ^ binary.BigEndian.Uint64(b[0:8])))
+	i := binary.BigEndian.Uint32(b[12:16]) ^ mask
+	if int(i) >= g.n || g.idOf(i) != b {
 		return 0, false
 	}
 	return i, true
@@ -331,7 +339,7 @@ func randomDate(r *rng, from int64) string {
 	if span <= 0 {
 		return formatDateTime(from)
 	}
-	return formatDateTime(from + int64(r.next()%uint64(span)))
+	return formatDateTime(from + below64(r.next(), span))
 }
 
 // formatDateTime writes Unix seconds as Graph does: 2024-01-10T08:00:00Z.
@@ -386,7 +394,7 @@ func boolPtr(v bool) *bool { return &v }
 
 // derive fills u with user i, deriving only the groups asked for (gCore is
 // always derived: everything else builds on the identity).
-func (g *generator) derive(i int, grp group, u *User) {
+func (g *generator) derive(i uint32, grp group, u *User) {
 	*u = User{}
 	id := g.identity(i)
 	g.deriveCore(&id, u)
@@ -418,7 +426,7 @@ func (g *generator) deriveCore(id *identity, u *User) {
 	u.UserType = "Member"
 	local := id.asciiLocal()
 	if id.shared {
-		local = g.prefix + itoa(id.i)
+		local = g.prefix + utoa(id.i)
 	}
 	if id.guest {
 		u.UserType = "Guest"
@@ -440,7 +448,7 @@ func (g *generator) deriveCore(id *identity, u *User) {
 			u.ProxyAddresses = []string{"SMTP:" + u.Mail, "smtp:" + local + "@" + strings.TrimSuffix(g.domain, ".onmicrosoft.com") + ".mail.onmicrosoft.com"}
 		}
 		u.Identities = []ObjectIdentity{{SignInType: "userPrincipalName", Issuer: g.domain, IssuerAssignedID: u.UserPrincipalName}}
-		u.OtherMails = otherMails(&r, local)
+		u.OtherMails = otherMails(&r, local, g.words.otherMailDomains)
 	}
 	b := g.idOf(id.i)
 	u.SecurityIdentifier = fmt.Sprintf("S-1-12-1-%d-%d-%d-%d",
@@ -468,7 +476,7 @@ func displayName(r *rng, id *identity) string {
 	return g + " " + s
 }
 
-func otherMails(r *rng, local string) []string {
+func otherMails(r *rng, local string, domains []string) []string {
 	var n int
 	switch k := r.intn(100); {
 	case k < 55:
@@ -482,7 +490,7 @@ func otherMails(r *rng, local string) []string {
 	}
 	out := make([]string, n)
 	for j := range out {
-		out[j] = local + "@" + otherMailDomains[(r.intn(len(otherMailDomains))+j)%len(otherMailDomains)]
+		out[j] = local + "@" + domains[(r.intn(len(domains))+j)%len(domains)]
 	}
 	return out
 }
@@ -491,37 +499,18 @@ func (g *generator) deriveProfile(id *identity, u *User) {
 	r := g.stream(id.i, gProfile)
 	u.AccountEnabled = boolPtr(!r.chance(0.08))
 	if !r.chance(0.15) {
-		u.JobTitle = pick(&r, jobTitles)
+		u.JobTitle = pick(&r, g.words.jobTitles)
 	}
 	if !r.chance(0.10) {
-		u.Department = pick(&r, departments)
+		u.Department = pick(&r, g.words.departments)
 	}
 	if r.chance(0.6) {
-		u.CompanyName = pick(&r, companies)
+		u.CompanyName = pick(&r, g.words.companies)
 	}
-	loc := pick(&r, locations)
-	if !r.chance(0.2) {
-		u.Country, u.UsageLocation, u.State, u.City, u.PostalCode = loc.country, loc.usage, loc.state, loc.city, loc.postal
-		u.StreetAddress = pick(&r, loc.streets)
-		u.OfficeLocation = pick(&r, offices)
-	} else if r.chance(0.5) {
-		u.UsageLocation = loc.usage
-	}
-	if r.chance(0.65) {
-		u.BusinessPhones = []string{businessPhone(&r, loc.phoneCC)}
-	}
-	if r.chance(0.5) {
-		u.MobilePhone = "+" + loc.phoneCC + " " + digits(&r, 10)
-	}
-	if r.chance(0.05) {
-		u.FaxNumber = "+" + loc.phoneCC + " " + digits(&r, 9)
-	}
-	if r.chance(0.1) && u.Mail != "" {
-		u.IMAddresses = []string{"sip:" + strings.ToLower(u.Mail)}
-	}
+	g.deriveLocation(&r, u)
 	deriveAge(&r, u)
 	g.deriveEmployment(&r, u)
-	created := int64(epochStart) + int64(r.next()%uint64(epochEnd-epochStart-86400*30))
+	created := epochStart + below64(r.next(), epochEnd-epochStart-86400*30)
 	u.CreatedDateTime = formatDateTime(created)
 	if r.chance(0.7) {
 		u.PreferredLanguage = id.script.language
@@ -537,6 +526,30 @@ func (g *generator) deriveProfile(id *identity, u *User) {
 		u.PasswordPolicies = "DisablePasswordExpiration"
 	case k < 23:
 		u.PasswordPolicies = "DisablePasswordExpiration, DisableStrongPassword"
+	}
+}
+
+// deriveLocation sets the address, office and phone numbers of a country.
+func (g *generator) deriveLocation(r *rng, u *User) {
+	loc := pick(r, g.words.locations)
+	if !r.chance(0.2) {
+		u.Country, u.UsageLocation, u.State, u.City, u.PostalCode = loc.country, loc.usage, loc.state, loc.city, loc.postal
+		u.StreetAddress = pick(r, loc.streets)
+		u.OfficeLocation = pick(r, g.words.offices)
+	} else if r.chance(0.5) {
+		u.UsageLocation = loc.usage
+	}
+	if r.chance(0.65) {
+		u.BusinessPhones = []string{businessPhone(r, loc.phoneCC)}
+	}
+	if r.chance(0.5) {
+		u.MobilePhone = "+" + loc.phoneCC + " " + digits(r, 10)
+	}
+	if r.chance(0.05) {
+		u.FaxNumber = "+" + loc.phoneCC + " " + digits(r, 9)
+	}
+	if r.chance(0.1) && u.Mail != "" {
+		u.IMAddresses = []string{"sip:" + strings.ToLower(u.Mail)}
 	}
 }
 
@@ -596,7 +609,7 @@ func (g *generator) deriveEmployment(r *rng, u *User) {
 		u.EmployeeID = "E" + digits(r, 6)
 	}
 	if r.chance(0.5) {
-		u.EmployeeType = pick(r, employeeTypes)
+		u.EmployeeType = pick(r, g.words.employeeTypes)
 	}
 	if r.chance(0.4) {
 		u.EmployeeHireDate = randomDate(r, 0)
@@ -605,7 +618,7 @@ func (g *generator) deriveEmployment(r *rng, u *User) {
 		u.EmployeeLeaveDateTime = randomDate(r, epochEnd-86400*365)
 	}
 	if r.chance(0.3) {
-		u.EmployeeOrgData = &EmployeeOrgData{Division: pick(r, divisions), CostCenter: "CC-" + digits(r, 4)}
+		u.EmployeeOrgData = &EmployeeOrgData{Division: pick(r, g.words.divisions), CostCenter: "CC-" + digits(r, 4)}
 	}
 }
 
@@ -619,7 +632,7 @@ func (g *generator) deriveOnPrem(id *identity, u *User) {
 	binary.BigEndian.PutUint64(raw[0:8], r.next())
 	binary.BigEndian.PutUint64(raw[8:16], r.next())
 	u.OnPremisesImmutableID = base64.StdEncoding.EncodeToString(raw[:])
-	sam := id.given.ascii[:1] + strings.ReplaceAll(id.surname.ascii, " ", "") + itoa(id.i)
+	sam := id.given.ascii[:1] + strings.ReplaceAll(id.surname.ascii, " ", "") + utoa(id.i)
 	if len(sam) > 20 {
 		sam = sam[len(sam)-20:]
 	}
@@ -641,7 +654,7 @@ func (g *generator) deriveOnPrem(id *identity, u *User) {
 
 func (g *generator) deriveAuth(id *identity, u *User) {
 	r := g.stream(id.i, gAuth)
-	cc := pick(&r, locations).phoneCC
+	cc := pick(&r, g.words.locations).phoneCC
 	switch k := r.intn(100); {
 	case k < 15: // no phone method
 	case k < 25: // all three
@@ -658,7 +671,7 @@ func (g *generator) deriveAuth(id *identity, u *User) {
 		u.Phones = []PhoneMethod{{PhoneMobile, "+" + cc + " " + digits(&r, 10)}}
 	}
 	if r.chance(0.35) {
-		u.Email = id.asciiLocal() + "@" + pick(&r, otherMailDomains)
+		u.Email = id.asciiLocal() + "@" + pick(&r, g.words.otherMailDomains)
 	}
 }
 
@@ -678,6 +691,7 @@ func (g *generator) deriveActivity(id *identity, u *User) {
 		}
 	}
 	if r.chance(0.75) {
+		skus := g.words.skus
 		s := &skus[r.intn(len(skus))]
 		l := AssignedLicense{SKUID: s.id}
 		if r.chance(0.2) && len(s.plans) > 1 {

@@ -27,13 +27,13 @@ func buildBase(g *generator) (baseIndex, error) {
 	var raw strings.Builder
 	rawOff := make([]uint32, n+1)
 	for i := range n {
-		id := g.identity(i)
+		id := g.identity(u32(i))
 		raw.WriteString(strings.ToLower(g.upnLocal(&id)))
 		raw.WriteByte('@')
 		if raw.Len() > 1<<32-1 {
 			return b, fmt.Errorf("UPN arena exceeds 4 GiB")
 		}
-		rawOff[i+1] = uint32(raw.Len())
+		rawOff[i+1] = u32(raw.Len())
 	}
 	rs := raw.String()
 	local := func(i uint32) string { return rs[rawOff[i]:rawOff[i+1]] }
@@ -51,7 +51,7 @@ func buildBase(g *generator) (baseIndex, error) {
 			return b, fmt.Errorf("duplicate userPrincipalName %q", local(i)+b.suffix)
 		}
 		sorted.WriteString(local(i))
-		b.off[pos+1] = uint32(sorted.Len())
+		b.off[pos+1] = u32(sorted.Len())
 		b.inv[i] = uint32(pos)
 	}
 	b.arena = sorted.String()
@@ -107,7 +107,7 @@ func (t *Tenant) dnIdx() *dnIndex {
 		n := t.base.n
 		names := make([]string, n)
 		for pos := range n {
-			names[pos] = strings.ToLower(t.gen.displayNameOf(int(t.base.order[pos])))
+			names[pos] = strings.ToLower(t.gen.displayNameOf(t.base.order[pos]))
 		}
 		d := &t.dn
 		d.perm = make([]uint32, n)
@@ -124,14 +124,14 @@ func (t *Tenant) dnIdx() *dnIndex {
 		d.off = make([]uint32, n+1)
 		for k, pos := range d.perm {
 			sb.WriteString(names[pos])
-			d.off[k+1] = uint32(sb.Len())
+			d.off[k+1] = u32(sb.Len())
 		}
 		d.arena = sb.String()
 	})
 	return &t.dn
 }
 
-func (g *generator) displayNameOf(i int) string {
+func (g *generator) displayNameOf(i uint32) string {
 	id := g.identity(i)
 	r := g.stream(i, gCore|0x80)
 	return displayName(&r, &id)
@@ -261,7 +261,7 @@ func (t *Tenant) scan(v viewKind, desc bool, spans []span, after *sortKey, fn fu
 		t.dnIdx()
 	}
 	if spans == nil {
-		spans = fullSpan
+		spans = allSpans()
 	}
 	ov := t.overlay(v)
 	for j := range spans {
@@ -279,51 +279,56 @@ func (t *Tenant) scan(v viewKind, desc bool, spans []span, after *sortKey, fn fu
 				bd.oLo = max(bd.oLo, overlayBound(v, ov, *after, true))
 			}
 		}
-		if !t.merge(v, desc, ov, bd, fn) {
-			return true
+		next := t.nextAsc
+		if desc {
+			next = t.nextDesc
+		}
+		for {
+			c, ok := next(v, ov, &bd)
+			if !ok {
+				break
+			}
+			if !fn(c) {
+				return true
+			}
 		}
 	}
 	return false
 }
 
-// merge walks one span's base and overlay ranges together in key order.
-func (t *Tenant) merge(v viewKind, desc bool, ov []*entry, bd bounds, fn func(cand) bool) bool {
-	for {
-		if desc {
-			for bd.bHi > bd.bLo && t.shadowed(t.basePos(v, bd.bHi-1)) {
-				bd.bHi--
-			}
-		} else {
-			for bd.bLo < bd.bHi && t.shadowed(t.basePos(v, bd.bLo)) {
-				bd.bLo++
-			}
-		}
-		hasB, hasO := bd.bLo < bd.bHi, bd.oLo < bd.oHi
-		if !hasB && !hasO {
-			return true
-		}
-		var c cand
-		if desc {
-			if hasB && (!hasO || t.cmpBase(v, bd.bHi-1, entryKey(v, ov[bd.oHi-1])) > 0) {
-				bd.bHi--
-				c = cand{k: bd.bHi, pos: t.basePos(v, bd.bHi)}
-			} else {
-				bd.oHi--
-				c = cand{pos: -1, e: ov[bd.oHi]}
-			}
-		} else {
-			if hasB && (!hasO || t.cmpBase(v, bd.bLo, entryKey(v, ov[bd.oLo])) < 0) {
-				c = cand{k: bd.bLo, pos: t.basePos(v, bd.bLo)}
-				bd.bLo++
-			} else {
-				c = cand{pos: -1, e: ov[bd.oLo]}
-				bd.oLo++
-			}
-		}
-		if !fn(c) {
-			return false
-		}
+// nextAsc takes the smallest live user left in a span's base and overlay
+// ranges.
+func (t *Tenant) nextAsc(v viewKind, ov []*entry, bd *bounds) (cand, bool) {
+	for bd.bLo < bd.bHi && t.shadowed(t.basePos(v, bd.bLo)) {
+		bd.bLo++
 	}
+	hasB, hasO := bd.bLo < bd.bHi, bd.oLo < bd.oHi
+	switch {
+	case hasB && (!hasO || t.cmpBase(v, bd.bLo, entryKey(v, ov[bd.oLo])) < 0):
+		bd.bLo++
+		return cand{k: bd.bLo - 1, pos: t.basePos(v, bd.bLo-1)}, true
+	case hasO:
+		bd.oLo++
+		return cand{pos: -1, e: ov[bd.oLo-1]}, true
+	}
+	return cand{}, false
+}
+
+// nextDesc takes the largest live user left.
+func (t *Tenant) nextDesc(v viewKind, ov []*entry, bd *bounds) (cand, bool) {
+	for bd.bHi > bd.bLo && t.shadowed(t.basePos(v, bd.bHi-1)) {
+		bd.bHi--
+	}
+	hasB, hasO := bd.bLo < bd.bHi, bd.oLo < bd.oHi
+	switch {
+	case hasB && (!hasO || t.cmpBase(v, bd.bHi-1, entryKey(v, ov[bd.oHi-1])) > 0):
+		bd.bHi--
+		return cand{k: bd.bHi, pos: t.basePos(v, bd.bHi)}, true
+	case hasO:
+		bd.oHi--
+		return cand{pos: -1, e: ov[bd.oHi]}, true
+	}
+	return cand{}, false
 }
 
 // countSpans counts live users in UPN spans from the index alone.

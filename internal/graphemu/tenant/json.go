@@ -11,14 +11,6 @@ import (
 
 const hexDigits = "0123456789abcdef"
 
-// safeASCII[b] is true for the ASCII bytes a JSON string can hold verbatim.
-var safeASCII = func() (t [utf8.RuneSelf]bool) {
-	for b := 0x20; b < utf8.RuneSelf; b++ {
-		t[b] = b != '"' && b != '\\'
-	}
-	return t
-}()
-
 // appendString appends s as a JSON string. Control characters, quotes and
 // backslashes are escaped; U+2028 and U+2029 are escaped so the output is
 // also valid JavaScript; invalid UTF-8 becomes U+FFFD.
@@ -28,7 +20,7 @@ func appendString(b []byte, s string) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if safeASCII[c] {
+			if c >= 0x20 && c != '"' && c != '\\' {
 				i++
 				continue
 			}
@@ -106,13 +98,6 @@ func appendStrings(b []byte, s []string) []byte {
 		b = appendString(b, v)
 	}
 	return append(b, ']')
-}
-
-// appendKey appends `"name":` (names are ASCII identifiers, never escaped).
-func appendKey(b []byte, name string) []byte {
-	b = append(b, '"')
-	b = append(b, name...)
-	return append(b, '"', ':')
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }

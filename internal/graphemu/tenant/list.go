@@ -1,10 +1,10 @@
 package tenant
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -51,12 +51,9 @@ func (t *Tenant) ExpirePageTokens() {
 	t.pageEpoch++
 }
 
-// bufPool recycles page buffers; Page.Value is copied out of them.
-var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
-
 // ListUsers answers GET /users.
 func (t *Tenant) ListUsers(q url.Values, eventual bool) (*Page, *Error) {
-	o, err := parseList(q, eventual, false)
+	o, err := parseList(t.cat, q, eventual, false)
 	if err != nil {
 		return nil, err
 	}
@@ -106,19 +103,21 @@ func (t *Tenant) checkPageToken(o *queryOpts, q url.Values) (pageToken, *Error) 
 // full or the scan budget is spent. It returns the last user scanned and
 // whether users remain beyond it. Callers hold t.mu.
 func (t *Tenant) fillPage(pg *Page, o *queryOpts, sel []prop, limit int, after *sortKey) (cand, bool) {
-	bp := bufPool.Get().(*[]byte)
-	b := append((*bp)[:0], '[')
+	bp := t.getBuf()
+	b := (*bp)[:0]
+	b = append(b, '[')
 	var spans []span
 	skipEval := o.filter == nil
 	if o.filter != nil && o.view == vUPN {
 		spans = o.filter.spans
 		skipEval = o.filter.exact
 	}
+	fields := t.cat.fields(sel)
 	needs := o.needs(sel)
 	if skipEval {
 		// An exact span filter is decided by the index: derive only what
 		// the response and the search read.
-		needs = selectionNeeds(sel) | o.searchNeeds()
+		needs = t.cat.selectionNeeds(sel) | o.searchNeeds()
 	}
 	var u User
 	var last cand
@@ -138,23 +137,32 @@ func (t *Tenant) fillPage(pg *Page, o *queryOpts, sel []prop, limit int, after *
 		if pg.Items > 0 {
 			b = append(b, ',')
 		}
-		b = appendUser(b, &u, sel, "")
+		b = appendUser(b, &u, fields, "")
 		pg.Items++
 		return true
 	})
 	b = append(b, ']')
-	pg.Value = append([]byte(nil), b...)
+	pg.Value = bytes.Clone(b)
 	*bp = b
-	bufPool.Put(bp)
+	t.bufs.Put(bp)
 	return last, more
 }
 
-func selectionNeeds(sel []prop) group {
+func (c *catalog) selectionNeeds(sel []prop) group {
 	g := gCore
 	for _, p := range sel {
-		g |= props[p].group
+		g |= c.props[p].group
 	}
 	return g
+}
+
+// getBuf takes a page buffer from the pool; Page.Value is copied out of it.
+func (t *Tenant) getBuf() *[]byte {
+	if bp, ok := t.bufs.Get().(*[]byte); ok {
+		return bp
+	}
+	b := make([]byte, 0, 64<<10)
+	return &b
 }
 
 func (o *queryOpts) searchNeeds() group {
@@ -216,7 +224,7 @@ func (t *Tenant) CountUsers(q url.Values, eventual bool) (int, *Error) {
 	if !eventual {
 		return 0, badRequest("$count is not currently supported.")
 	}
-	o, err := parseList(q, eventual, true)
+	o, err := parseList(t.cat, q, eventual, true)
 	if err != nil {
 		return 0, err
 	}
@@ -232,7 +240,7 @@ func (t *Tenant) GetUser(key string, q url.Values) (*Entity, *Error) {
 	if err != nil {
 		return nil, err
 	}
-	o := &queryOpts{raw: raw, given: given}
+	o := &queryOpts{cat: t.cat, raw: raw, given: given}
 	if err := o.parseSelect(false); err != nil {
 		return nil, err
 	}
@@ -245,14 +253,19 @@ func (t *Tenant) GetUser(key string, q url.Values) (*Entity, *Error) {
 	sel, ctx := o.selection("users")
 	var u User
 	t.load(c, o.needs(sel), &u)
-	return &Entity{Context: ctx + "/$entity", JSON: appendUser(nil, &u, sel, "")}, nil
+	return &Entity{Context: ctx + "/$entity", JSON: appendUser(nil, &u, t.cat.fields(sel), "")}, nil
 }
 
-// directoryObjectTypes are the types getByIds accepts (lower-cased).
-var directoryObjectTypes = map[string]bool{
-	"user": true, "group": true, "device": true, "application": true, "serviceprincipal": true,
-	"orgcontact": true, "directoryrole": true, "administrativeunit": true, "directoryobject": true,
-	"microsoft.graph.user": true, "microsoft.graph.group": true,
+// directoryObjectType reports whether getByIds accepts the type name, and
+// whether it includes users.
+func directoryObjectType(name string) (known, users bool) {
+	switch strings.TrimPrefix(strings.ToLower(name), "microsoft.graph.") {
+	case "user", "directoryobject":
+		return true, true
+	case "group", "device", "application", "serviceprincipal", "orgcontact", "directoryrole", "administrativeunit":
+		return true, false
+	}
+	return false, false
 }
 
 const userODataType = `"@odata.type":"#microsoft.graph.user"`
@@ -267,7 +280,7 @@ func (t *Tenant) GetByIDs(body []byte, q url.Values) (*Page, *Error) {
 	if given&^(oSelect|oFormat) != 0 {
 		return nil, badRequest("The following query options are not supported by this request method or cannot be applied to the requested resource: $filter,$expand,$orderby,$count,$search,$skiptoken,$skip,$top")
 	}
-	o := &queryOpts{raw: raw, given: given}
+	o := &queryOpts{cat: t.cat, raw: raw, given: given}
 	if err := o.parseSelect(true); err != nil {
 		return nil, err
 	}
@@ -283,11 +296,11 @@ func (t *Tenant) GetByIDs(body []byte, q url.Values) (*Page, *Error) {
 	}
 	wantUsers := len(req.Types) == 0
 	for _, ty := range req.Types {
-		lt := strings.ToLower(ty)
-		if !directoryObjectTypes[lt] {
+		known, users := directoryObjectType(ty)
+		if !known {
 			return nil, badRequest("Invalid type specified: '%s'.", ty)
 		}
-		wantUsers = wantUsers || lt == "user" || lt == "microsoft.graph.user" || lt == "directoryobject"
+		wantUsers = wantUsers || users
 	}
 	for _, id := range req.IDs {
 		if _, ok := parseGUID(id); !ok {
@@ -300,7 +313,8 @@ func (t *Tenant) GetByIDs(body []byte, q url.Values) (*Page, *Error) {
 	if wantUsers {
 		b = t.appendByIDs(b, pg, req.IDs, o, sel)
 	}
-	pg.Value = append(b, ']')
+	b = append(b, ']')
+	pg.Value = b
 	return pg, nil
 }
 
@@ -308,6 +322,7 @@ func (t *Tenant) appendByIDs(b []byte, pg *Page, ids []string, o *queryOpts, sel
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	seen := map[string]bool{}
+	fields := t.cat.fields(sel)
 	var u User
 	for _, id := range ids {
 		lid := strings.ToLower(id)
@@ -323,7 +338,7 @@ func (t *Tenant) appendByIDs(b []byte, pg *Page, ids []string, o *queryOpts, sel
 			b = append(b, ',')
 		}
 		t.load(c, o.needs(sel), &u)
-		b = appendUser(b, &u, sel, userODataType)
+		b = appendUser(b, &u, fields, userODataType)
 		pg.Items++
 	}
 	return b

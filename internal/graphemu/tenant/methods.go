@@ -8,13 +8,16 @@ const (
 	MethodIDAlternateMobile = "b6332ec1-7057-4abe-9331-3d72feddfe41"
 	MethodIDOffice          = "e37fc753-ff3b-4958-9484-eaa9425c82bc"
 	MethodIDEmail           = "3ddfcfc8-9383-446f-83cc-3ab9be4be18f"
-	MethodIDPassword        = "28c10230-6103-485e-b985-444c60001490"
+	MethodIDPassword        = "28c10230-6103-485e-b985-444c60001490" //nolint:gosec // a public method id, not a credential
 )
 
-var phoneOrder = []struct{ typ, id string }{
-	{PhoneMobile, MethodIDMobile},
-	{PhoneAlternateMobile, MethodIDAlternateMobile},
-	{PhoneOffice, MethodIDOffice},
+// phoneOrder is the order Graph lists phone methods in, with their ids.
+func phoneOrder() [3]struct{ typ, id string } {
+	return [3]struct{ typ, id string }{
+		{PhoneMobile, MethodIDMobile},
+		{PhoneAlternateMobile, MethodIDAlternateMobile},
+		{PhoneOffice, MethodIDOffice},
+	}
 }
 
 // AuthMethods answers /users/{id|upn}/authentication/methods (kind
@@ -57,7 +60,7 @@ func (t *Tenant) AuthMethods(key string, kind MethodKind, masked bool) (*Page, *
 		return nil, badRequest("Unknown authentication method kind.")
 	}
 	if kind != EmailMethods {
-		for _, po := range phoneOrder {
+		for _, po := range phoneOrder() {
 			for _, ph := range u.Phones {
 				if ph.Type == po.typ {
 					add(phoneMethod(po.id, ph, masked, typed))
@@ -68,7 +71,8 @@ func (t *Tenant) AuthMethods(key string, kind MethodKind, masked bool) (*Page, *
 	if kind != PhoneMethods && u.Email != "" {
 		add(emailMethod(u.Email, typed))
 	}
-	pg.Value = append(b, ']')
+	b = append(b, ']')
+	pg.Value = b
 	return pg, nil
 }
 

@@ -26,26 +26,54 @@ const (
 	oFormat
 )
 
-var optionNames = map[string]option{
-	"select": oSelect, "top": oTop, "skip": oSkip, "filter": oFilter, "search": oSearch,
-	"orderby": oOrderby, "count": oCount, "expand": oExpand, "skiptoken": oSkiptoken,
-	"deltatoken": oDeltatoken, "format": oFormat,
+// optionNames lists the options with their names.
+func optionNames() [11]struct {
+	name string
+	o    option
+} {
+	return [11]struct {
+		name string
+		o    option
+	}{
+		{"select", oSelect}, {"top", oTop}, {"skip", oSkip}, {"filter", oFilter}, {"search", oSearch},
+		{"orderby", oOrderby}, {"count", oCount}, {"expand", oExpand}, {"skiptoken", oSkiptoken},
+		{"deltatoken", oDeltatoken}, {"format", oFormat},
+	}
+}
+
+// optionByName finds a system option by its name without '$', any case.
+func optionByName(name string) (option, bool) {
+	for _, n := range optionNames() {
+		if strings.EqualFold(n.name, name) {
+			return n.o, true
+		}
+	}
+	return 0, false
+}
+
+func optionName(o option) string {
+	for _, n := range optionNames() {
+		if n.o == o {
+			return n.name
+		}
+	}
+	return "?"
 }
 
 // queryOpts is a parsed, checked query.
 type queryOpts struct {
-	raw        map[option]string
-	given      option
-	sel        []prop // nil: the default set
-	selNames   string // canonical names, comma-separated, for @odata.context
-	top        int
-	filter     *boundFilter
-	search     *searchExpr
-	view       viewKind
-	desc       bool
-	count      bool
-	skiptoken  string
-	deltatoken string
+	cat       *catalog
+	raw       map[option]string
+	given     option
+	sel       []prop // nil: the default set
+	selNames  string // canonical names, comma-separated, for @odata.context
+	top       int
+	filter    *boundFilter
+	search    *searchExpr
+	view      viewKind
+	desc      bool
+	count     bool
+	skiptoken string
 }
 
 const (
@@ -69,7 +97,7 @@ func readOptions(q url.Values) (map[option]string, option, *Error) {
 		}
 	})
 	for _, k := range keys {
-		o, ok := optionNames[strings.ToLower(strings.TrimPrefix(k, "$"))]
+		o, ok := optionByName(strings.TrimPrefix(k, "$"))
 		if !ok {
 			if strings.HasPrefix(k, "$") {
 				return nil, 0, badRequest("Unrecognized query argument specified: '%s'.", k)
@@ -89,12 +117,12 @@ func readOptions(q url.Values) (map[option]string, option, *Error) {
 
 // parseList parses the options of GET /users (and /users/$count when
 // countSegment). advanced = ConsistencyLevel eventual and $count=true.
-func parseList(q url.Values, eventual, countSegment bool) (*queryOpts, *Error) {
+func parseList(cat *catalog, q url.Values, eventual, countSegment bool) (*queryOpts, *Error) {
 	raw, given, err := readOptions(q)
 	if err != nil {
 		return nil, err
 	}
-	o := &queryOpts{raw: raw, given: given, top: defaultPageSize}
+	o := &queryOpts{cat: cat, raw: raw, given: given, top: defaultPageSize}
 	if given&oSkip != 0 {
 		return nil, badRequest("'$skip' is not supported by the service.")
 	}
@@ -120,7 +148,10 @@ func parseList(q url.Values, eventual, countSegment bool) (*queryOpts, *Error) {
 		return nil, err
 	}
 	o.skiptoken = raw[oSkiptoken]
-	return o, o.checkAdvanced(eventual, countSegment)
+	if err := o.checkAdvanced(eventual, countSegment); err != nil {
+		return nil, err
+	}
+	return o, nil
 }
 
 func (o *queryOpts) parseTop() *Error {
@@ -144,30 +175,31 @@ func (o *queryOpts) parseSelect(list bool) *Error {
 	}
 	seen := map[prop]bool{}
 	var names []string
+	add := func(p prop) {
+		if !seen[p] {
+			seen[p] = true
+			o.sel = append(o.sel, p)
+			names = append(names, o.cat.props[p].name)
+		}
+	}
 	for f := range strings.SplitSeq(v, ",") {
 		f = strings.TrimSpace(f)
 		if f == "*" {
 			for p := range numProps {
-				if !props[p].singleUser && !seen[p] {
-					seen[p] = true
-					o.sel = append(o.sel, p)
-					names = append(names, props[p].name)
+				if !o.cat.props[p].singleUser {
+					add(p)
 				}
 			}
 			continue
 		}
-		p, known := lookupProp(f)
+		p, known := o.cat.lookup(f)
 		if !known {
 			return unknownProperty(f)
 		}
-		if props[p].singleUser && list {
+		if o.cat.props[p].singleUser && list {
 			return notImplemented()
 		}
-		if !seen[p] {
-			seen[p] = true
-			o.sel = append(o.sel, p)
-			names = append(names, props[p].name)
-		}
+		add(p)
 	}
 	o.selNames = strings.Join(names, ",")
 	return nil
@@ -190,14 +222,14 @@ func (o *queryOpts) parseCount() *Error {
 
 func (o *queryOpts) parseFilterSearch() *Error {
 	if v, ok := o.raw[oFilter]; ok && strings.TrimSpace(v) != "" {
-		f, err := bindFilter(v)
+		f, err := bindFilter(o.cat, v)
 		if err != nil {
 			return err
 		}
 		o.filter = f
 	}
 	if v, ok := o.raw[oSearch]; ok && strings.TrimSpace(v) != "" {
-		s, err := parseSearch(v)
+		s, err := parseSearch(o.cat, v)
 		if err != nil {
 			return err
 		}
@@ -227,7 +259,7 @@ func (o *queryOpts) parseOrderby() *Error {
 			return badRequest("Invalid $orderby clause '%s'.", v)
 		}
 	}
-	p, known := lookupProp(fields[0])
+	p, known := o.cat.lookup(fields[0])
 	switch {
 	case !known:
 		return unknownProperty(fields[0])
@@ -236,7 +268,7 @@ func (o *queryOpts) parseOrderby() *Error {
 	case p == pUserPrincipalName:
 		o.view = vUPN
 	default:
-		return unsupported("Unsupported sort property '%s' for 'User'.", props[p].name)
+		return unsupported("Unsupported sort property '%s' for 'User'.", o.cat.props[p].name)
 	}
 	return nil
 }
@@ -259,7 +291,7 @@ func (o *queryOpts) checkAdvanced(eventual, countSegment bool) *Error {
 // selection is the properties to encode and the @odata.context of the set.
 func (o *queryOpts) selection(set string) ([]prop, string) {
 	if o.sel == nil {
-		return defaultSelect, set
+		return o.cat.defaults, set
 	}
 	return o.sel, set + "(" + o.selNames + ")"
 }
@@ -269,7 +301,7 @@ func (o *queryOpts) readsSignIn() bool {
 }
 
 func (o *queryOpts) needs(sel []prop) group {
-	g := selectionNeeds(sel)
+	g := o.cat.selectionNeeds(sel)
 	if o.filter != nil {
 		g |= o.filter.needs
 	}
@@ -315,7 +347,7 @@ func withToken(q url.Values, name, token string) url.Values {
 // query options (the authentication-methods lists) got some.
 func NoQueryOptions(q url.Values) *Error {
 	for k := range q {
-		if _, ok := optionNames[strings.ToLower(strings.TrimPrefix(k, "$"))]; ok || strings.HasPrefix(k, "$") {
+		if _, ok := optionByName(strings.TrimPrefix(k, "$")); ok || strings.HasPrefix(k, "$") {
 			return badRequest("Query option '%s' is not supported on this request.", k)
 		}
 	}

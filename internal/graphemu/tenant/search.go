@@ -12,7 +12,8 @@ import (
 // tokenised search does.
 
 type searchClause struct {
-	prop  prop
+	str   func(*User) string   // scalar property, or
+	strs  func(*User) []string // collection property
 	terms []string
 }
 
@@ -22,24 +23,19 @@ type searchExpr struct {
 	needs group
 }
 
-var searchable = map[prop]bool{
-	pDisplayName: true, pMail: true, pUserPrincipalName: true, pGivenName: true,
-	pSurname: true, pMailNickname: true, pOtherMails: true, pProxyAddresses: true,
-}
-
-func parseSearch(s string) (*searchExpr, *Error) {
+func parseSearch(cat *catalog, s string) (*searchExpr, *Error) {
 	x := &searchExpr{}
 	var and []searchClause
 	rest := strings.TrimSpace(s)
 	expectClause := true
 	for rest != "" {
 		if expectClause {
-			c, n, err := parseSearchClause(rest)
+			c, g, n, err := parseSearchClause(cat, rest)
 			if err != nil {
 				return nil, err
 			}
 			and = append(and, c)
-			x.needs |= props[c.prop].group
+			x.needs |= g
 			rest = strings.TrimSpace(rest[n:])
 			expectClause = false
 			continue
@@ -63,24 +59,25 @@ func parseSearch(s string) (*searchExpr, *Error) {
 	return x, nil
 }
 
-func parseSearchClause(s string) (searchClause, int, *Error) {
+func parseSearchClause(cat *catalog, s string) (searchClause, group, int, *Error) {
 	if s[0] != '"' {
-		return searchClause{}, 0, badRequest("Syntax error: $search clause '%s' must be quoted.", s)
+		return searchClause{}, 0, 0, badRequest("Syntax error: $search clause '%s' must be quoted.", s)
 	}
 	end := strings.IndexByte(s[1:], '"')
 	if end < 0 {
-		return searchClause{}, 0, badRequest("Syntax error: unterminated quote in $search '%s'.", s)
+		return searchClause{}, 0, 0, badRequest("Syntax error: unterminated quote in $search '%s'.", s)
 	}
 	body := s[1 : 1+end]
 	name, term, ok := strings.Cut(body, ":")
 	if !ok {
-		return searchClause{}, 0, unsupported("Invalid $search clause '%s': use \"property:value\".", body)
+		return searchClause{}, 0, 0, unsupported("Invalid $search clause '%s': use \"property:value\".", body)
 	}
-	p, known := lookupProp(strings.TrimSpace(name))
-	if !known || !searchable[p] {
-		return searchClause{}, 0, unsupported("Unsupported or invalid query search clause specified for property '%s' of resource 'User'.", strings.TrimSpace(name))
+	p, known := cat.lookup(strings.TrimSpace(name))
+	if !known || !searchable(p) {
+		return searchClause{}, 0, 0, unsupported("Unsupported or invalid query search clause specified for property '%s' of resource 'User'.", strings.TrimSpace(name))
 	}
-	return searchClause{prop: p, terms: searchWords(term)}, end + 2, nil
+	info := &cat.props[p]
+	return searchClause{str: info.str, strs: info.strs, terms: searchWords(term)}, info.group, end + 2, nil
 }
 
 // searchWords splits text into lower-cased words.
@@ -127,15 +124,15 @@ func (x *searchExpr) match(u *User) bool {
 }
 
 func (c searchClause) match(u *User) bool {
-	if props[c.prop].typ == tCollection {
-		for _, v := range stringsProp(u, c.prop) {
+	if c.strs != nil {
+		for _, v := range c.strs(u) {
 			if wordsMatch(c.terms, searchWords(v)) {
 				return true
 			}
 		}
 		return false
 	}
-	v := stringProp(u, c.prop)
+	v := c.str(u)
 	return v != "" && wordsMatch(c.terms, searchWords(v))
 }
 

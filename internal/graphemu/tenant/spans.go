@@ -13,7 +13,7 @@ type span struct {
 	hiInf  bool
 }
 
-var fullSpan = []span{{hiInf: true}}
+func allSpans() []span { return []span{{hiInf: true}} }
 
 func pointSpan(x string) []span { return []span{{lo: x, hi: x + "\x00"}} }
 
@@ -48,9 +48,9 @@ func cmpHi(a, b span) int {
 }
 
 // hiBefore reports whether a ends before the lower end x.
-func hiBefore(a span, x string) bool { return !a.hiInf && strings.Compare(a.hi, x) < 0 }
+func hiBefore(a span, x string) bool { return !a.hiInf && a.hi < x }
 
-func emptySpan(s span) bool { return !s.hiInf && strings.Compare(s.hi, s.lo) <= 0 }
+func emptySpan(s span) bool { return !s.hiInf && s.hi <= s.lo }
 
 // normalize sorts spans and merges overlapping or touching ones.
 func normalize(in []span) []span {
@@ -111,13 +111,4 @@ func complementSpans(a []span) []span {
 		lo = s.hi
 	}
 	return append(out, span{lo: lo, hiInf: true})
-}
-
-func inSpans(a []span, x string) bool {
-	for _, s := range a {
-		if strings.Compare(x, s.lo) >= 0 && (s.hiInf || strings.Compare(x, s.hi) < 0) {
-			return true
-		}
-	}
-	return false
 }

@@ -23,6 +23,8 @@ var (
 // queries need. All methods are safe for concurrent use.
 type Tenant struct {
 	domain string
+	cat    *catalog
+	bufs   sync.Pool  // page buffers
 	gen    *generator // nil when the tenant was built from explicit users
 	base   baseIndex
 	key    [32]byte // HMAC key of page and delta tokens
@@ -43,7 +45,7 @@ type Tenant struct {
 	version    uint64            // bumped by every mutation
 	changes    map[string]change // latest change per lower-cased id
 	log        []logEntry        // every change, in version order
-	deltaFloor uint64            // delta tokens older than this answer 410
+	deltaEpoch uint32            // bumped by ExpireDeltaTokens
 	pageEpoch  uint32            // bumped by ExpirePageTokens
 	settings   settings
 }
@@ -95,7 +97,8 @@ func New(domain string, users []User) (*Tenant, error) {
 		return nil, fmt.Errorf("new tenant: %w", err)
 	}
 	t := newTenant(domain, "explicit")
-	for _, u := range users {
+	for i := range users {
+		u := &users[i]
 		e, err := t.prepare(u.clone())
 		if err != nil {
 			return nil, fmt.Errorf("new tenant: %w", err)
@@ -119,6 +122,7 @@ func New(domain string, users []User) (*Tenant, error) {
 func newTenant(domain, salt string) *Tenant {
 	t := &Tenant{
 		domain:  domain,
+		cat:     newCatalog(),
 		live:    map[string]*entry{},
 		byUPN:   map[string]*entry{},
 		deleted: map[string]*entry{},
@@ -165,8 +169,8 @@ func (t *Tenant) Users() iter.Seq[User] {
 		var after *sortKey
 		for {
 			chunk, last := t.usersChunk(after, 256)
-			for _, u := range chunk {
-				if !yield(u) {
+			for i := range chunk {
+				if !yield(chunk[i]) {
 					return
 				}
 			}
@@ -242,7 +246,7 @@ func (t *Tenant) load(c cand, grp group, u *User) {
 		*u = c.e.u
 		return
 	}
-	t.gen.derive(int(t.base.order[c.pos]), grp, u)
+	t.gen.derive(t.base.order[c.pos], grp, u)
 }
 
 func (t *Tenant) shadowed(pos int) bool { return t.shadow[pos>>6]&(1<<(pos&63)) != 0 }
@@ -261,7 +265,8 @@ func (t *Tenant) prepare(u User) (*entry, error) {
 		return nil, fmt.Errorf("id %q: %w", u.ID, ErrInvalid)
 	}
 	seen := map[string]bool{}
-	for _, p := range u.Phones {
+	for i := range u.Phones {
+		p := &u.Phones[i]
 		switch p.Type {
 		case PhoneMobile, PhoneAlternateMobile, PhoneOffice:
 		default:
@@ -304,8 +309,8 @@ func allDigits(s string) bool {
 	if s == "" {
 		return false
 	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
+	for i := range len(s) {
+		if !isDigit(s[i]) {
 			return false
 		}
 	}

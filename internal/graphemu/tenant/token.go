@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
+	"math"
 )
 
 // Page and delta tokens are opaque to clients but carry the position to
@@ -112,7 +113,14 @@ func (r *tokenReader) bytes(n int) []byte {
 
 func (r *tokenReader) byte() byte  { return r.bytes(1)[0] }
 func (r *tokenReader) u32() uint32 { return binary.BigEndian.Uint32(r.bytes(4)) }
-func (r *tokenReader) str() string { return string(r.bytes(int(min(r.uvarint(), uint64(len(r.b)+1))))) }
+func (r *tokenReader) str() string {
+	n := r.uvarint()
+	if n > uint64(len(r.b)) || n > math.MaxInt {
+		r.bad, r.b = true, nil
+		return ""
+	}
+	return string(r.bytes(int(n)))
+}
 func (r *tokenReader) varint() int64 {
 	v, n := binary.Varint(r.b)
 	if n <= 0 {
