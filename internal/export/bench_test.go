@@ -15,9 +15,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/aad-export/terraform-provider-aad/internal/directory"
 )
@@ -242,15 +240,4 @@ func TestBaselineWritesWhatRunWrites(t *testing.T) {
 			t.Errorf("%d columns: the baseline and Run write different files", ncols)
 		}
 	}
-}
-
-// processCPU is the user and system CPU time the process has used: what the
-// provider's CPU target counts, whatever the parallelism.
-func processCPU(tb testing.TB) time.Duration {
-	tb.Helper()
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		tb.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -73,7 +73,7 @@ func (j *job) finish(ctx context.Context) (Result, error) {
 		return Result{}, err
 	}
 	if err := ctx.Err(); err != nil {
-		return Result{}, fmt.Errorf("export interrupted: %w", err)
+		return Result{}, interrupted(err)
 	}
 	first, err := j.writeResults(ctx)
 	if err != nil {
@@ -103,7 +103,7 @@ func (j *job) finish(ctx context.Context) (Result, error) {
 // cancelled meanwhile.
 func (j *job) publish(ctx context.Context, files ...*atomicFile) error {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("export interrupted: %w", err)
+		return interrupted(err)
 	}
 	for _, f := range files {
 		if f == nil {
@@ -116,6 +116,14 @@ func (j *job) publish(ctx context.Context, files ...*atomicFile) error {
 	return nil
 }
 
+// interrupted says so when err is the export's cancellation or deadline.
+func interrupted(err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("export interrupted, nothing written: %w", err)
+	}
+	return err
+}
+
 // writeUsers writes the CSV, rows in order, to its temporary file.
 func (j *job) writeUsers(ctx context.Context) (int, error) {
 	if err := j.writeHead(j.out, j.p.enc.header()); err != nil {
@@ -124,11 +132,13 @@ func (j *job) writeUsers(ctx context.Context) (int, error) {
 	rows := 0
 	err := j.users.finish(ctx, func(e *entry) error {
 		rows++
-		_, err := j.out.Write(e.payload())
-		return err
+		if _, err := j.out.Write(e.payload()); err != nil {
+			return fmt.Errorf("writing %q: %w", j.p.output, err)
+		}
+		return nil
 	})
 	if err != nil {
-		return 0, fmt.Errorf("writing %q: %w", j.p.output, err)
+		return 0, interrupted(err)
 	}
 	if err := j.out.prepare(); err != nil {
 		return 0, err
@@ -158,7 +168,7 @@ func (j *job) writeResults(ctx context.Context) ([]directory.UserError, error) {
 		}
 	}
 	if err := j.errs.finish(ctx, w.emit); err != nil {
-		return nil, fmt.Errorf("writing the per-user errors: %w", err)
+		return nil, interrupted(err)
 	}
 	if j.res != nil {
 		if err := j.res.prepare(); err != nil {
@@ -189,6 +199,8 @@ func (w *resultsWriter) emit(e *entry) error {
 		return nil
 	}
 	w.row, w.scratch = f.appendRow(w.row[:0], w.scratch, w.escape, w.crlf)
-	_, err = w.out.Write(w.row)
-	return err
+	if _, err := w.out.Write(w.row); err != nil {
+		return fmt.Errorf("writing %q: %w", w.out.target, err)
+	}
+	return nil
 }

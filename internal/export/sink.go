@@ -20,7 +20,6 @@ type sink struct {
 
 	mu     sync.Mutex
 	rows   *sorter
-	users  int
 	err    error // first failure: every later delivery gets it too
 	closed bool
 
@@ -49,7 +48,7 @@ func (s *sink) Users(ctx context.Context, users []directory.User) error {
 	}
 	defer s.batches.Put(b)
 	b.encode(s.enc, users)
-	err := s.keep(b, len(users))
+	err := s.keep(b)
 	clear(b.ents) // the entries point into a buffer the sorter now owns
 	return err
 }
@@ -61,7 +60,7 @@ func (s *sink) alive(ctx context.Context) error {
 	return s.ctx.Err()
 }
 
-func (s *sink) keep(b *batch, n int) error {
+func (s *sink) keep(b *batch) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
@@ -76,7 +75,6 @@ func (s *sink) keep(b *batch, n int) error {
 		s.err = fmt.Errorf("sorting users: %w", err)
 		return s.err
 	}
-	s.users += n
 	return nil
 }
 
@@ -111,8 +109,7 @@ func (s *errorSink) add(e *directory.UserError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		s.err = errors.Join(s.err, errSinkClosed)
-		return
+		return // the export has ended: no one is left to tell
 	}
 	s.count++
 	if s.err != nil {

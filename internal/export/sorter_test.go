@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"slices"
 	"testing"
 
@@ -166,8 +167,8 @@ func TestSpillFileIsUnlinked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if left := filesIn(t, dir); len(left) != 0 && sf.path == "" {
-		t.Errorf("files in the folder: %q", left)
+	if left := filesIn(t, dir); runtime.GOOS != "windows" && (len(left) != 0 || sf.path != "") {
+		t.Errorf("the spill file still has a name: %q", left)
 	}
 	fi, err := sf.f.Stat()
 	if err != nil {
