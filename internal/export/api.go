@@ -42,7 +42,7 @@ type Options struct {
 
 	// SortMemory bounds the bytes of encoded rows held in memory before a
 	// sorted run is spilled to a temporary file next to OutputPath.
-	// 0 = the package default.
+	// 0 = the package default (DefaultSortMemory).
 	SortMemory int64
 
 	// MaxDetailedErrors is how many per-user errors Result keeps in detail.
