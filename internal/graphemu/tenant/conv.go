@@ -3,7 +3,6 @@ package tenant
 import (
 	"encoding/binary"
 	"math"
-	"strconv"
 )
 
 // Checked integer conversions: the index stores positions as uint32 to halve
@@ -48,5 +47,3 @@ func below64(x uint64, n int64) int64 {
 	}
 	return int64(v)
 }
-
-func utoa(i uint32) string { return strconv.FormatUint(uint64(i), 10) }

@@ -166,6 +166,7 @@ func (t *Tenant) deltaInitial(dq deltaQuery, st *pageToken, pg *Page, b []byte) 
 		after = &st.key
 	}
 	var u User
+	d := newDeriver()
 	scanned := 0
 	needs := t.cat.selectionNeeds(dq.sel)
 	more := t.scan(vUPN, false, nil, after, func(c cand) bool {
@@ -174,7 +175,7 @@ func (t *Tenant) deltaInitial(dq deltaQuery, st *pageToken, pg *Page, b []byte) 
 		}
 		scanned++
 		st.key = t.keyOf(vUPN, c)
-		t.load(c, needs, &u)
+		t.load(c, needs, &u, d)
 		if dq.filter != nil && !dq.filter.pred(&evalCtx{u: &u, lowerUPN: t.lowerUPN(c, &u)}) {
 			return true
 		}
@@ -228,7 +229,7 @@ func (t *Tenant) appendChange(b []byte, pg *Page, dq deltaQuery, id string, ch c
 		if !ok {
 			return b
 		}
-		t.load(c, t.cat.selectionNeeds(dq.sel), &u)
+		t.load(c, t.cat.selectionNeeds(dq.sel), &u, newDeriver())
 	case chSoftDeleted:
 		if e, ok := t.deleted[id]; ok {
 			u = e.u

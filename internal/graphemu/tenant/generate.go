@@ -2,7 +2,6 @@ package tenant
 
 import (
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -37,6 +36,7 @@ type generator struct {
 	share       float64
 	prefix      string
 	lowerPrefix string
+	mailRouting string // the tenant's mail routing domain, for proxyAddresses
 	words       *wordLists
 }
 
@@ -69,6 +69,7 @@ func newGenerator(opts GenerateOptions) (*generator, error) {
 		return nil, fmt.Errorf("generate tenant: shared prefix %q must not contain '@' or spaces nor end with a digit", g.prefix)
 	}
 	g.lowerPrefix = strings.ToLower(g.prefix)
+	g.mailRouting = strings.TrimSuffix(g.domain, ".onmicrosoft.com") + ".mail.onmicrosoft.com"
 	return g, nil
 }
 
@@ -186,54 +187,6 @@ func (g *generator) identity(i uint32) identity {
 	return id
 }
 
-// asciiLocal is the person's ASCII mailbox name, unique by the trailing index.
-func (id *identity) asciiLocal() string {
-	return id.given.ascii + "." + strings.ReplaceAll(id.surname.ascii, " ", "") + utoa(id.i)
-}
-
-// upnLocal is the part of the UPN before '@'. Every style ends in the decimal
-// user index after a non-digit (or, for guests, puts it before "_home#EXT#"),
-// so UPNs are unique by construction, case-insensitively too.
-func (g *generator) upnLocal(id *identity) string {
-	switch {
-	case id.shared:
-		return g.prefix + utoa(id.i)
-	case id.guest:
-		local := id.asciiLocal()
-		home := id.guestHome
-		if id.style == styleMixed {
-			local = capitalizeWords(local)
-			home = capitalizeWords(home)
-		}
-		return local + "_" + home + "#EXT#"
-	}
-	switch id.style {
-	case styleMixed:
-		return capitalizeWords(id.asciiLocal())
-	case styleInitial:
-		return id.given.ascii[:1] + strings.ReplaceAll(id.surname.ascii, " ", "") + utoa(id.i)
-	case styleUnusual:
-		return id.first + id.asciiLocal()
-	case styleNative:
-		return strings.ToLower(strings.ReplaceAll(id.given.native, " ", "")) + "." +
-			strings.ToLower(strings.ReplaceAll(id.surname.native, " ", "")) + utoa(id.i)
-	}
-	return id.asciiLocal()
-}
-
-// capitalizeWords upper-cases the first ASCII letter after each '.' or start.
-func capitalizeWords(s string) string {
-	b := []byte(s)
-	up := true
-	for i, c := range b {
-		if up && c >= 'a' && c <= 'z' {
-			b[i] = c - 'a' + 'A'
-		}
-		up = c == '.'
-	}
-	return string(b)
-}
-
 // idOf derives user i's object id: a version-4-shaped GUID whose last four
 // bytes hold i masked by the rest, so the id leads back to i without a map.
 func (g *generator) idOf(i uint32) [16]byte {
@@ -262,19 +215,17 @@ func (g *generator) indexOfID(id string) (uint32, bool) {
 	return i, true
 }
 
-func formatGUID(b [16]byte) string {
-	var out [36]byte
-	j := 0
+func formatGUID(b [16]byte) string { return string(appendGUID(nil, b)) }
+
+// appendGUID appends b in the 8-4-4-4-12 lower-case hex form.
+func appendGUID(out []byte, b [16]byte) []byte {
 	for i, c := range b {
 		if i == 4 || i == 6 || i == 8 || i == 10 {
-			out[j] = '-'
-			j++
+			out = append(out, '-')
 		}
-		out[j] = hexDigits[c>>4]
-		out[j+1] = hexDigits[c&0xf]
-		j += 2
+		out = append(out, hexDigits[c>>4], hexDigits[c&0xf])
 	}
-	return string(out[:])
+	return out
 }
 
 func parseGUID(s string) ([16]byte, bool) {
@@ -315,14 +266,14 @@ func unhex(c byte) (byte, bool) {
 	return 0, false
 }
 
-// randomGUID draws a GUID-shaped string from r (request ids and the like).
-func randomGUID(r *rng) string {
+// randomGUID draws a GUID-shaped value from r (request ids and the like).
+func randomGUID(r *rng) [16]byte {
 	var b [16]byte
 	binary.BigEndian.PutUint64(b[0:8], r.next())
 	binary.BigEndian.PutUint64(b[8:16], r.next())
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
-	return formatGUID(b)
+	return b
 }
 
 // Dates are drawn between 2015-01-01 and 2025-06-01 (Unix seconds).
@@ -331,42 +282,38 @@ const (
 	epochEnd   = 1748736000
 )
 
-func randomDate(r *rng, from int64) string {
-	if from < epochStart {
-		from = epochStart
-	}
-	span := epochEnd - from
-	if span <= 0 {
-		return formatDateTime(from)
-	}
-	return formatDateTime(from + below64(r.next(), span))
+// randomTime draws Unix seconds between from (at the earliest epochStart)
+// and epochEnd.
+func randomTime(r *rng, from int64) int64 {
+	from = max(from, epochStart)
+	return from + below64(r.next(), epochEnd-from)
 }
 
-// formatDateTime writes Unix seconds as Graph does: 2024-01-10T08:00:00Z.
-func formatDateTime(sec int64) string {
-	days := sec / 86400
-	rem := sec % 86400
+// appendDateTime writes Unix seconds as Graph does: 2024-01-10T08:00:00Z.
+func appendDateTime(b []byte, sec int64) []byte {
+	days, rem := sec/86400, sec%86400
 	y, m, d := civil(days)
-	var b [20]byte
-	put := func(at, v, width int) {
-		for k := width - 1; k >= 0; k-- {
-			b[at+k] = byte('0' + v%10)
-			v /= 10
-		}
+	b = appendPadded(b, y, 4)
+	b = append(b, '-')
+	b = appendPadded(b, m, 2)
+	b = append(b, '-')
+	b = appendPadded(b, d, 2)
+	b = append(b, 'T')
+	b = appendPadded(b, int(rem/3600), 2)
+	b = append(b, ':')
+	b = appendPadded(b, int(rem%3600/60), 2)
+	b = append(b, ':')
+	b = appendPadded(b, int(rem%60), 2)
+	return append(b, 'Z')
+}
+
+func appendPadded(b []byte, v, width int) []byte {
+	var d [8]byte
+	for k := width - 1; k >= 0; k-- {
+		d[k] = byte('0' + v%10)
+		v /= 10
 	}
-	put(0, y, 4)
-	b[4] = '-'
-	put(5, m, 2)
-	b[7] = '-'
-	put(8, d, 2)
-	b[10] = 'T'
-	put(11, int(rem/3600), 2)
-	b[13] = ':'
-	put(14, int(rem%3600/60), 2)
-	b[16] = ':'
-	put(17, int(rem%60), 2)
-	b[19] = 'Z'
-	return string(b[:])
+	return append(b, d[:width]...)
 }
 
 // civil converts days since 1970-01-01 to a proleptic Gregorian date
@@ -388,324 +335,4 @@ func civil(days int64) (y, m, d int) {
 		yy++
 	}
 	return int(yy), int(mm), int(dd)
-}
-
-func boolPtr(v bool) *bool { return &v }
-
-// derive fills u with user i, deriving only the groups asked for (gCore is
-// always derived: everything else builds on the identity).
-func (g *generator) derive(i uint32, grp group, u *User) {
-	*u = User{}
-	id := g.identity(i)
-	g.deriveCore(&id, u)
-	if grp&gProfile != 0 {
-		g.deriveProfile(&id, u)
-	}
-	if grp&gOnPrem != 0 {
-		g.deriveOnPrem(&id, u)
-	}
-	if grp&gAuth != 0 {
-		g.deriveAuth(&id, u)
-	}
-	if grp&gActivity != 0 {
-		g.deriveActivity(&id, u)
-	}
-}
-
-func (g *generator) deriveCore(id *identity, u *User) {
-	r := g.stream(id.i, gCore|0x80)
-	u.ID = formatGUID(g.idOf(id.i))
-	u.UserPrincipalName = g.upnLocal(id) + "@" + g.domain
-	if !id.noGiven {
-		u.GivenName = id.given.native
-	}
-	if !id.noSurname {
-		u.Surname = id.surname.native
-	}
-	u.DisplayName = displayName(&r, id)
-	u.UserType = "Member"
-	local := id.asciiLocal()
-	if id.shared {
-		local = g.prefix + utoa(id.i)
-	}
-	if id.guest {
-		u.UserType = "Guest"
-		u.Mail = local + "@" + id.guestHome
-		u.MailNickname = local + "_" + id.guestHome + "#EXT#"
-		u.CreationType = "Invitation"
-		u.ExternalUserState = "Accepted"
-		if r.chance(0.3) {
-			u.ExternalUserState = "PendingAcceptance"
-		}
-		u.ExternalUserStateChangeDateTime = randomDate(&r, 0)
-		u.ProxyAddresses = []string{"SMTP:" + u.Mail}
-		u.OtherMails = []string{u.Mail}
-		u.Identities = []ObjectIdentity{{SignInType: "federated", Issuer: pick(&r, []string{"ExternalAzureAD", "MicrosoftAccount", "mail"})}}
-	} else {
-		u.MailNickname = local
-		if !r.chance(0.12) {
-			u.Mail = local + "@" + g.domain
-			u.ProxyAddresses = []string{"SMTP:" + u.Mail, "smtp:" + local + "@" + strings.TrimSuffix(g.domain, ".onmicrosoft.com") + ".mail.onmicrosoft.com"}
-		}
-		u.Identities = []ObjectIdentity{{SignInType: "userPrincipalName", Issuer: g.domain, IssuerAssignedID: u.UserPrincipalName}}
-		u.OtherMails = otherMails(&r, local, g.words.otherMailDomains)
-	}
-	b := g.idOf(id.i)
-	u.SecurityIdentifier = fmt.Sprintf("S-1-12-1-%d-%d-%d-%d",
-		binary.LittleEndian.Uint32(b[0:4]), binary.LittleEndian.Uint32(b[4:8]),
-		binary.LittleEndian.Uint32(b[8:12]), binary.LittleEndian.Uint32(b[12:16]))
-}
-
-func displayName(r *rng, id *identity) string {
-	g, s := id.given.native, id.surname.native
-	if id.script.familyFirst {
-		return s + g
-	}
-	switch k := r.intn(100); {
-	case k < 4:
-		return s + ", " + g
-	case k < 6:
-		return g + ` "` + id.given.ascii + `" ` + s
-	case k < 8:
-		return " " + g + " " + s
-	case k < 9:
-		return "=" + g + "+" + s
-	case k < 10:
-		return "@" + g + " " + s
-	}
-	return g + " " + s
-}
-
-func otherMails(r *rng, local string, domains []string) []string {
-	var n int
-	switch k := r.intn(100); {
-	case k < 55:
-		return nil
-	case k < 85:
-		n = 1
-	case k < 95:
-		n = 2
-	default:
-		n = 3
-	}
-	out := make([]string, n)
-	for j := range out {
-		out[j] = local + "@" + domains[(r.intn(len(domains))+j)%len(domains)]
-	}
-	return out
-}
-
-func (g *generator) deriveProfile(id *identity, u *User) {
-	r := g.stream(id.i, gProfile)
-	u.AccountEnabled = boolPtr(!r.chance(0.08))
-	if !r.chance(0.15) {
-		u.JobTitle = pick(&r, g.words.jobTitles)
-	}
-	if !r.chance(0.10) {
-		u.Department = pick(&r, g.words.departments)
-	}
-	if r.chance(0.6) {
-		u.CompanyName = pick(&r, g.words.companies)
-	}
-	g.deriveLocation(&r, u)
-	deriveAge(&r, u)
-	g.deriveEmployment(&r, u)
-	created := epochStart + below64(r.next(), epochEnd-epochStart-86400*30)
-	u.CreatedDateTime = formatDateTime(created)
-	if r.chance(0.7) {
-		u.PreferredLanguage = id.script.language
-	}
-	if r.chance(0.05) {
-		u.PreferredDataLocation = "EUR"
-	}
-	if r.chance(0.05) {
-		u.ShowInAddressList = boolPtr(false)
-	}
-	switch k := r.intn(100); {
-	case k < 20:
-		u.PasswordPolicies = "DisablePasswordExpiration"
-	case k < 23:
-		u.PasswordPolicies = "DisablePasswordExpiration, DisableStrongPassword"
-	}
-}
-
-// deriveLocation sets the address, office and phone numbers of a country.
-func (g *generator) deriveLocation(r *rng, u *User) {
-	loc := pick(r, g.words.locations)
-	if !r.chance(0.2) {
-		u.Country, u.UsageLocation, u.State, u.City, u.PostalCode = loc.country, loc.usage, loc.state, loc.city, loc.postal
-		u.StreetAddress = pick(r, loc.streets)
-		u.OfficeLocation = pick(r, g.words.offices)
-	} else if r.chance(0.5) {
-		u.UsageLocation = loc.usage
-	}
-	if r.chance(0.65) {
-		u.BusinessPhones = []string{businessPhone(r, loc.phoneCC)}
-	}
-	if r.chance(0.5) {
-		u.MobilePhone = "+" + loc.phoneCC + " " + digits(r, 10)
-	}
-	if r.chance(0.05) {
-		u.FaxNumber = "+" + loc.phoneCC + " " + digits(r, 9)
-	}
-	if r.chance(0.1) && u.Mail != "" {
-		u.IMAddresses = []string{"sip:" + strings.ToLower(u.Mail)}
-	}
-}
-
-// businessPhone formats a desk number in one of the shapes real tenants hold,
-// including ones that begin with '+' and must not be mistaken for formulas.
-func businessPhone(r *rng, cc string) string {
-	switch r.intn(4) {
-	case 0:
-		return "+" + cc + " (" + digits(r, 3) + ") " + digits(r, 3) + "-" + digits(r, 4) + " x" + digits(r, 2)
-	case 1:
-		return "+" + cc + " " + digits(r, 3) + " " + digits(r, 3) + " " + digits(r, 4)
-	case 2:
-		return "+" + cc + " " + digits(r, 9)
-	}
-	return "(" + digits(r, 3) + ") " + digits(r, 3) + "-" + digits(r, 4)
-}
-
-func digits(r *rng, n int) string {
-	b := make([]byte, n)
-	v := r.next()
-	for k := range b {
-		if v == 0 {
-			v = r.next()
-		}
-		b[k] = byte('0' + v%10)
-		v /= 10
-	}
-	return string(b)
-}
-
-// deriveAge sets the age-group trio consistently; legal classifications use
-// both casings of "MinorWithOutParentalConsent" Graph has been seen to return.
-func deriveAge(r *rng, u *User) {
-	switch k := r.intn(100); {
-	case k < 60:
-	case k < 85:
-		u.AgeGroup, u.LegalAgeGroupClassification = "Adult", "Adult"
-	case k < 92:
-		u.AgeGroup, u.LegalAgeGroupClassification = "NotAdult", "NotAdult"
-	default:
-		u.AgeGroup = "Minor"
-		switch r.intn(4) {
-		case 0:
-			u.ConsentProvidedForMinor, u.LegalAgeGroupClassification = "Granted", "MinorWithParentalConsent"
-		case 1:
-			u.ConsentProvidedForMinor, u.LegalAgeGroupClassification = "Denied", "MinorWithOutParentalConsent"
-		case 2:
-			u.ConsentProvidedForMinor, u.LegalAgeGroupClassification = "NotRequired", "MinorNoParentalConsentRequired"
-		default:
-			u.LegalAgeGroupClassification = "MinorWithoutParentalConsent"
-		}
-	}
-}
-
-func (g *generator) deriveEmployment(r *rng, u *User) {
-	if r.chance(0.5) {
-		u.EmployeeID = "E" + digits(r, 6)
-	}
-	if r.chance(0.5) {
-		u.EmployeeType = pick(r, g.words.employeeTypes)
-	}
-	if r.chance(0.4) {
-		u.EmployeeHireDate = randomDate(r, 0)
-	}
-	if r.chance(0.03) {
-		u.EmployeeLeaveDateTime = randomDate(r, epochEnd-86400*365)
-	}
-	if r.chance(0.3) {
-		u.EmployeeOrgData = &EmployeeOrgData{Division: pick(r, g.words.divisions), CostCenter: "CC-" + digits(r, 4)}
-	}
-}
-
-func (g *generator) deriveOnPrem(id *identity, u *User) {
-	r := g.stream(id.i, gOnPrem)
-	if id.guest || !r.chance(0.3) {
-		return
-	}
-	u.OnPremisesSyncEnabled = boolPtr(true)
-	var raw [16]byte
-	binary.BigEndian.PutUint64(raw[0:8], r.next())
-	binary.BigEndian.PutUint64(raw[8:16], r.next())
-	u.OnPremisesImmutableID = base64.StdEncoding.EncodeToString(raw[:])
-	sam := id.given.ascii[:1] + strings.ReplaceAll(id.surname.ascii, " ", "") + utoa(id.i)
-	if len(sam) > 20 {
-		sam = sam[len(sam)-20:]
-	}
-	u.OnPremisesSamAccountName = sam
-	u.OnPremisesDomainName = "corp.contoso.com"
-	u.OnPremisesUserPrincipalName = id.asciiLocal() + "@corp.contoso.com"
-	u.OnPremisesDistinguishedName = "CN=" + strings.ReplaceAll(id.surname.native, ",", `\,`) + `\, ` + id.given.native +
-		",OU=Users,DC=corp,DC=contoso,DC=com"
-	u.OnPremisesSecurityIdentifier = fmt.Sprintf("S-1-5-21-1004336348-1177238915-682003330-%d", 1000+id.i)
-	u.OnPremisesLastSyncDateTime = randomDate(&r, epochEnd-86400*7)
-	u.OnPremisesExtensionAttributes[0] = "CC" + digits(&r, 4)
-	if r.chance(0.3) {
-		u.OnPremisesExtensionAttributes[1] = "Building 7, Floor 3"
-	}
-	if r.chance(0.02) {
-		u.OnPremisesExtensionAttributes[14] = "=1+2"
-	}
-}
-
-func (g *generator) deriveAuth(id *identity, u *User) {
-	r := g.stream(id.i, gAuth)
-	cc := pick(&r, g.words.locations).phoneCC
-	switch k := r.intn(100); {
-	case k < 15: // no phone method
-	case k < 25: // all three
-		u.Phones = []PhoneMethod{
-			{PhoneMobile, "+" + cc + " " + digits(&r, 10)},
-			{PhoneAlternateMobile, "+" + cc + " " + digits(&r, 10)},
-			{PhoneOffice, "+" + cc + " " + digits(&r, 9) + "x" + digits(&r, 3)},
-		}
-	case k < 45:
-		u.Phones = []PhoneMethod{{PhoneMobile, "+" + cc + " " + digits(&r, 10)}, {PhoneAlternateMobile, "+" + cc + " " + digits(&r, 10)}}
-	case k < 50:
-		u.Phones = []PhoneMethod{{PhoneOffice, "+" + cc + " " + digits(&r, 9)}}
-	default:
-		u.Phones = []PhoneMethod{{PhoneMobile, "+" + cc + " " + digits(&r, 10)}}
-	}
-	if r.chance(0.35) {
-		u.Email = id.asciiLocal() + "@" + pick(&r, g.words.otherMailDomains)
-	}
-}
-
-func (g *generator) deriveActivity(id *identity, u *User) {
-	r := g.stream(id.i, gActivity)
-	u.LastPasswordChangeDateTime = randomDate(&r, epochStart)
-	u.SignInSessionsValidFromDateTime = u.LastPasswordChangeDateTime
-	if r.chance(0.8) {
-		last := randomDate(&r, epochEnd-86400*90)
-		u.SignInActivity = &SignInActivity{
-			LastSignInDateTime:                last,
-			LastSignInRequestID:               randomGUID(&r),
-			LastNonInteractiveSignInDateTime:  last,
-			LastNonInteractiveSignInRequestID: randomGUID(&r),
-			LastSuccessfulSignInDateTime:      last,
-			LastSuccessfulSignInRequestID:     randomGUID(&r),
-		}
-	}
-	if r.chance(0.75) {
-		skus := g.words.skus
-		s := &skus[r.intn(len(skus))]
-		l := AssignedLicense{SKUID: s.id}
-		if r.chance(0.2) && len(s.plans) > 1 {
-			l.DisabledPlans = []string{s.plans[len(s.plans)-1].id}
-		}
-		u.AssignedLicenses = []AssignedLicense{l}
-		if r.chance(0.2) {
-			u.AssignedLicenses = append(u.AssignedLicenses, AssignedLicense{SKUID: skus[2].id})
-			if s.id == skus[2].id {
-				u.AssignedLicenses = u.AssignedLicenses[:1]
-			}
-		}
-	}
-	if r.chance(0.03) {
-		u.CertificateUserIDs = []string{"X509:<PN>" + id.asciiLocal() + "@" + g.domain}
-	}
 }

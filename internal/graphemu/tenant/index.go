@@ -1,10 +1,12 @@
 package tenant
 
 import (
+	"errors"
 	"fmt"
 	"math/bits"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // baseIndex is the generated users sorted by lower-cased UPN. Every generated
@@ -24,18 +26,20 @@ type baseIndex struct {
 func buildBase(g *generator) (baseIndex, error) {
 	n := g.n
 	b := baseIndex{n: n, suffix: strings.ToLower(g.domain)}
-	var raw strings.Builder
+	var raw []byte
 	rawOff := make([]uint32, n+1)
 	for i := range n {
 		id := g.identity(u32(i))
-		raw.WriteString(strings.ToLower(g.upnLocal(&id)))
-		raw.WriteByte('@')
-		if raw.Len() > 1<<32-1 {
-			return b, fmt.Errorf("UPN arena exceeds 4 GiB")
+		start := len(raw)
+		raw = g.appendUPNLocal(raw, &id)
+		raw = lowerUPNBytes(raw, start)
+		raw = append(raw, '@')
+		if len(raw) > 1<<32-1 {
+			return b, errors.New("UPN arena exceeds 4 GiB")
 		}
-		rawOff[i+1] = u32(raw.Len())
+		rawOff[i+1] = u32(len(raw))
 	}
-	rs := raw.String()
+	rs := string(raw)
 	local := func(i uint32) string { return rs[rawOff[i]:rawOff[i+1]] }
 	b.order = make([]uint32, n)
 	for i := range b.order {
@@ -106,8 +110,9 @@ func (t *Tenant) dnIdx() *dnIndex {
 	t.dnOnce.Do(func() {
 		n := t.base.n
 		names := make([]string, n)
+		der := newDeriver()
 		for pos := range n {
-			names[pos] = strings.ToLower(t.gen.displayNameOf(t.base.order[pos]))
+			names[pos] = strings.ToLower(t.gen.displayNameOf(t.base.order[pos], der))
 		}
 		d := &t.dn
 		d.perm = make([]uint32, n)
@@ -131,10 +136,24 @@ func (t *Tenant) dnIdx() *dnIndex {
 	return &t.dn
 }
 
-func (g *generator) displayNameOf(i uint32) string {
+func (g *generator) displayNameOf(i uint32, d *deriver) string {
 	id := g.identity(i)
 	r := g.stream(i, gCore|0x80)
-	return displayName(&r, &id)
+	var s string
+	deriveDisplayName(&r, &id, &s, d)
+	d.flush()
+	return s
+}
+
+// lowerUPNBytes lower-cases b[start:] as strings.ToLower would.
+func lowerUPNBytes(b []byte, start int) []byte {
+	for _, c := range b[start:] {
+		if c >= utf8.RuneSelf {
+			return append(b[:start], strings.ToLower(string(b[start:]))...)
+		}
+	}
+	lowerASCII(b[start:])
+	return b
 }
 
 // viewKind is a sort order of the users.

@@ -121,6 +121,7 @@ func (t *Tenant) fillPage(pg *Page, o *queryOpts, sel []prop, limit int, after *
 	}
 	var u User
 	var last cand
+	d := newDeriver()
 	scanned := 0
 	more := t.scan(o.view, o.desc, spans, after, func(c cand) bool {
 		if pg.Items == limit || scanned == t.settings.scanLimit {
@@ -128,7 +129,7 @@ func (t *Tenant) fillPage(pg *Page, o *queryOpts, sel []prop, limit int, after *
 		}
 		scanned++
 		last = c
-		t.load(c, needs, &u)
+		t.load(c, needs, &u, d)
 		if !skipEval || o.search != nil {
 			if !t.matches(o, c, &u) {
 				return true
@@ -202,8 +203,9 @@ func (t *Tenant) count(o *queryOpts) int {
 	needs := o.needs(nil)
 	n := 0
 	var u User
+	d := newDeriver()
 	t.scan(vUPN, false, o.filter.spansOrNil(), nil, func(c cand) bool {
-		t.load(c, needs, &u)
+		t.load(c, needs, &u, d)
 		if t.matches(o, c, &u) {
 			n++
 		}
@@ -252,7 +254,7 @@ func (t *Tenant) GetUser(key string, q url.Values) (*Entity, *Error) {
 	}
 	sel, ctx := o.selection("users")
 	var u User
-	t.load(c, o.needs(sel), &u)
+	t.load(c, o.needs(sel), &u, newDeriver())
 	return &Entity{Context: ctx + "/$entity", JSON: appendUser(nil, &u, t.cat.fields(sel), "")}, nil
 }
 
@@ -323,6 +325,7 @@ func (t *Tenant) appendByIDs(b []byte, pg *Page, ids []string, o *queryOpts, sel
 	defer t.mu.RUnlock()
 	seen := map[string]bool{}
 	fields := t.cat.fields(sel)
+	d := newDeriver()
 	var u User
 	for _, id := range ids {
 		lid := strings.ToLower(id)
@@ -337,7 +340,7 @@ func (t *Tenant) appendByIDs(b []byte, pg *Page, ids []string, o *queryOpts, sel
 		if pg.Items > 0 {
 			b = append(b, ',')
 		}
-		t.load(c, o.needs(sel), &u)
+		t.load(c, o.needs(sel), &u, d)
 		b = appendUser(b, &u, fields, userODataType)
 		pg.Items++
 	}

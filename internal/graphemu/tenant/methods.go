@@ -30,7 +30,7 @@ func (t *Tenant) AuthMethods(key string, kind MethodKind, masked bool) (*Page, *
 	c, ok := t.find(key)
 	var u User
 	if ok {
-		t.load(c, gCore|gAuth|gActivity|gProfile, &u)
+		t.load(c, gCore|gAuth|gActivity|gProfile, &u, newDeriver())
 		u = u.clone()
 	}
 	t.mu.RUnlock()

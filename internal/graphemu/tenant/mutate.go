@@ -86,7 +86,7 @@ func (t *Tenant) Update(key string, change func(*User)) error {
 		return fmt.Errorf("update user %q: %w", key, ErrNotFound)
 	}
 	var u User
-	t.load(c, gAll, &u)
+	t.load(c, gAll, &u, newDeriver())
 	u = u.clone()
 	id := u.ID
 	change(&u)
@@ -118,7 +118,7 @@ func (t *Tenant) SoftDelete(key string) error {
 		return fmt.Errorf("delete user %q: %w", key, ErrNotFound)
 	}
 	var u User
-	t.load(c, gAll, &u)
+	t.load(c, gAll, &u, newDeriver())
 	u = u.clone()
 	t.remove(c)
 	u.DeletedDateTime = t.settings.now().UTC().Format("2006-01-02T15:04:05Z")
@@ -135,7 +135,7 @@ func (t *Tenant) HardDelete(key string) error {
 	defer t.mu.Unlock()
 	if c, ok := t.find(key); ok {
 		var u User
-		t.load(c, gCore, &u)
+		t.load(c, gCore, &u, newDeriver())
 		t.remove(c)
 		t.nLive--
 		t.record(strings.ToLower(u.ID), chHardDeleted)

@@ -1,9 +1,14 @@
 package tenant
 
+import "strings"
+
 // Word lists the synthetic tenant draws from. Each name has its native
 // spelling (displayName, givenName, surname) and an ASCII form for addresses.
 
-type name struct{ native, ascii string }
+type name struct {
+	native, ascii string
+	lowerNative   string // lower-cased native spelling without spaces, for UPNs
+}
 
 type script struct {
 	given, surname []name
@@ -30,8 +35,16 @@ type wordLists struct {
 }
 
 func newWordLists() *wordLists {
+	scripts := newScripts()
+	for i := range scripts {
+		for _, names := range [][]name{scripts[i].given, scripts[i].surname} {
+			for j := range names {
+				names[j].lowerNative = strings.ToLower(strings.ReplaceAll(names[j].native, " ", ""))
+			}
+		}
+	}
 	return &wordLists{
-		scripts:          newScripts(),
+		scripts:          scripts,
 		scriptWeights:    []int{60, 15, 13, 12}, // Latin, CJK, Cyrillic, Arabic
 		unusualFirst:     []string{"0", "1", "7", "9", "_", "-", "'", "!", "#", "^", "~"},
 		guestDomains:     []string{"fabrikam.com", "gmail.com", "outlook.com", "example.org", "partner.co.uk", "tailspin-toys.net"},
@@ -51,61 +64,61 @@ func newScripts() []script {
 	return []script{
 		{ // Latin, with accents and apostrophes
 			given: []name{
-				{"Anna", "anna"}, {"Élodie", "elodie"}, {"José", "jose"}, {"Zoë", "zoe"}, {"Søren", "soren"},
-				{"Łukasz", "lukasz"}, {"François", "francois"}, {"Björn", "bjorn"}, {"Chloé", "chloe"},
-				{"Mårten", "marten"}, {"Renée", "renee"}, {"Ömer", "omer"}, {"Ingrid", "ingrid"},
-				{"Mateo", "mateo"}, {"Sofía", "sofia"}, {"João", "joao"}, {"Noémie", "noemie"},
-				{"Jürgen", "jurgen"}, {"Liam", "liam"}, {"Olivia", "olivia"}, {"Noah", "noah"},
-				{"Emma", "emma"}, {"Lucas", "lucas"}, {"Mia", "mia"}, {"Ethan", "ethan"},
-				{"Isabella", "isabella"}, {"Mason", "mason"}, {"Sophia", "sophia"}, {"Amelia", "amelia"},
-				{"Siobhán", "siobhan"}, {"Dorothée", "dorothee"}, {"Ángel", "angel"}, {"Ëmil", "emil"},
-				{"Oscar", "oscar"}, {"Adele", "adele"}, {"Megan", "megan"}, {"Patti", "patti"},
+				{"Anna", "anna", ""}, {"Élodie", "elodie", ""}, {"José", "jose", ""}, {"Zoë", "zoe", ""}, {"Søren", "soren", ""},
+				{"Łukasz", "lukasz", ""}, {"François", "francois", ""}, {"Björn", "bjorn", ""}, {"Chloé", "chloe", ""},
+				{"Mårten", "marten", ""}, {"Renée", "renee", ""}, {"Ömer", "omer", ""}, {"Ingrid", "ingrid", ""},
+				{"Mateo", "mateo", ""}, {"Sofía", "sofia", ""}, {"João", "joao", ""}, {"Noémie", "noemie", ""},
+				{"Jürgen", "jurgen", ""}, {"Liam", "liam", ""}, {"Olivia", "olivia", ""}, {"Noah", "noah", ""},
+				{"Emma", "emma", ""}, {"Lucas", "lucas", ""}, {"Mia", "mia", ""}, {"Ethan", "ethan", ""},
+				{"Isabella", "isabella", ""}, {"Mason", "mason", ""}, {"Sophia", "sophia", ""}, {"Amelia", "amelia", ""},
+				{"Siobhán", "siobhan", ""}, {"Dorothée", "dorothee", ""}, {"Ángel", "angel", ""}, {"Ëmil", "emil", ""},
+				{"Oscar", "oscar", ""}, {"Adele", "adele", ""}, {"Megan", "megan", ""}, {"Patti", "patti", ""},
 			},
 			surname: []name{
-				{"Müller", "muller"}, {"García", "garcia"}, {"O'Brien", "o'brien"}, {"Dvořák", "dvorak"},
-				{"Nguyễn", "nguyen"}, {"Smith", "smith"}, {"Johnson", "johnson"}, {"Brown", "brown"},
-				{"Williams", "williams"}, {"López", "lopez"}, {"Kowalski", "kowalski"}, {"Ångström", "angstrom"},
-				{"Çelik", "celik"}, {"D'Angelo", "d'angelo"}, {"van der Berg", "vanderberg"}, {"MacLeod", "macleod"},
-				{"Schröder", "schroder"}, {"Peña", "pena"}, {"Rossi", "rossi"}, {"Fernández", "fernandez"},
-				{"Nørgaard", "norgaard"}, {"Żukowski", "zukowski"}, {"Lefèvre", "lefevre"}, {"Ward", "ward"},
-				{"Vance", "vance"}, {"Bowen", "bowen"}, {"Fernandes", "fernandes"}, {"Östberg", "ostberg"},
+				{"Müller", "muller", ""}, {"García", "garcia", ""}, {"O'Brien", "o'brien", ""}, {"Dvořák", "dvorak", ""},
+				{"Nguyễn", "nguyen", ""}, {"Smith", "smith", ""}, {"Johnson", "johnson", ""}, {"Brown", "brown", ""},
+				{"Williams", "williams", ""}, {"López", "lopez", ""}, {"Kowalski", "kowalski", ""}, {"Ångström", "angstrom", ""},
+				{"Çelik", "celik", ""}, {"D'Angelo", "d'angelo", ""}, {"van der Berg", "vanderberg", ""}, {"MacLeod", "macleod", ""},
+				{"Schröder", "schroder", ""}, {"Peña", "pena", ""}, {"Rossi", "rossi", ""}, {"Fernández", "fernandez", ""},
+				{"Nørgaard", "norgaard", ""}, {"Żukowski", "zukowski", ""}, {"Lefèvre", "lefevre", ""}, {"Ward", "ward", ""},
+				{"Vance", "vance", ""}, {"Bowen", "bowen", ""}, {"Fernandes", "fernandes", ""}, {"Östberg", "ostberg", ""},
 			},
 			language: "en-US",
 		},
 		{ // CJK
 			given: []name{
-				{"伟", "wei"}, {"芳", "fang"}, {"娜", "na"}, {"秀英", "xiuying"}, {"敏", "min"},
-				{"静", "jing"}, {"强", "qiang"}, {"磊", "lei"}, {"陽翔", "haruto"}, {"さくら", "sakura"},
-				{"結衣", "yui"}, {"健太", "kenta"}, {"민준", "minjun"}, {"서연", "seoyeon"},
+				{"伟", "wei", ""}, {"芳", "fang", ""}, {"娜", "na", ""}, {"秀英", "xiuying", ""}, {"敏", "min", ""},
+				{"静", "jing", ""}, {"强", "qiang", ""}, {"磊", "lei", ""}, {"陽翔", "haruto", ""}, {"さくら", "sakura", ""},
+				{"結衣", "yui", ""}, {"健太", "kenta", ""}, {"민준", "minjun", ""}, {"서연", "seoyeon", ""},
 			},
 			surname: []name{
-				{"王", "wang"}, {"李", "li"}, {"张", "zhang"}, {"刘", "liu"}, {"陈", "chen"},
-				{"杨", "yang"}, {"佐藤", "sato"}, {"鈴木", "suzuki"}, {"高橋", "takahashi"},
-				{"김", "kim"}, {"이", "lee"}, {"박", "park"},
+				{"王", "wang", ""}, {"李", "li", ""}, {"张", "zhang", ""}, {"刘", "liu", ""}, {"陈", "chen", ""},
+				{"杨", "yang", ""}, {"佐藤", "sato", ""}, {"鈴木", "suzuki", ""}, {"高橋", "takahashi", ""},
+				{"김", "kim", ""}, {"이", "lee", ""}, {"박", "park", ""},
 			},
 			language:    "zh-CN",
 			familyFirst: true,
 		},
 		{ // Cyrillic
 			given: []name{
-				{"Иван", "ivan"}, {"Ольга", "olga"}, {"Дмитрий", "dmitry"}, {"Анна", "anna"},
-				{"Сергей", "sergey"}, {"Наталья", "natalya"}, {"Алексей", "alexey"}, {"Екатерина", "ekaterina"},
-				{"Юлия", "yulia"}, {"Ёлка", "yolka"},
+				{"Иван", "ivan", ""}, {"Ольга", "olga", ""}, {"Дмитрий", "dmitry", ""}, {"Анна", "anna", ""},
+				{"Сергей", "sergey", ""}, {"Наталья", "natalya", ""}, {"Алексей", "alexey", ""}, {"Екатерина", "ekaterina", ""},
+				{"Юлия", "yulia", ""}, {"Ёлка", "yolka", ""},
 			},
 			surname: []name{
-				{"Иванов", "ivanov"}, {"Смирнова", "smirnova"}, {"Кузнецов", "kuznetsov"}, {"Попова", "popova"},
-				{"Соколов", "sokolov"}, {"Лебедева", "lebedeva"}, {"Волков", "volkov"}, {"Жукова", "zhukova"},
+				{"Иванов", "ivanov", ""}, {"Смирнова", "smirnova", ""}, {"Кузнецов", "kuznetsov", ""}, {"Попова", "popova", ""},
+				{"Соколов", "sokolov", ""}, {"Лебедева", "lebedeva", ""}, {"Волков", "volkov", ""}, {"Жукова", "zhukova", ""},
 			},
 			language: "ru-RU",
 		},
 		{ // Arabic
 			given: []name{
-				{"محمد", "mohammed"}, {"فاطمة", "fatima"}, {"أحمد", "ahmed"}, {"مريم", "maryam"},
-				{"علي", "ali"}, {"نور", "nour"}, {"يوسف", "youssef"}, {"ليلى", "layla"},
+				{"محمد", "mohammed", ""}, {"فاطمة", "fatima", ""}, {"أحمد", "ahmed", ""}, {"مريم", "maryam", ""},
+				{"علي", "ali", ""}, {"نور", "nour", ""}, {"يوسف", "youssef", ""}, {"ليلى", "layla", ""},
 			},
 			surname: []name{
-				{"الحسن", "alhassan"}, {"حداد", "haddad"}, {"خوري", "khoury"}, {"منصور", "mansour"},
-				{"العلي", "alali"}, {"سعيد", "saeed"},
+				{"الحسن", "alhassan", ""}, {"حداد", "haddad", ""}, {"خوري", "khoury", ""}, {"منصور", "mansour", ""},
+				{"العلي", "alali", ""}, {"سعيد", "saeed", ""},
 			},
 			language: "ar-SA",
 		},

@@ -156,7 +156,7 @@ func (t *Tenant) Lookup(key string) (User, bool) {
 		return User{}, false
 	}
 	var u User
-	t.load(c, gAll, &u)
+	t.load(c, gAll, &u, newDeriver())
 	return u.clone(), true
 }
 
@@ -188,13 +188,14 @@ func (t *Tenant) usersChunk(after *sortKey, n int) ([]User, *sortKey) {
 	var out []User
 	var last *sortKey
 	more := false
+	d := newDeriver()
 	t.scan(vUPN, false, nil, after, func(c cand) bool {
 		if len(out) == n {
 			more = true
 			return false
 		}
 		var u User
-		t.load(c, gAll, &u)
+		t.load(c, gAll, &u, d)
 		out = append(out, u.clone())
 		k := t.keyOf(vUPN, c)
 		last = &k
@@ -241,12 +242,12 @@ func (t *Tenant) find(key string) (cand, bool) {
 // load fills u with the candidate's user (groups say what a generated user
 // needs derived). Overlay users are copied shallowly: callers must not keep
 // or mutate them beyond the lock.
-func (t *Tenant) load(c cand, grp group, u *User) {
+func (t *Tenant) load(c cand, grp group, u *User, d *deriver) {
 	if c.e != nil {
 		*u = c.e.u
 		return
 	}
-	t.gen.derive(t.base.order[c.pos], grp, u)
+	t.gen.derive(t.base.order[c.pos], grp, u, d)
 }
 
 func (t *Tenant) shadowed(pos int) bool { return t.shadow[pos>>6]&(1<<(pos&63)) != 0 }
