@@ -184,7 +184,8 @@ func innerBody(raw json.RawMessage) []byte {
 // parseBatch reads a $batch body and checks Graph's rules: 1 to 20
 // requests, each with id, method and url, unique ids (case-insensitive),
 // a Content-Type with a body, dependsOn naming requests of the batch without
-// a cycle. deps[i] are the indexes request i waits for.
+// a cycle. deps[i] are the indexes request i waits for; msg is the reason for
+// a 400.
 func parseBatch(body []byte) (reqs []batchRequest, deps [][]int, msg string) {
 	var b struct {
 		Requests []batchRequest `json:"requests"`
@@ -198,33 +199,50 @@ func parseBatch(body []byte) (reqs []batchRequest, deps [][]int, msg string) {
 	case len(b.Requests) > maxBatch:
 		return nil, nil, "The batch request contains more than the maximum of 20 requests."
 	}
-	index := make(map[string]int, len(b.Requests))
-	for i, r := range b.Requests {
-		switch id := strings.ToLower(r.ID); {
-		case r.ID == "" || r.Method == "" || r.URL == "":
-			return nil, nil, "Each request of a batch must have an id, a method and a url."
-		case index[id] > 0:
-			return nil, nil, "The batch request contains duplicate ids: '" + r.ID + "'."
-		case len(bytes.TrimSpace(r.Body)) > 0 && headerValue(r.Headers, "Content-Type") == "":
-			return nil, nil, "Request '" + r.ID + "' has a body but no Content-Type header."
-		default:
-			index[id] = i + 1
-		}
+	index, msg := indexBatch(b.Requests)
+	if msg != "" {
+		return nil, nil, msg
 	}
-	deps = make([][]int, len(b.Requests))
-	for i, r := range b.Requests {
+	if deps, msg = dependencies(b.Requests, index); msg != "" {
+		return nil, nil, msg
+	}
+	return b.Requests, deps, ""
+}
+
+// indexBatch checks each entry and maps its lower-cased id to its index + 1.
+func indexBatch(reqs []batchRequest) (map[string]int, string) {
+	index := make(map[string]int, len(reqs))
+	for i, r := range reqs {
+		id := strings.ToLower(r.ID)
+		switch {
+		case r.ID == "" || r.Method == "" || r.URL == "":
+			return nil, "Each request of a batch must have an id, a method and a url."
+		case index[id] > 0:
+			return nil, "The batch request contains duplicate ids: '" + r.ID + "'."
+		case len(bytes.TrimSpace(r.Body)) > 0 && headerValue(r.Headers, "Content-Type") == "":
+			return nil, "Request '" + r.ID + "' has a body but no Content-Type header."
+		}
+		index[id] = i + 1
+	}
+	return index, ""
+}
+
+// dependencies resolves dependsOn ids to indexes and refuses cycles.
+func dependencies(reqs []batchRequest, index map[string]int) ([][]int, string) {
+	deps := make([][]int, len(reqs))
+	for i, r := range reqs {
 		for _, d := range r.DependsOn {
 			j := index[strings.ToLower(d)] - 1
 			if j < 0 || j == i {
-				return nil, nil, "Request '" + r.ID + "' depends on '" + d + "', which is not another request of the batch."
+				return nil, "Request '" + r.ID + "' depends on '" + d + "', which is not another request of the batch."
 			}
 			deps[i] = append(deps[i], j)
 		}
 	}
 	if hasCycle(deps) {
-		return nil, nil, "The dependsOn of the batch requests form a cycle."
+		return nil, "The dependsOn of the batch requests form a cycle."
 	}
-	return b.Requests, deps, ""
+	return deps, ""
 }
 
 func headerValue(h map[string]string, name string) string {

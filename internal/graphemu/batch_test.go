@@ -1,6 +1,7 @@
 package graphemu
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -51,7 +52,6 @@ func (a batchAnswer) byID() map[string]int {
 
 func TestBatchRejected(t *testing.T) {
 	t.Parallel()
-	ts := newServer(t, Config{})
 	many := make([]string, 21)
 	for i := range many {
 		many[i] = get(fmt.Sprint(i), "/users?$top=1")
@@ -73,19 +73,18 @@ func TestBatchRejected(t *testing.T) {
 		{"cycle", batchOf(get("1", "/users", `"dependsOn":["2"]`), get("2", "/users", `"dependsOn":["1"]`))},
 		{"header not a string", batchOf(get("1", "/users", `"headers":{"ConsistencyLevel":1}`))},
 	}
-	t.Run("cases", func(t *testing.T) {
-		for _, tt := range tests {
-			t.Run(tt.name, func(t *testing.T) {
-				t.Parallel()
-				r, _ := ts.batch(tt.body)
-				if e := checkEnvelope(t, r); r.status != 400 || e.Code != codeBadRequest {
-					t.Errorf("%s", r)
-				}
-			})
-		}
-	})
-	if n := ts.Counters().Requests[EndpointBatch][400]; n != len(tests) {
-		t.Errorf("counted %d rejected batches, want %d", n, len(tests))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ts := newServer(t, Config{})
+			r, _ := ts.batch(tt.body)
+			if e := checkEnvelope(t, r); r.status != 400 || e.Code != codeBadRequest {
+				t.Errorf("%s", r)
+			}
+			if c := ts.Counters(); c.Requests[EndpointBatch][400] != 1 || len(c.Inner) != 0 {
+				t.Errorf("counters %+v", c)
+			}
+		})
 	}
 }
 
@@ -115,7 +114,8 @@ func TestBatchRuns(t *testing.T) {
 	if slices.Equal(ids, want) {
 		t.Errorf("answers in request order; Graph's may come in any order and the emulator shuffles them")
 	}
-	if slices.Sort(ids); !slices.Equal(ids, slices.Sorted(slices.Values(want))) {
+	slices.Sort(ids)
+	if !slices.Equal(ids, slices.Sorted(slices.Values(want))) {
 		t.Errorf("ids %v", ids)
 	}
 	c := ts.Counters()
@@ -218,8 +218,34 @@ func TestBatchDeterministic(t *testing.T) {
 		return render(ts.handle("POST", "/v1.0/$batch", h, body))
 	}
 	a := answer()
-	if b := answer(); string(a) != string(b) {
+	if b := answer(); !bytes.Equal(a, b) {
 		t.Fatalf("two runs differ:\n%s\n%s", a, b)
 	}
+	checkBatchShape(t, a[bytes.Index(a, []byte("\n\n"))+2:])
 	golden(t, "batch.golden", a)
+}
+
+// checkBatchShape asserts the shape of a $batch answer in GRAPH.md: only
+// "responses", each with exactly id, status, headers and body, error bodies
+// in Graph's envelope.
+func checkBatchShape(t *testing.T, body []byte) {
+	t.Helper()
+	if got := keysOf(t, body); !slices.Equal(got, []string{"responses"}) {
+		t.Fatalf("keys %v", got)
+	}
+	var a struct{ Responses []json.RawMessage }
+	mustUnmarshal(t, body, &a)
+	for _, r := range a.Responses {
+		if got := keysOf(t, r); !slices.Equal(got, []string{"body", "headers", "id", "status"}) {
+			t.Errorf("response keys %v: %s", got, r)
+		}
+		var one struct {
+			Status int
+			Body   json.RawMessage
+		}
+		mustUnmarshal(t, r, &one)
+		if one.Status >= 400 {
+			checkErrorBody(t, one.Body)
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -59,7 +60,7 @@ type App struct {
 const (
 	DefaultTenantID     = "7d0b1f6e-2a4c-4e58-9b3d-5c6a7e8f9012"
 	DefaultClientID     = "3f2a9c1e-8b7d-4c6a-a5e4-0d1c2b3a4f56"
-	DefaultClientSecret = "Emu8Q~graphemu-default-client-secret-000"
+	DefaultClientSecret = "Emu8Q~graphemu-default-client-secret-000" //nolint:gosec // the emulator's own fixed test credential, documented as such
 )
 
 // DefaultApp is the app an emulator registers when Config.Apps is empty: every
@@ -110,6 +111,7 @@ func (cfg Config) withDefaults() (Config, error) {
 	if len(cfg.Apps) == 0 {
 		cfg.Apps = []App{DefaultApp()}
 	}
+	cfg.Apps = cloneApps(cfg.Apps) // the caller may reuse its slices
 	if err := checkApps(cfg.Apps); err != nil {
 		return cfg, err
 	}
@@ -144,6 +146,16 @@ func checkApps(apps []App) error {
 		seen[id] = true
 	}
 	return nil
+}
+
+func cloneApps(apps []App) []App {
+	out := make([]App, len(apps))
+	for i, a := range apps {
+		a.Certificates = slices.Clone(a.Certificates)
+		a.Permissions = slices.Clone(a.Permissions)
+		out[i] = a
+	}
+	return out
 }
 
 // findApp returns the app with the client id (case-insensitive, as Entra

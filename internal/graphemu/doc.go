@@ -1,10 +1,31 @@
 // Package graphemu is a faithful local Microsoft Graph for tests, benchmarks
-// and the demo: the token endpoint (client secret and certificate assertion),
-// the v1.0 users, $count, getByIds, authentication-method, $batch and delta
-// endpoints over HTTP or TLS, with Graph's error envelope, permissions,
-// latency model, throttling and fault injection, and counters tests can read.
+// and the demo: the Entra token endpoint (client secret, certificate
+// assertion, App Service managed identity) and the v1.0 users, $count,
+// getByIds, authentication-method, delta and $batch endpoints, over TLS
+// (HTTP/2) or plain HTTP, with Graph's error envelope, request ids,
+// permissions, latency model, throttling, fault injection, and counters tests
+// can read.
+//
+// A test gets a running emulator in one call:
+//
+//	srv, err := graphemu.Start(graphemu.Config{Tenant: ten}) // TLS on 127.0.0.1:0
+//	...
+//	t.Cleanup(srv.Close)
+//
+// and points a client at srv.URL() (Graph at srv.GraphURL(), tokens from
+// srv.AuthorityHost() for scope srv.Scope(), TLS trusting srv.CA()).
+// Links in answers (@odata.nextLink, @odata.context) are built from each
+// request's Host, and a token is accepted only by the Graph it was asked
+// for: ask for tokens and call Graph through the same host name.
+//
+// Every Graph request, and every request inside a $batch on its own, goes
+// through one pipeline: route, injected faults (Server.Inject), the bearer
+// token, the throttle (a token bucket of resource units per app and tenant,
+// and of requests per app), the app's permissions, the query engine of
+// graphemu/tenant, and the latency of the Profile.
 //
 // The directory itself and its query engine live in graphemu/tenant; this
-// package is the HTTP service around it. It shares no code with the provider's
-// Graph client (internal/graph), so that one cannot hide the other's mistakes.
+// package is the HTTP service around it. It shares no code with the
+// provider's Graph client (internal/graph) nor its SDKs, so that one cannot
+// hide the other's mistakes.
 package graphemu

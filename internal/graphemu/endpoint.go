@@ -24,27 +24,37 @@ const (
 	EndpointOther                // anything else (unknown paths and methods)
 )
 
-var endpointNames = [...]string{
-	EndpointAny:         "any",
-	EndpointToken:       "token",
-	EndpointDiscovery:   "discovery",
-	EndpointListFirst:   "listFirst",
-	EndpointListNext:    "listNext",
-	EndpointCount:       "count",
-	EndpointGet:         "get",
-	EndpointGetByIDs:    "getByIds",
-	EndpointAuthMethods: "authMethods",
-	EndpointDelta:       "delta",
-	EndpointBatch:       "batch",
-	EndpointInner:       "inner",
-	EndpointOther:       "other",
-}
-
 func (e Endpoint) String() string {
-	if e >= 0 && int(e) < len(endpointNames) {
-		return endpointNames[e]
+	switch e {
+	case EndpointAny:
+		return "any"
+	case EndpointToken:
+		return "token"
+	case EndpointDiscovery:
+		return "discovery"
+	case EndpointListFirst:
+		return "listFirst"
+	case EndpointListNext:
+		return "listNext"
+	case EndpointCount:
+		return "count"
+	case EndpointGet:
+		return "get"
+	case EndpointGetByIDs:
+		return "getByIds"
+	case EndpointAuthMethods:
+		return "authMethods"
+	case EndpointDelta:
+		return "delta"
+	case EndpointBatch:
+		return "batch"
+	case EndpointInner:
+		return "inner"
+	case EndpointOther:
+		return "other"
+	default:
+		return "Endpoint(?)"
 	}
-	return "Endpoint(?)"
 }
 
 // returnsUsers reports whether the endpoint's items are users.

@@ -79,7 +79,7 @@ type faultSet struct {
 }
 
 func newFaultSet(seed int64) *faultSet {
-	return &faultSet{rng: rand.New(rand.NewPCG(uint64(seed), 0x6661756c7473))}
+	return &faultSet{rng: rand.New(rand.NewPCG(uint64(seed), 0x6661756c7473))} //nolint:gosec // seeded on purpose: fault rates must be reproducible
 }
 
 func (fs *faultSet) add(f Fault) {

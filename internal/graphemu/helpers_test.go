@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -22,10 +23,11 @@ import (
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu/tenant"
 )
 
+//nolint:gochecknoglobals // a test flag is package state by nature
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // epoch is the fake clock's start: a fixed instant, so answers are byte-stable.
-var epoch = time.Date(2024, 1, 10, 8, 0, 0, 0, time.UTC)
+func epoch() time.Time { return time.Date(2024, 1, 10, 8, 0, 0, 0, time.UTC) }
 
 // fakeClock is a Clock tests drive. Sleep records the duration and advances
 // nothing; when gate is set, Sleep blocks until the gate is closed (or the
@@ -38,7 +40,7 @@ type fakeClock struct {
 	asleep atomic.Int64
 }
 
-func newFakeClock() *fakeClock { return &fakeClock{now: epoch} }
+func newFakeClock() *fakeClock { return &fakeClock{now: epoch()} }
 
 func (c *fakeClock) Now() time.Time {
 	c.mu.Lock()
@@ -91,11 +93,11 @@ func testUsers() []tenant.User {
 	}
 }
 
-func newTestTenant(t testing.TB) *tenant.Tenant {
-	t.Helper()
+func newTestTenant(tb testing.TB) *tenant.Tenant {
+	tb.Helper()
 	tn, err := tenant.New(testDomain, testUsers())
 	if err != nil {
-		t.Fatalf("tenant.New: %v", err)
+		tb.Fatalf("tenant.New: %v", err)
 	}
 	return tn
 }
@@ -115,52 +117,46 @@ type testServer struct {
 
 // newServer builds an emulator with a fake clock, sequential ids and the test
 // tenant unless cfg says otherwise; it is not listening (see serve).
-func newServer(t testing.TB, cfg Config) *testServer {
-	t.Helper()
+func newServer(tb testing.TB, cfg Config) *testServer {
+	tb.Helper()
 	if cfg.Tenant == nil {
-		cfg.Tenant = newTestTenant(t)
+		cfg.Tenant = newTestTenant(tb)
 	}
 	clock := newFakeClock()
 	if cfg.Clock == nil {
 		cfg.Clock = clock
 	}
 	if cfg.CA == nil {
-		cfg.CA = sharedCA(t)
+		ca, err := testCA()
+		if err != nil {
+			tb.Fatalf("NewCA: %v", err)
+		}
+		cfg.CA = ca
 	}
 	s, err := New(cfg)
 	if err != nil {
-		t.Fatalf("New: %v", err)
+		tb.Fatalf("New: %v", err)
 	}
 	s.newID = sequentialIDs()
-	return &testServer{Server: s, t: t, clock: clock}
+	return &testServer{Server: s, t: tb, clock: clock}
 }
 
 // startServer is newServer listening on 127.0.0.1 over TLS (or plain HTTP).
-func startServer(t testing.TB, cfg Config, useTLS bool) *testServer {
-	t.Helper()
-	ts := newServer(t, cfg)
+func startServer(tb testing.TB, cfg Config, useTLS bool) *testServer {
+	tb.Helper()
+	ts := newServer(tb, cfg)
 	if err := ts.Start("127.0.0.1:0", useTLS); err != nil {
-		t.Fatalf("Start: %v", err)
+		tb.Fatalf("Start: %v", err)
 	}
-	t.Cleanup(ts.Close)
+	tb.Cleanup(ts.Close)
 	return ts
 }
 
-var (
-	caOnce sync.Once
-	caVal  *CA
-	caErr  error
-)
-
-// sharedCA is one CA for the whole test binary: generating keys is the
+// testCA is one CA for the whole test binary: generating keys is the
 // slowest part of starting a server.
-func sharedCA(t testing.TB) *CA {
-	caOnce.Do(func() { caVal, caErr = NewCA() })
-	if caErr != nil {
-		t.Fatalf("NewCA: %v", caErr)
-	}
-	return caVal
-}
+//
+//nolint:gochecknoglobals // a once-computed fixture shared by parallel tests
+var testCA = sync.OnceValues(NewCA)
 
 // response is what a test looks at.
 type response struct {
@@ -175,7 +171,7 @@ func (r response) String() string { return fmt.Sprintf("%d %s", r.status, r.body
 // must be byte-stable: the Host is graph.test and the scheme http.
 func (ts *testServer) handle(method, target string, header map[string]string, body string) response {
 	ts.t.Helper()
-	req := httptest.NewRequest(method, "http://graph.test"+target, strings.NewReader(body))
+	req := httptest.NewRequestWithContext(context.Background(), method, "http://graph.test"+target, strings.NewReader(body))
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
@@ -227,8 +223,10 @@ func (ts *testServer) do(ctx context.Context, method, target string, header map[
 	if err != nil {
 		return response{}, err
 	}
-	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
+	if cerr := resp.Body.Close(); err == nil {
+		err = cerr
+	}
 	return response{status: resp.StatusCode, header: resp.Header, body: b}, err
 }
 
@@ -256,10 +254,10 @@ func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	path := filepath.Join("testdata", name)
 	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
+		if err := os.MkdirAll("testdata", 0o750); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
+		if err := os.WriteFile(path, got, 0o600); err != nil {
 			t.Fatal(err)
 		}
 		return
@@ -279,14 +277,10 @@ func golden(t *testing.T, name string, got []byte) {
 func render(r response) []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "HTTP %d\n", r.status)
-	keys := slices.Sorted(func(yield func(string) bool) {
-		for k := range r.header {
-			if k != "Date" && k != "Content-Length" && !yield(k) {
-				return
-			}
+	for _, k := range slices.Sorted(maps.Keys(r.header)) {
+		if k == "Date" || k == "Content-Length" {
+			continue
 		}
-	})
-	for _, k := range keys {
 		fmt.Fprintf(&b, "%s: %s\n", k, strings.Join(r.header[k], ", "))
 	}
 	b.WriteByte('\n')
@@ -301,19 +295,13 @@ func render(r response) []byte {
 }
 
 // keysOf returns the sorted keys of a JSON object.
-func keysOf(t testing.TB, raw json.RawMessage) []string {
-	t.Helper()
+func keysOf(tb testing.TB, raw json.RawMessage) []string {
+	tb.Helper()
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &m); err != nil {
-		t.Fatalf("not a JSON object: %v: %s", err, raw)
+		tb.Fatalf("not a JSON object: %v: %s", err, raw)
 	}
-	return slices.Sorted(func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	})
+	return slices.Sorted(maps.Keys(m))
 }
 
 // graphErr is Graph's error envelope as GRAPH.md describes it.
@@ -322,48 +310,47 @@ type graphErr struct {
 	RequestID     string
 }
 
-// checkEnvelope asserts the exact shape of Graph's error envelope (no
-// missing or extra keys) and returns its fields.
+// checkEnvelope asserts the exact shape of Graph's error envelope in an HTTP
+// answer, whose request-id header must match the body's.
 func checkEnvelope(t *testing.T, r response) graphErr {
 	t.Helper()
-	if got := keysOf(t, r.body); !slices.Equal(got, []string{"error"}) {
-		t.Fatalf("envelope keys %v, want [error]: %s", got, r.body)
+	e := checkErrorBody(t, r.body)
+	if r.header.Get("request-id") != e.RequestID {
+		t.Errorf("request-id header %q, body %q", r.header.Get("request-id"), e.RequestID)
+	}
+	return e
+}
+
+// checkErrorBody asserts the exact shape of Graph's error envelope (no
+// missing or extra keys) and returns its fields.
+func checkErrorBody(t *testing.T, body []byte) graphErr {
+	t.Helper()
+	if got := keysOf(t, body); !slices.Equal(got, []string{"error"}) {
+		t.Fatalf("envelope keys %v, want [error]: %s", got, body)
 	}
 	var env struct {
 		Error map[string]json.RawMessage `json:"error"`
 	}
-	_ = json.Unmarshal(r.body, &env)
+	mustUnmarshal(t, body, &env)
 	if got := keysOf(t, mustJSON(t, env.Error)); !slices.Equal(got, []string{"code", "innerError", "message"}) {
-		t.Fatalf("error keys %v: %s", got, r.body)
+		t.Fatalf("error keys %v: %s", got, body)
 	}
 	if got := keysOf(t, env.Error["innerError"]); !slices.Equal(got, []string{"client-request-id", "date", "request-id"}) {
-		t.Fatalf("innerError keys %v: %s", got, r.body)
+		t.Fatalf("innerError keys %v: %s", got, body)
 	}
-	var e struct {
-		Error struct {
-			Code, Message string
-			InnerError    struct {
-				Date            string `json:"date"`
-				RequestID       string `json:"request-id"`
-				ClientRequestID string `json:"client-request-id"`
-			}
-		}
-	}
-	_ = json.Unmarshal(r.body, &e)
+	var e graphErrorBody
+	mustUnmarshal(t, body, &e)
 	if _, err := time.Parse("2006-01-02T15:04:05", e.Error.InnerError.Date); err != nil {
 		t.Errorf("innerError.date %q: %v", e.Error.InnerError.Date, err)
-	}
-	if r.header.Get("request-id") != e.Error.InnerError.RequestID {
-		t.Errorf("request-id header %q, body %q", r.header.Get("request-id"), e.Error.InnerError.RequestID)
 	}
 	return graphErr{Code: e.Error.Code, Message: e.Error.Message, RequestID: e.Error.InnerError.RequestID}
 }
 
-func mustJSON(t testing.TB, v any) []byte {
-	t.Helper()
+func mustJSON(tb testing.TB, v any) []byte {
+	tb.Helper()
 	b, err := json.Marshal(v)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	return b
 }

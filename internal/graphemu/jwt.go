@@ -120,17 +120,17 @@ func (t *jwt) verifyRSA(cert *x509.Certificate) bool {
 // thumbprint returns the certificate thumbprint the header names (x5t#S256
 // preferred over x5t) and whether it uses SHA-256. MSAL encodes it in
 // standard base64 while RFC 7515 says base64url: both are accepted.
-func (h jwtHeader) thumbprint() (raw []byte, sha256 bool, ok bool) {
+func (h jwtHeader) thumbprint() (raw []byte, isSHA256, ok bool) {
 	for _, c := range []struct {
-		v      string
-		sha256 bool
+		v        string
+		isSHA256 bool
 	}{{h.X5tS256, true}, {h.X5t, false}} {
 		if c.v == "" {
 			continue
 		}
 		for _, enc := range []*base64.Encoding{base64.RawURLEncoding, base64.RawStdEncoding} {
 			if b, err := enc.DecodeString(strings.TrimRight(c.v, "=")); err == nil {
-				return b, c.sha256, true
+				return b, c.isSHA256, true
 			}
 		}
 		return nil, false, false

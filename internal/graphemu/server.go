@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -62,7 +61,7 @@ func New(cfg Config) (*Server, error) {
 		counters: newCounterSet(),
 		miHeader: randomGUID(),
 		newID:    randomGUID,
-		rng:      rand.New(rand.NewPCG(uint64(cfg.Seed), 0x677261706865)),
+		rng:      rand.New(rand.NewPCG(uint64(cfg.Seed), 0x677261706865)), //nolint:gosec // seeded on purpose: runs must be reproducible
 	}, nil
 }
 
@@ -92,7 +91,8 @@ func (s *Server) Start(addr string, useTLS bool) error {
 	if err != nil {
 		return fmt.Errorf("graphemu: listen address %q: %w", addr, err)
 	}
-	ln, err := net.Listen("tcp", addr)
+	var lc net.ListenConfig
+	ln, err := lc.Listen(context.Background(), "tcp", addr) // binding is immediate; nothing to cancel
 	if err != nil {
 		return fmt.Errorf("graphemu: %w", err)
 	}
@@ -112,7 +112,7 @@ func (s *Server) Start(addr string, useTLS bool) error {
 		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{leaf}, MinVersion: tls.VersionTLS12}
 		scheme = "https"
 	}
-	s.httpSrv, s.url = srv, scheme+"://"+urlHost(host, ln.Addr())
+	s.httpSrv, s.url = srv, scheme+"://"+urlHost(host, ln.Addr().String())
 	go func() {
 		var err error
 		if useTLS {
@@ -139,8 +139,8 @@ func certHosts(listenHost string) []string {
 
 // urlHost is the host:port clients should use for a listener bound to
 // listenHost: loopback when it listens on every address.
-func urlHost(listenHost string, addr net.Addr) string {
-	port := strconv.Itoa(addr.(*net.TCPAddr).Port)
+func urlHost(listenHost, boundAddr string) string {
+	_, port, _ := net.SplitHostPort(boundAddr) // a TCP listener's address always splits
 	if ip := net.ParseIP(listenHost); listenHost == "" || ip != nil && ip.IsUnspecified() {
 		listenHost = "127.0.0.1"
 	}
@@ -197,11 +197,11 @@ func (s *Server) Scope() string { return s.URL() + "/.default" }
 // TenantID is the emulated tenant's id.
 func (s *Server) TenantID() string { return s.cfg.TenantID }
 
-// Apps are the registered apps; App is the first of them.
-func (s *Server) Apps() []App { return slices.Clone(s.cfg.Apps) }
+// Apps are the registered apps.
+func (s *Server) Apps() []App { return cloneApps(s.cfg.Apps) }
 
 // App is the first registered app: DefaultApp() unless Config.Apps says otherwise.
-func (s *Server) App() App { return s.cfg.Apps[0] }
+func (s *Server) App() App { return cloneApps(s.cfg.Apps[:1])[0] }
 
 // CA is the certificate authority of the TLS certificate.
 func (s *Server) CA() *CA { return s.ca }

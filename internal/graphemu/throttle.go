@@ -14,34 +14,42 @@ import (
 type RetryAfterStyle int
 
 const (
-	// RetryAfterSeconds: whole seconds, rounded up ("3").
+	// RetryAfterSeconds renders whole seconds, rounded up ("3").
 	RetryAfterSeconds RetryAfterStyle = iota
-	// RetryAfterFractional: seconds with up to millisecond precision
-	// ("2.128", "0.5"), as Graph sometimes sends.
+	// RetryAfterFractional renders seconds with up to millisecond
+	// precision ("2.128", "0.5"), as Graph sometimes does.
 	RetryAfterFractional
-	// RetryAfterHTTPDate: an HTTP date, rounded up to the next second.
+	// RetryAfterHTTPDate renders an HTTP date, rounded up to the next second.
 	RetryAfterHTTPDate
-	// RetryAfterMixed: one of the three above, picked at random (seeded)
-	// for each response.
+	// RetryAfterMixed picks one of the three above at random (seeded) for
+	// each response.
 	RetryAfterMixed
-	// RetryAfterNone: no Retry-After header at all.
+	// RetryAfterNone sends no Retry-After header at all.
 	RetryAfterNone
 )
 
-var retryAfterNames = [...]string{"seconds", "fractional", "http-date", "mixed", "none"}
-
 func (s RetryAfterStyle) String() string {
-	if s >= 0 && int(s) < len(retryAfterNames) {
-		return retryAfterNames[s]
+	switch s {
+	case RetryAfterSeconds:
+		return "seconds"
+	case RetryAfterFractional:
+		return "fractional"
+	case RetryAfterHTTPDate:
+		return "http-date"
+	case RetryAfterMixed:
+		return "mixed"
+	case RetryAfterNone:
+		return "none"
+	default:
+		return "RetryAfterStyle(?)"
 	}
-	return "RetryAfterStyle(?)"
 }
 
 // ParseRetryAfterStyle reads a style by its String name.
 func ParseRetryAfterStyle(name string) (RetryAfterStyle, bool) {
-	for i, n := range retryAfterNames {
-		if strings.EqualFold(n, name) {
-			return RetryAfterStyle(i), true
+	for s := RetryAfterSeconds; s <= RetryAfterNone; s++ {
+		if strings.EqualFold(s.String(), name) {
+			return s, true
 		}
 	}
 	return 0, false

@@ -104,7 +104,7 @@ func TestLimitPercentage(t *testing.T) {
 func TestThrottleBucket(t *testing.T) {
 	t.Parallel()
 	th := newThrottler(Profile{Throttle: true, TenantBudget: 10}.withDefaults(), 10, "tid")
-	now := epoch
+	now := epoch()
 	for i := range 10 {
 		v := th.take("app", 1, now)
 		if v.refused() {
@@ -137,9 +137,9 @@ func TestThrottleBucket(t *testing.T) {
 func TestThrottleRequestLimit(t *testing.T) {
 	t.Parallel()
 	th := newThrottler(Profile{Throttle: true, TenantBudget: 1000, AppRequestLimit: 2, Window: time.Second}.withDefaults(), 10, "tid")
-	th.take("app", 1, epoch)
-	th.take("app", 1, epoch)
-	v := th.take("app", 1, epoch)
+	th.take("app", 1, epoch())
+	th.take("app", 1, epoch())
+	v := th.take("app", 1, epoch())
 	if !v.refused() || v.wait != 500*time.Millisecond || v.info != "RequestLimitExceeded" || v.scope != "Application/ReadWrite/app/tid" {
 		t.Errorf("%+v", v)
 	}
@@ -150,8 +150,8 @@ func TestThrottleTimeScale(t *testing.T) {
 	// A tenth of the time: the 10 s window lasts 1 s, so a missing unit of a
 	// 10-unit budget comes back in 0.1 s.
 	th := newThrottler(Profile{Throttle: true, TenantBudget: 10, TimeScale: 0.1}.withDefaults(), 10, "tid")
-	th.take("app", 10, epoch)
-	if v := th.take("app", 1, epoch); v.wait != 100*time.Millisecond {
+	th.take("app", 10, epoch())
+	if v := th.take("app", 1, epoch()); v.wait != 100*time.Millisecond {
 		t.Errorf("%+v", v)
 	}
 }
@@ -201,7 +201,16 @@ func TestThrottledGolden(t *testing.T) {
 	ts := newServer(t, Config{Profile: Profile{Throttle: true, TenantBudget: 1}})
 	h := map[string]string{"Authorization": "Bearer " + ts.tokenFor(ts.App()), "client-request-id": "c0ffee00-0000-4000-8000-000000000000"}
 	ts.handle("GET", "/v1.0/users?$select=id", h, "")
-	golden(t, "throttled_429.golden", render(ts.handle("GET", "/v1.0/users?$select=id", h, "")))
+	r := ts.handle("GET", "/v1.0/users?$select=id", h, "")
+	if e := checkEnvelope(t, r); r.status != 429 || e.Code != codeTooManyRequests || e.Message != msgTooManyRequests {
+		t.Fatalf("%s", r)
+	}
+	for _, k := range []string{"Retry-After", "x-ms-resource-unit", "x-ms-throttle-scope", "x-ms-throttle-information"} {
+		if r.header.Get(k) == "" {
+			t.Errorf("no %s header", k)
+		}
+	}
+	golden(t, "throttled_429.golden", render(r))
 }
 
 // TestRetryAfterMixed checks the mixed style uses all three forms,

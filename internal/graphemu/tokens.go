@@ -92,7 +92,7 @@ func (ti *tokenIssuer) revokeAll() { ti.validFrom.Store(ti.next.Load()) }
 // Messages Graph answers with InvalidAuthenticationToken.
 const (
 	msgTokenEmpty     = "Access token is empty."
-	msgTokenMalformed = "IDX14100: JWT is not well formed, there are no dots (.)."
+	msgTokenMalformed = "IDX14100: JWT is not well formed, there are no dots (.)." //nolint:gosec // an error message, not a credential
 	msgTokenInvalid   = "Access token validation failure."
 	msgTokenAudience  = "Access token validation failure. Invalid audience."
 	msgTokenExpired   = "Lifetime validation failed, the token is expired."

@@ -88,15 +88,23 @@ func unknownSegment(s *Server, c *call, seg string) *reply {
 	return s.graphError(c, http.StatusBadRequest, codeBadRequest, "Resource not found for the segment '"+seg+"'.")
 }
 
-// Permissions that let an app read users.
-var userReaders = []string{PermUserReadAll, PermUserReadWriteAll, PermDirectoryReadAll, PermDirectoryReadWriteAll}
+// userReaders are the permissions that let an app read users.
+func userReaders() []string {
+	return []string{PermUserReadAll, PermUserReadWriteAll, PermDirectoryReadAll, PermDirectoryReadWriteAll}
+}
 
-// methodReaders are the permissions that let an app read each kind of
+// methodReaders are the permissions that let an app read a kind of
 // authentication method: the broad one, or the granular one for the kind.
-var methodReaders = map[tenant.MethodKind][]string{
-	tenant.AllMethods:   {PermAuthMethodReadAll, PermAuthMethodReadWriteAll},
-	tenant.PhoneMethods: {PermAuthMethodReadAll, PermAuthMethodReadWriteAll, PermPhoneMethodReadAll, PermPhoneMethodReadWriteAll},
-	tenant.EmailMethods: {PermAuthMethodReadAll, PermAuthMethodReadWriteAll, PermEmailMethodReadAll, PermEmailMethodReadWriteAll},
+func methodReaders(kind tenant.MethodKind) []string {
+	broad := []string{PermAuthMethodReadAll, PermAuthMethodReadWriteAll}
+	switch kind {
+	case tenant.PhoneMethods:
+		return append(broad, PermPhoneMethodReadAll, PermPhoneMethodReadWriteAll)
+	case tenant.EmailMethods:
+		return append(broad, PermEmailMethodReadAll, PermEmailMethodReadWriteAll)
+	default:
+		return broad
+	}
 }
 
 // checkPermission answers Graph's 403 when the token's roles do not allow
@@ -104,12 +112,12 @@ var methodReaders = map[tenant.MethodKind][]string{
 func (s *Server) checkPermission(c *call) *reply {
 	switch c.endpoint {
 	case EndpointAuthMethods:
-		if !c.claims.hasAnyRole(methodReaders[c.methods]...) {
+		if !c.claims.hasAnyRole(methodReaders(c.methods)...) {
 			return s.graphError(c, http.StatusForbidden, codeAccessDenied, msgAccessDenied)
 		}
 	case EndpointBatch:
 	default:
-		if !c.claims.hasAnyRole(userReaders...) ||
+		if !c.claims.hasAnyRole(userReaders()...) ||
 			tenant.SelectsProperty(c.query, "signInActivity") && !c.claims.hasAnyRole(PermAuditLogReadAll) {
 			return s.graphError(c, http.StatusForbidden, codeRequestDenied, msgRequestDenied)
 		}
@@ -256,7 +264,7 @@ func encodeQuery(q url.Values) string {
 func escapeQuery(s string) string {
 	const keep = "-._~$(),:"
 	var b strings.Builder
-	for i := 0; i < len(s); i++ {
+	for i := range len(s) {
 		ch := s[i]
 		if 'a' <= ch && ch <= 'z' || 'A' <= ch && ch <= 'Z' || '0' <= ch && ch <= '9' || strings.IndexByte(keep, ch) >= 0 {
 			b.WriteByte(ch)

@@ -1,0 +1,216 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+
+	"github.com/aad-export/terraform-provider-aad/internal/graphemu"
+)
+
+func TestParseFlags(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		args    string
+		wantErr bool
+	}{
+		{"", false},
+		{"--users 1000000 --profile realistic --time-scale 0.1 --retry-after mixed", false},
+		{"--profile fast", true},
+		{"--users -1", true},
+		{"--time-scale 0", true},
+		{"--retry-after soon", true},
+		{"extra", true},
+		{"--no-such-flag", true},
+	}
+	for _, tt := range tests {
+		o, err := parseFlags(strings.Fields(tt.args), io.Discard)
+		if err == nil {
+			_, err = o.serviceProfile()
+		}
+		if (err != nil) != tt.wantErr {
+			t.Errorf("%q: error %v, want error %v", tt.args, err, tt.wantErr)
+		}
+	}
+}
+
+func TestServiceProfile(t *testing.T) {
+	t.Parallel()
+	o, err := parseFlags(strings.Fields("--profile realistic --time-scale 0.5 --budget 100 --retry-after fractional"), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := o.serviceProfile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Name != "realistic" || p.TimeScale != 0.5 || p.TenantBudget != 100 || !p.Throttle || p.RetryAfter != graphemu.RetryAfterFractional {
+		t.Errorf("%+v", p)
+	}
+}
+
+// TestShellQuote sources quoted values with a real shell.
+func TestShellQuote(t *testing.T) {
+	t.Parallel()
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
+	}
+	values := []string{"plain", "it's", `$HOME and "quotes" and \ and ;`, "", "a\nb"}
+	path := filepath.Join(t.TempDir(), "env")
+	lines := make([][2]string, len(values))
+	for i, v := range values {
+		lines[i] = [2]string{"V" + string(rune('A'+i)), v}
+	}
+	if err := writeEnvFile(path, lines); err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range values {
+		out, err := exec.CommandContext(t.Context(), sh, "-c", `. "$0"; printf %s "$`+lines[i][0]+`"`, path).Output() //nolint:gosec // the test's own shell line and file
+		if err != nil || string(out) != v {
+			t.Errorf("%q came back as %q (%v)", v, out, err)
+		}
+	}
+	if info, err := os.Stat(path); err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("env file mode: %v %v", info, err)
+	}
+}
+
+// TestRun runs the program: it writes the env file once ready, serves a
+// client that only knows that file, and cleans up when interrupted.
+func TestRun(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	envFile, caFile := filepath.Join(dir, "emu.env"), filepath.Join(dir, "ca.pem")
+	ctx, cancel := context.WithCancel(t.Context())
+	var stdout bytes.Buffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"--users", "300", "--env-file", envFile, "--ca-file", caFile}, &stdout, io.Discard)
+	}()
+	env := waitForEnv(t, envFile, done)
+	for _, k := range []string{"AAD_EMULATOR_URL", "AAD_GRAPH_ENDPOINT", "AAD_AUTHORITY_HOST", "ARM_TENANT_ID", "ARM_CLIENT_ID", "ARM_CLIENT_SECRET", "SSL_CERT_FILE"} {
+		if env[k] == "" {
+			t.Errorf("env file lacks %s", k)
+		}
+	}
+	if env["SSL_CERT_FILE"] != caFile {
+		t.Errorf("SSL_CERT_FILE %q, want %q", env["SSL_CERT_FILE"], caFile)
+	}
+	client := clientTrusting(t, env["SSL_CERT_FILE"])
+	cred, err := azidentity.NewClientSecretCredential(env["ARM_TENANT_ID"], env["ARM_CLIENT_ID"], env["ARM_CLIENT_SECRET"],
+		&azidentity.ClientSecretCredentialOptions{ClientOptions: azcore.ClientOptions{
+			Cloud: cloud.Configuration{ActiveDirectoryAuthorityHost: env["AAD_AUTHORITY_HOST"]}, Transport: client,
+		}, DisableInstanceDiscovery: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{env["AAD_EMULATOR_URL"] + "/.default"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, body := getWith(t, client, env["AAD_EMULATOR_URL"]+"/v1.0/users/$count", tok.Token)
+	if status != http.StatusOK || body != "300" {
+		t.Errorf("$count: %d %q", status, body)
+	}
+	for _, want := range []string{"Graph URL:", "Token URL:", "Tenant ID:", "Client ID:", "Client secret:", "CA file:"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout.String())
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if _, err := os.Stat(envFile); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("env file left behind: %v", err)
+	}
+	if _, err := os.Stat(caFile); err != nil {
+		t.Errorf("the CA file asked for is gone: %v", err)
+	}
+}
+
+// waitForEnv polls for the env file and parses it; the file appears whole
+// or not at all.
+func waitForEnv(t *testing.T, path string, done <-chan error) map[string]string {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-done:
+			t.Fatalf("run ended early: %v", err)
+		default:
+		}
+		f, err := os.Open(path)
+		if errors.Is(err, os.ErrNotExist) {
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		env := map[string]string{}
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			k, v, ok := strings.Cut(sc.Text(), "=")
+			if !ok || !strings.HasPrefix(v, "'") || !strings.HasSuffix(v, "'") {
+				t.Fatalf("line %q", sc.Text())
+			}
+			env[k] = strings.Trim(v, "'")
+		}
+		if err := errors.Join(sc.Err(), f.Close()); err != nil {
+			t.Fatal(err)
+		}
+		return env
+	}
+	t.Fatal("no env file within a minute")
+	return nil
+}
+
+func clientTrusting(t *testing.T, caFile string) *http.Client {
+	t.Helper()
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		t.Fatal("no certificate in the CA file")
+	}
+	return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
+}
+
+func getWith(t *testing.T, client *http.Client, url, token string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, http.NoBody)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("ConsistencyLevel", "eventual")
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(resp.Body)
+	if err := errors.Join(err, resp.Body.Close()); err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(b)
+}
