@@ -71,12 +71,17 @@ func beginsWithSpace[T text](f T) bool {
 }
 
 // appendQuotedBody appends the inside of a quoted field: quotes doubled and,
-// as encoding/csv does with UseCRLF, CR dropped and LF written as CRLF.
+// with CRLF line endings, a bare LF written as CRLF (as encoding/csv does).
+//
+// One deliberate departure from encoding/csv: it drops every CR inside a
+// quoted field when UseCRLF is on, so "a\rb" would be exported as "ab". An
+// audit export must not lose bytes, so CR is always kept; a CSV reader gives
+// it back unchanged.
 func appendQuotedBody[T text](dst []byte, f T, crlf bool) []byte {
 	start := 0
 	for i := range len(f) {
 		c := f[i]
-		if c != '"' && c != '\r' && c != '\n' {
+		if c != '"' && c != '\n' {
 			continue
 		}
 		dst = append(dst, f[start:i]...)
@@ -84,15 +89,24 @@ func appendQuotedBody[T text](dst []byte, f T, crlf bool) []byte {
 		switch {
 		case c == '"':
 			dst = append(dst, '"', '"')
-		case c == '\r' && !crlf:
-			dst = append(dst, '\r')
-		case c == '\n' && crlf:
+		case crlf && (i == 0 || f[i-1] != '\r'):
 			dst = append(dst, '\r', '\n')
-		case c == '\n':
+		default:
 			dst = append(dst, '\n')
 		}
 	}
 	return append(dst, f[start:]...)
+}
+
+// endRecord terminates the record that began at start in dst, holding n
+// fields. A record of one empty field is written as "" rather than as the
+// empty line encoding/csv writes: CSV readers skip empty lines, so that row
+// would silently disappear from a one-column export.
+func endRecord(dst []byte, start, n int, crlf bool) []byte {
+	if n == 1 && len(dst) == start {
+		dst = append(dst, '"', '"')
+	}
+	return appendLineEnd(dst, crlf)
 }
 
 // appendLineEnd terminates a record.
@@ -112,5 +126,5 @@ func encodeRecord(fields []string, crlf bool) []byte {
 		}
 		dst = appendField(dst, f, crlf)
 	}
-	return appendLineEnd(dst, crlf)
+	return endRecord(dst, 0, len(fields), crlf)
 }

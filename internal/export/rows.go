@@ -14,6 +14,7 @@ type rowEncoder struct {
 // buffer for cells assembled from parts; the possibly grown scratch is
 // returned for reuse.
 func (e *rowEncoder) appendRow(dst, scratch []byte, u *directory.User) (row, scratchOut []byte) {
+	start := len(dst)
 	for i, c := range e.cols {
 		if i > 0 {
 			dst = append(dst, ',')
@@ -25,7 +26,7 @@ func (e *rowEncoder) appendRow(dst, scratch []byte, u *directory.User) (row, scr
 		scratch = c.appendTo(scratch[:0], u)
 		dst = appendCell(dst, scratch, e.escape, e.crlf)
 	}
-	return appendLineEnd(dst, e.crlf), scratch
+	return endRecord(dst, start, len(e.cols), e.crlf), scratch
 }
 
 // header is the first row: the column names as configured.
