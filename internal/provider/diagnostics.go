@@ -73,11 +73,17 @@ func resultsHint(resultsPath string) string {
 func exportError(ctx context.Context, err error, fc failureContext) diag.Diagnostic {
 	var ge *graph.Error
 	switch {
-	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded),
+		errors.Is(err, graph.ErrThrottledPastTimeout):
 		return timeoutError(err, fc)
 	case errors.Is(err, context.Canceled) || errors.Is(ctx.Err(), context.Canceled):
 		return diag.NewErrorDiagnostic("Export cancelled",
 			"The export was interrupted before it finished. "+nothingWritten)
+	case errors.Is(err, graph.ErrIncomplete):
+		return diag.NewErrorDiagnostic("Export incomplete",
+			"Microsoft Graph listed fewer users than it counted, twice, so the export stopped rather than write a short file. "+
+				"This happens while many users are being created or deleted (Graph replicates with a delay): run it again later.\n\n"+
+				err.Error()+"\n\n"+nothingWritten)
 	case errors.Is(err, export.ErrUserErrors):
 		return diag.NewErrorDiagnostic("Users not exported",
 			fmt.Sprintf("Some of the selected users could not be exported and fail_on_user_errors is true (%v). %s "+

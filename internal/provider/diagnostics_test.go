@@ -106,6 +106,23 @@ func TestExportError(t *testing.T) {
 			wantDetail:  []string{"1h30m0s", "429", "timeouts", "authenticationEmail", "req-7", nothingWritten},
 		},
 		{
+			name: "throttled until the next wait would pass the deadline",
+			err: &graph.Error{
+				Operation: graph.OpListUsers, Status: 429, Code: "TooManyRequests", RequestID: "req-8",
+				Message: "throttled past the read timeout", Err: graph.ErrThrottledPastTimeout,
+			},
+			fc:          base,
+			wantSummary: "Export timed out",
+			wantDetail:  []string{"429", "timeouts", "req-8", nothingWritten},
+		},
+		{
+			name:        "listing short of Graph's count",
+			err:         &graph.Error{Operation: graph.OpListUsers, Err: graph.ErrIncomplete, Message: "graph counts 10 users but listing returned 9, twice"},
+			fc:          base,
+			wantSummary: "Export incomplete",
+			wantDetail:  []string{"run it again later", "10 users", nothingWritten},
+		},
+		{
 			name:        "cancelled",
 			ctx:         cancelled,
 			err:         context.Canceled,

@@ -97,7 +97,8 @@ func checkEndpoint(s string) error {
 	case u.Scheme == "http" && isLoopback(u.Hostname()):
 		return nil
 	case u.Scheme == "http":
-		return fmt.Errorf("%q uses plain http to a host that is not loopback: bearer tokens would cross the network unencrypted; use https", s)
+		return fmt.Errorf("%q uses plain http to a host that is not loopback (localhost, 127.0.0.1 or [::1]): "+
+			"bearer tokens would cross the network unencrypted; use https", s)
 	default:
 		return fmt.Errorf("%q must use https", s)
 	}
@@ -150,12 +151,14 @@ func parseBaseURL(s string) (*url.URL, error) {
 	return u, nil
 }
 
+// isLoopback accepts the names the Graph SDK itself sends a token to over
+// plain http: localhost, 127.0.0.1 and ::1 (not the rest of 127.0.0.0/8).
 func isLoopback(host string) bool {
 	if strings.EqualFold(host, "localhost") {
 		return true
 	}
 	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return ip != nil && (ip.Equal(net.IPv4(127, 0, 0, 1)) || ip.Equal(net.IPv6loopback))
 }
 
 // checkBase64 never quotes the value: it is a private key.

@@ -31,6 +31,7 @@ func TestChecks(t *testing.T) {
 		{"endpoint http localhost", checkEndpoint, "http://LocalHost:8080", ""},
 		{"endpoint http remote", checkEndpoint, "http://graph.example.net", "plain http to a host that is not loopback"},
 		{"endpoint http private address", checkEndpoint, "http://10.0.0.1", "plain http to a host that is not loopback"},
+		{"endpoint http other loopback address", checkEndpoint, "http://127.0.0.2:8080", "plain http to a host that is not loopback"},
 		{"endpoint http loopback lookalike", checkEndpoint, "http://127.0.0.1.example.net", "plain http to a host that is not loopback"},
 		{"endpoint ftp", checkEndpoint, "ftp://graph.example.net", "must use https"},
 		{"endpoint relative", checkEndpoint, "graph.example.net", "is not an absolute URL"},

@@ -1,0 +1,57 @@
+package provider
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/aad-export/terraform-provider-aad/internal/graphemu"
+)
+
+// update rewrites the golden files under testdata/ from what the tests write.
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/") //nolint:gochecknoglobals // a test flag
+
+// testCA is the one certificate authority of every emulator this test process
+// starts. TestMain points SSL_CERT_FILE at it before anything loads the
+// system roots, so the in-process provider trusts every emulator as it would
+// trust Microsoft Graph, without a test-only transport.
+var testCA *graphemu.CA //nolint:gochecknoglobals // set once by TestMain before any test runs
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	code, err := runTests(m)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Exit(code)
+}
+
+func runTests(m *testing.M) (int, error) {
+	ca, err := graphemu.NewCA()
+	if err != nil {
+		return 0, err
+	}
+	dir, err := os.MkdirTemp("", "aad-provider-test-")
+	if err != nil {
+		return 0, err
+	}
+	defer func() {
+		if err := os.RemoveAll(dir); err != nil {
+			fmt.Fprintln(os.Stderr, "removing the test CA:", err)
+		}
+	}()
+	caFile := filepath.Join(dir, "graphemu-ca.pem")
+	if err := ca.WriteFile(caFile); err != nil {
+		return 0, err
+	}
+	// Go reads SSL_CERT_FILE once, when a TLS client first needs the system
+	// roots: no test has run yet.
+	if err := os.Setenv("SSL_CERT_FILE", caFile); err != nil {
+		return 0, err
+	}
+	testCA = ca
+	return m.Run(), nil
+}
