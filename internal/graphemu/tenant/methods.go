@@ -118,15 +118,29 @@ func emailMethod(addr string, typed bool) []byte {
 }
 
 // maskPhone keeps the country code and the last two digits of the national
-// number: "+1 4255550121x12" -> "+1 XXXXXXXX21xXX".
+// number, masking every other digit: "+1 4255550121x12" -> "+1 XXXXXXXX21xXX".
 func maskPhone(s string) string {
 	cc, rest, ok := strings.Cut(s, " ")
 	if !ok {
 		return strings.Repeat("X", len(s))
 	}
 	num, ext, hasExt := strings.Cut(rest, "x")
-	keep := min(2, len(num))
-	out := cc + " " + strings.Repeat("X", len(num)-keep) + num[len(num)-keep:]
+	digits := 0
+	for i := range len(num) {
+		if isDigit(num[i]) {
+			digits++
+		}
+	}
+	b := []byte(num)
+	for i, seen := 0, 0; i < len(b); i++ {
+		if isDigit(b[i]) {
+			if seen < digits-2 {
+				b[i] = 'X'
+			}
+			seen++
+		}
+	}
+	out := cc + " " + string(b)
 	if hasExt {
 		out += "x" + strings.Repeat("X", len(ext))
 	}
