@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aad-export/terraform-provider-aad/internal/graphemu/tenant"
 )
 
 // appWith is an app holding exactly the permissions.
@@ -376,5 +378,20 @@ func TestErrorGoldens(t *testing.T) {
 			t.Fatalf("%s: %s", tt.name, r)
 		}
 		golden(t, tt.name+".golden", render(r))
+	}
+}
+
+// TestDeltaGone: the tenant's 410 for a delta token too old carries the
+// Location to restart from, as a link to this Graph.
+func TestDeltaGone(t *testing.T) {
+	t.Parallel()
+	ts := newServer(t, Config{})
+	c := &call{base: "http://graph.test", requestID: "r", clientRequestID: "c"}
+	rp := ts.tenantError(c, &tenant.Error{Status: 410, Code: "resyncRequired", Message: "Resync required.", Location: url.Values{"$deltatoken": {"latest"}}})
+	if rp.status != 410 || rp.header.Get("Location") != "http://graph.test/v1.0/users/delta?$deltatoken=latest" {
+		t.Errorf("%d %v", rp.status, rp.header)
+	}
+	if e := checkErrorBody(t, rp.bodyBytes()); e.Code != "resyncRequired" {
+		t.Errorf("%+v", e)
 	}
 }

@@ -303,3 +303,66 @@ func TestOpenIDConfiguration(t *testing.T) {
 		t.Errorf("instance discovery: %s", r)
 	}
 }
+
+func TestManagedIdentityEndpoint(t *testing.T) {
+	t.Parallel()
+	off := newServer(t, Config{})
+	if r := off.handle("GET", miPath+"?api-version=2019-08-01&resource=https://graph.microsoft.com", nil, ""); r.status != 404 {
+		t.Errorf("endpoint served while off: %s", r)
+	}
+	ts := newServer(t, Config{ManagedIdentity: DefaultClientID})
+	good := map[string]string{"X-IDENTITY-HEADER": ts.miHeader}
+	tests := []struct {
+		name   string
+		query  string
+		header map[string]string
+		status int
+	}{
+		{"ok", "api-version=2019-08-01&resource=https://graph.microsoft.com", good, 200},
+		{"ok for this emulator", "api-version=2019-08-01&resource=http://graph.test/", good, 200},
+		{"ok as user-assigned", "api-version=2019-08-01&resource=https://graph.microsoft.com&client_id=" + DefaultClientID, good, 200},
+		{"no identity header", "api-version=2019-08-01&resource=https://graph.microsoft.com", nil, 401},
+		{"wrong identity header", "api-version=2019-08-01&resource=https://graph.microsoft.com", map[string]string{"X-IDENTITY-HEADER": "guess"}, 401},
+		{"old api version", "api-version=2017-09-01&resource=https://graph.microsoft.com", good, 400},
+		{"other resource", "api-version=2019-08-01&resource=https://vault.azure.net", good, 400},
+		{"other identity", "api-version=2019-08-01&resource=https://graph.microsoft.com&client_id=someone", good, 400},
+	}
+	for _, tt := range tests {
+		r := ts.handle("GET", miPath+"?"+tt.query, tt.header, "")
+		if r.status != tt.status {
+			t.Errorf("%s: %s", tt.name, r)
+			continue
+		}
+		if tt.status != 200 {
+			if got := keysOf(t, r.body); !slices.Equal(got, []string{"correlationId", "message", "statusCode"}) {
+				t.Errorf("%s: error keys %v", tt.name, got)
+			}
+			continue
+		}
+		var tr struct {
+			AccessToken string `json:"access_token"`
+			ExpiresOn   string `json:"expires_on"`
+			TokenType   string `json:"token_type"`
+			ClientID    string `json:"client_id"`
+		}
+		mustUnmarshal(t, r.body, &tr)
+		if tr.ExpiresOn != fmt.Sprint(epoch().Add(DefaultTokenLifetime).Unix()) || tr.TokenType != "Bearer" || tr.ClientID != DefaultClientID {
+			t.Errorf("%s: %s", tt.name, r.body)
+		}
+		if g := ts.handle("GET", "/v1.0/users", map[string]string{"Authorization": "Bearer " + tr.AccessToken}, ""); g.status != 200 {
+			t.Errorf("%s: Graph with the token: %s", tt.name, g)
+		}
+	}
+}
+
+func TestKeys(t *testing.T) {
+	t.Parallel()
+	ts := newServer(t, Config{})
+	if r := ts.handle("GET", "/"+ts.TenantID()+"/discovery/v2.0/keys", nil, ""); r.status != 200 || string(r.body) != `{"keys":[]}` {
+		t.Errorf("%s", r)
+	}
+	checkSTSError(t, ts.handle("GET", "/nobody.example/discovery/v2.0/keys", nil, ""), 400, "invalid_tenant", 90002)
+	if r := ts.handle("GET", "/"+ts.TenantID()+"/oauth2/v2.0/authorize", nil, ""); r.status != 404 {
+		t.Errorf("an endpoint the emulator does not serve: %s", r)
+	}
+}

@@ -5,9 +5,18 @@
 //	go run ./internal/cmd/graphemu --users 10000 --env-file .graphemu.env
 //
 // It generates a tenant, prints its Graph URL, token URL, tenant id, client
-// id and secret and the CA file, writes them as shell-sourceable KEY=VALUE
-// lines to --env-file once it is ready to serve, and serves until SIGINT or
-// SIGTERM, then shuts down gracefully and removes the files it created.
+// id and secret and the CA file, writes them as shell-sourceable KEY='VALUE'
+// lines to --env-file once it is ready to serve (atomically, so a script may
+// poll for the file), and serves until SIGINT or SIGTERM, then shuts down
+// gracefully and removes the files it created. To pass the values on to
+// child processes, source the file with exporting on:
+//
+//	set -a; . .graphemu.env; set +a
+//
+// The file names AAD_EMULATOR_URL (and _GRAPH_URL, _TOKEN_URL), the
+// provider's AAD_GRAPH_ENDPOINT and AAD_AUTHORITY_HOST, ARM_TENANT_ID,
+// ARM_CLIENT_ID, ARM_CLIENT_SECRET and SSL_CERT_FILE (and IDENTITY_ENDPOINT
+// and IDENTITY_HEADER with --managed-identity).
 //
 // It imports nothing of this module but the emulator.
 package main
