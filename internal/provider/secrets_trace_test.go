@@ -76,7 +76,7 @@ func TestAccSecretsNeverLogged(t *testing.T) {
 	tf := terraformBinary(t)
 	dir := t.TempDir()
 	pluginDir := filepath.Join(dir, "plugins")
-	build := exec.CommandContext(t.Context(), "go", "build", "-o", filepath.Join(pluginDir, "terraform-provider-aad"), "../..")
+	build := exec.CommandContext(t.Context(), "go", "build", "-o", filepath.Join(pluginDir, "terraform-provider-aad"), "../..") //nolint:gosec // the test's own temporary folder
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building the provider: %v\n%s", err, out)
 	}
@@ -128,7 +128,7 @@ output "users" {
 	var captured bytes.Buffer
 	run := func(args ...string) {
 		t.Helper()
-		cmd := exec.CommandContext(t.Context(), tf, append([]string{"-chdir=" + work}, args...)...)
+		cmd := exec.CommandContext(t.Context(), tf, append([]string{"-chdir=" + work}, args...)...) //nolint:gosec // the terraform CLI the acceptance tests are configured with
 		cmd.Env = env
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
