@@ -48,9 +48,7 @@ func (s *Server) handleBatch(c *call) *reply {
 	}
 	var wg sync.WaitGroup
 	for i, ic := range calls {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			defer close(done[i])
 			for _, d := range deps[i] {
 				<-done[d]
@@ -60,7 +58,7 @@ func (s *Server) handleBatch(c *call) *reply {
 				}
 			}
 			results[i] = s.serveCall(ic)
-		}()
+		})
 	}
 	wg.Wait()
 	return s.batchReply(reqs, results)
@@ -106,7 +104,7 @@ func innerResponse(id string, r *reply) batchResponse {
 	body := r.bodyBytes()
 	switch {
 	case len(body) == 0:
-	case strings.HasPrefix(r.header.Get("Content-Type"), "application/json"):
+	case strings.HasPrefix(r.header.Get("Content-Type"), "application/json") && json.Valid(body):
 		br.Body = body
 	default:
 		br.Body = marshalJSON(string(body))

@@ -33,6 +33,7 @@ type call struct {
 	methods  tenant.MethodKind
 	handle   func(*Server, *call) *reply
 	claims   *accessClaims
+	charged  verdict // what the throttle charged
 }
 
 // eventual reports the ConsistencyLevel: eventual header.
@@ -138,7 +139,7 @@ func (s *Server) process(c *call) *reply {
 	}
 	rp := s.authorize(c)
 	if rp == nil {
-		rp = c.handle(s, c)
+		rp = withUnits(c.handle(s, c), c.charged)
 	}
 	if truncate {
 		rp.abort = abortTruncate
@@ -167,16 +168,11 @@ func (s *Server) authorize(c *call) *reply {
 		return s.throttled(c, v)
 	}
 	s.counters.units.Add(int64(cost))
+	c.charged = v
 	if rp := s.checkPermission(c); rp != nil {
 		return withUnits(rp, v)
 	}
-	c.handle = chargeHeaders(c.handle, v)
 	return nil
-}
-
-// chargeHeaders wraps a handler so its reply carries the throttle headers.
-func chargeHeaders(h func(*Server, *call) *reply, v verdict) func(*Server, *call) *reply {
-	return func(s *Server, c *call) *reply { return withUnits(h(s, c), v) }
 }
 
 // withUnits adds x-ms-resource-unit and, near the limit,
