@@ -17,7 +17,10 @@ const (
 	EffectStatus Effect = iota
 	// EffectReset drops the connection without an answer (a TCP reset on
 	// HTTP/1.1, a stream reset on HTTP/2). Inside a $batch it drops the
-	// whole batch's connection.
+	// whole batch's connection. Note that Go's HTTP/1.1 transport silently
+	// retries an idempotent request whose reused connection resets before
+	// any answer byte, so over HTTP/1.1 the client may never see it; over
+	// HTTP/2, or with EffectTruncate, it does.
 	EffectReset
 	// EffectTruncate sends the status, the headers (with the full
 	// Content-Length) and half of the body, then drops the connection.
