@@ -68,7 +68,9 @@ func TestGenerateVariety(t *testing.T) {
 	t.Parallel()
 	tn := generated(t, 20000, 0)
 	inScript := func(tab *unicode.RangeTable) func(User) bool {
-		return func(u User) bool { return strings.ContainsFunc(u.DisplayName, func(r rune) bool { return unicode.Is(tab, r) }) }
+		return func(u User) bool {
+			return strings.ContainsFunc(u.DisplayName, func(r rune) bool { return unicode.Is(tab, r) })
+		}
 	}
 	startsWith := func(prefix string) func(User) bool {
 		return func(u User) bool { return strings.HasPrefix(u.UserPrincipalName, prefix) }

@@ -117,7 +117,8 @@ func TestNewFillsIDs(t *testing.T) {
 
 // TestConcurrentQueriesAndMutations runs paged queries in parallel with
 // mutations (run with -race): every page must answer and no unchanged user
-// may be lost or repeated.
+// may be lost or repeated. (A user whose sort key changes mid-scan may be
+// met twice, in Graph too.)
 func TestConcurrentQueriesAndMutations(t *testing.T) {
 	t.Parallel()
 	tn := generated(t, 3000, 0.5)
@@ -174,8 +175,8 @@ func TestConcurrentQueriesAndMutations(t *testing.T) {
 				}
 				for _, u := range column(decode(t, pg.Value), "userPrincipalName") {
 					seen[u]++
-					if seen[u] > 1 {
-						t.Errorf("%s listed twice", u)
+					if seen[u] > 1 && stable[u] {
+						t.Errorf("unchanged user %s listed twice", u)
 					}
 				}
 				q = pg.Next
