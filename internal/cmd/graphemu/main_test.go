@@ -81,7 +81,9 @@ func TestShellQuote(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, v := range values {
-		out, err := exec.CommandContext(t.Context(), "sh", "-c", `. "$0"; eval "printf %s \"\$$1\""`, path, lines[i][0]).Output()
+		cmd := exec.CommandContext(t.Context(), "sh", "-c", `. "$ENV_FILE"; eval "printf %s \"\$$ENV_NAME\""`)
+		cmd.Env = append(os.Environ(), "ENV_FILE="+path, "ENV_NAME="+lines[i][0])
+		out, err := cmd.Output()
 		if err != nil || string(out) != v {
 			t.Errorf("%q came back as %q (%v)", v, out, err)
 		}
