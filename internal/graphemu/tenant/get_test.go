@@ -81,7 +81,10 @@ func TestGetByIDs(t *testing.T) {
 	for i := range ids {
 		ids[i] = guid(i)
 	}
-	tooMany, _ := json.Marshal(map[string]any{"ids": ids})
+	tooMany, jerr := json.Marshal(struct{ IDs []string }{ids})
+	if jerr != nil {
+		t.Fatal(jerr)
+	}
 	cases := []struct {
 		body, q   string
 		code, msg string
@@ -102,7 +105,10 @@ func TestGetByIDs(t *testing.T) {
 		wantError(t, err, http.StatusBadRequest, c.code, c.msg)
 	}
 	ids = ids[:1000]
-	ok, _ := json.Marshal(map[string]any{"ids": ids})
+	ok, jerr := json.Marshal(struct{ IDs []string }{ids})
+	if jerr != nil {
+		t.Fatal(jerr)
+	}
 	if pg, err := tn.GetByIDs(ok, nil); err != nil || pg.Items != 12 {
 		t.Errorf("1000 ids: %d found, %v", pg.Items, err)
 	}

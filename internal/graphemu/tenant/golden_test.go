@@ -100,7 +100,13 @@ func TestGoldenResponses(t *testing.T) {
 			return entity(t, e)
 		}},
 		{"get_by_ids.json", func() []byte {
-			body, _ := json.Marshal(map[string]any{"ids": []string{someone.ID, guid(404)}, "types": []string{"user"}})
+			body, err := json.Marshal(struct {
+				IDs   []string `json:"ids"`
+				Types []string `json:"types"`
+			}{[]string{someone.ID, guid(404)}, []string{"user"}})
+			if err != nil {
+				t.Fatal(err)
+			}
 			return response(t, "directoryObjects/getByIds", page(tn.GetByIDs(body, values("$select", "id,displayName,userPrincipalName"))))
 		}},
 		{"auth_methods.json", func() []byte { return response(t, "", page(tn.AuthMethods(someone.ID, AllMethods, false))) }},

@@ -1,6 +1,7 @@
 package tenant
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -99,11 +100,11 @@ func fixture(t *testing.T) *Tenant {
 	return tn
 }
 
-func generated(t testing.TB, users int, share float64) *Tenant {
-	t.Helper()
+func generated(tb testing.TB, users int, share float64) *Tenant {
+	tb.Helper()
 	tn, err := Generate(GenerateOptions{Seed: 42, Users: users, SharedPrefixShare: share})
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	return tn
 }
@@ -118,34 +119,34 @@ func values(kv ...string) url.Values {
 
 type item = map[string]any
 
-func decode(t testing.TB, raw []byte) []item {
-	t.Helper()
+func decode(tb testing.TB, raw []byte) []item {
+	tb.Helper()
 	var out []item
 	if err := json.Unmarshal(raw, &out); err != nil {
-		t.Fatalf("page value is not a JSON array: %v\n%s", err, raw)
+		tb.Fatalf("page value is not a JSON array: %v\n%s", err, raw)
 	}
 	return out
 }
 
 // listAll follows nextLinks to the end and returns every item and the
 // number of pages.
-func listAll(t testing.TB, tn *Tenant, q url.Values, eventual bool) ([]item, int) {
-	t.Helper()
+func listAll(tb testing.TB, tn *Tenant, q url.Values, eventual bool) ([]item, int) {
+	tb.Helper()
 	var all []item
 	pages := 0
 	for q != nil {
 		pg, err := tn.ListUsers(q, eventual)
 		if err != nil {
-			t.Fatalf("page %d of %v: %v", pages, q, err)
+			tb.Fatalf("page %d of %v: %v", pages, q, err)
 		}
-		got := decode(t, pg.Value)
+		got := decode(tb, pg.Value)
 		if len(got) != pg.Items {
-			t.Fatalf("Items %d but %d values", pg.Items, len(got))
+			tb.Fatalf("Items %d but %d values", pg.Items, len(got))
 		}
 		all = append(all, got...)
 		pages++
 		if pages > 100000 {
-			t.Fatal("nextLinks never end")
+			tb.Fatal("nextLinks never end")
 		}
 		q = pg.Next
 	}
@@ -157,14 +158,6 @@ func column(items []item, name string) []string {
 	for i, it := range items {
 		s, _ := it[name].(string)
 		out[i] = s
-	}
-	return out
-}
-
-func lowerAll(s []string) []string {
-	out := make([]string, len(s))
-	for i, v := range s {
-		out[i] = strings.ToLower(v)
 	}
 	return out
 }
@@ -184,20 +177,20 @@ func wantError(t *testing.T, err *Error, status int, code, msg string) {
 // expected lists the live users matching a filter and search, in default
 // order, by evaluating the bound predicate on every user: the reference the
 // index, spans and paging are checked against.
-func expected(t testing.TB, tn *Tenant, filter, search string) []string {
-	t.Helper()
+func expected(tb testing.TB, tn *Tenant, filter, search string) []string {
+	tb.Helper()
 	var f *boundFilter
 	var s *searchExpr
 	if filter != "" {
 		var err *Error
 		if f, err = bindFilter(tn.cat, filter); err != nil {
-			t.Fatal(err)
+			tb.Fatal(err)
 		}
 	}
 	if search != "" {
 		var err *Error
 		if s, err = parseSearch(tn.cat, search); err != nil {
-			t.Fatal(err)
+			tb.Fatal(err)
 		}
 	}
 	var out []string
@@ -230,7 +223,7 @@ func golden(t *testing.T, name string, got []byte) {
 	if err != nil {
 		t.Fatalf("%v (run with -update to create it)", err)
 	}
-	if string(want) != string(got) {
+	if !bytes.Equal(want, got) {
 		t.Errorf("%s differs from the golden file (run with -update after checking):\n--- got\n%s\n--- want\n%s", name, got, want)
 	}
 }
