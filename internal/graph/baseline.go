@@ -17,9 +17,9 @@ func (c *Client) UsersSingleChain(ctx context.Context, q directory.Query, pageSi
 	}
 	base := baseQuery(q)
 	base.top = int32(pageSize)
-	ch := newChain(c, base, func(ctx context.Context, users []directory.User) error {
+	r := newPartRun(c, &partition{count: -1}, base, func(ctx context.Context, users []directory.User) error {
 		c.stats.users.Add(int64(len(users)))
 		return sink.Users(ctx, users)
 	})
-	return ch.run(ctx)
+	return chain{r: r, whole: true}.run(ctx)
 }

@@ -2,109 +2,212 @@ package graph
 
 import (
 	"context"
+	"strings"
+	"sync"
 
 	abs "github.com/microsoft/kiota-abstractions-go"
 
 	"github.com/aad-export/terraform-provider-aad/internal/directory"
 )
 
-// maxChainRestarts bounds how often one partition starts over after Graph
+// maxChainRestarts bounds how often one chain starts over after Graph
 // expired its page token.
 const maxChainRestarts = 3
 
-// chain walks one nextLink chain over one partition and delivers each page
-// as it arrives.
+// A partRun is one partition being listed. Its first chain walks the
+// partition in Graph's order (by userPrincipalName); when a list worker has
+// nothing else to do it may start a second chain from the other end
+// ($orderby=userPrincipalName desc), and the two stop where they meet.
 //
-// Delivery happens before the partition is known to be complete, so that
-// nothing is held back. What makes that safe is the set of ids the chain has
-// delivered: when the chain must start over (an expired page token, or a
-// count that says users were missed) it skips the users it already
-// delivered, so the sink never sees one twice. The set lives only as long as
-// the partition is being listed, which bounds memory by the partition sizes
-// in flight rather than by the directory.
-type chain struct {
+// Pages are delivered as they arrive, before the partition is known to be
+// complete, so that nothing is held back. What makes that safe is the set of
+// ids the run has delivered: when a chain must start over (an expired page
+// token, or a count that says users were missed) it skips the users already
+// delivered, and the two ends never deliver a user twice. The set lives only
+// as long as the partition is being listed, which bounds memory by the
+// partition sizes in flight rather than by the directory.
+type partRun struct {
 	c       *Client
+	part    *partition
 	q       listQuery
 	deliver func(context.Context, []directory.User) error
 
+	mu         sync.Mutex
 	seen       map[idKey]struct{}
+	ascTop     string // the largest (lower-cased) name the first chain has reached
+	descBottom string // the smallest the second chain has reached
+	ascDone    bool   // the first chain reached its end, or met the second
+	descDone   bool
+	descState  descState
 	firstCount int64 // @odata.count of the latest first page; -1 when absent
 	pages      int
+	helpers    sync.WaitGroup
 }
 
-func newChain(c *Client, q listQuery, deliver func(context.Context, []directory.User) error) *chain {
-	return &chain{c: c, q: q, deliver: deliver, seen: map[idKey]struct{}{}, firstCount: -1}
+// descState says whether a run has a second chain.
+type descState int
+
+const (
+	descNone descState = iota
+	descRunning
+	descFinished
+)
+
+func newPartRun(c *Client, part *partition, q listQuery, deliver func(context.Context, []directory.User) error) *partRun {
+	return &partRun{c: c, part: part, q: q, deliver: deliver, seen: map[idKey]struct{}{}, firstCount: -1}
 }
 
-// listed is how many distinct users the chain has seen.
-func (ch *chain) listed() int64 { return int64(len(ch.seen)) }
+// listed is how many distinct users the run has seen.
+func (r *partRun) listed() int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return int64(len(r.seen))
+}
 
-// run lists the partition to its end, starting over (and skipping what it
-// delivered) when Graph expires the page token mid-chain.
-func (ch *chain) run(ctx context.Context) error {
+// remaining estimates the users the run has yet to list.
+func (r *partRun) remaining() int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ascDone || r.descState != descNone {
+		return 0
+	}
+	return r.part.count - int64(len(r.seen))
+}
+
+// claimDesc makes the caller the run's second chain, if it has none yet.
+func (r *partRun) claimDesc() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ascDone || r.descState != descNone {
+		return false
+	}
+	r.descState = descRunning
+	r.helpers.Add(1)
+	return true
+}
+
+// close stops helpers from joining the run: its first chain is over.
+func (r *partRun) close() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ascDone = true
+}
+
+// chain is one end of a run.
+type chain struct {
+	r    *partRun
+	desc bool
+	// whole: list to the end regardless of the other end (a re-listing).
+	whole bool
+}
+
+// run lists the chain to its end (or to where it meets the other end),
+// starting over and skipping what was delivered when Graph expires the page
+// token mid-chain.
+func (ch chain) run(ctx context.Context) error {
 	for restarts := 0; ; restarts++ {
 		err := ch.pass(ctx)
 		if err == nil || errorCode(err) != codeExpiredPageToken || restarts >= maxChainRestarts {
 			return err
 		}
-		ch.c.log.DebugContext(ctx, "page token expired; listing the partition again, skipping users already delivered",
-			"filter", ch.q.filter, "delivered", ch.listed())
+		ch.r.c.log.DebugContext(ctx, "page token expired; listing the partition again, skipping users already delivered",
+			"partition", ch.r.part.String(), "delivered", ch.r.listed())
 	}
 }
 
 // pass follows the chain from its first page once.
-func (ch *chain) pass(ctx context.Context) error {
+func (ch chain) pass(ctx context.Context) error {
 	next := ""
 	for {
 		page, err := ch.fetch(ctx, next)
 		if err != nil {
 			return err
 		}
-		if next == "" && page.Count != nil {
-			ch.firstCount = *page.Count
-		}
-		if fresh := ch.unseen(page.users()); len(fresh) > 0 {
-			if err := ch.deliver(ctx, fresh); err != nil {
+		fresh, stop := ch.take(page, next == "")
+		if len(fresh) > 0 {
+			if err := ch.r.deliver(ctx, fresh); err != nil {
 				return err
 			}
 		}
-		if page.NextLink == "" {
+		if stop || page.NextLink == "" {
+			ch.finish()
 			return nil
 		}
 		next = page.NextLink
 	}
 }
 
+// take records a page: it keeps the users not delivered yet (in place) and
+// says whether this end may stop because the two ends have met.
+func (ch chain) take(page userPage, first bool) ([]directory.User, bool) {
+	r := ch.r
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.pages++
+	if first && page.Count != nil && !ch.desc {
+		r.firstCount = *page.Count
+	}
+	users := page.users()
+	for i := range users {
+		name := strings.ToLower(users[i].UserPrincipalName)
+		if ch.desc && (r.descBottom == "" || name < r.descBottom) {
+			r.descBottom = name
+		}
+		if !ch.desc && name > r.ascTop {
+			r.ascTop = name
+		}
+	}
+	fresh := users[:0]
+	for i := range users {
+		k := keyOf(users[i].ID)
+		if _, dup := r.seen[k]; dup {
+			continue
+		}
+		r.seen[k] = struct{}{}
+		fresh = append(fresh, users[i])
+	}
+	if ch.whole {
+		return fresh, false
+	}
+	// The ends have met when each covers the names up to the other's
+	// reach, or the other end has finished the partition.
+	met := r.descBottom != "" && r.ascTop != "" && r.descBottom <= r.ascTop
+	if ch.desc {
+		return fresh, met || r.ascDone
+	}
+	return fresh, met || r.descDone
+}
+
+// finish marks this end done.
+func (ch chain) finish() {
+	ch.r.mu.Lock()
+	defer ch.r.mu.Unlock()
+	if ch.desc {
+		ch.r.descDone = true
+	} else {
+		ch.r.ascDone = true
+	}
+}
+
 // fetch gets the first page (next == "") or the page a nextLink names.
-func (ch *chain) fetch(ctx context.Context, next string) (userPage, error) {
+func (ch chain) fetch(ctx context.Context, next string) (userPage, error) {
+	q := ch.r.q
+	if ch.desc {
+		q.orderDesc, q.advanced = true, true
+	}
 	var page userPage
-	_, err := ch.c.do(ctx, call{
+	_, err := ch.r.c.do(ctx, call{
 		op: OpListUsers,
 		build: func(ctx context.Context) (*abs.RequestInformation, error) {
 			if next == "" {
-				return ch.c.firstPageRequest(ctx, ch.q)
+				return ch.r.c.firstPageRequest(ctx, q)
 			}
-			return ch.c.nextPageRequest(ctx, next, ch.q.advanced)
+			return ch.r.c.nextPageRequest(ctx, next, q.advanced)
 		},
 		decode: func(r *response) (err error) {
 			page, err = decodePage(r.body)
 			return err
 		},
 	})
-	ch.pages++
 	return page, err
-}
-
-// unseen filters users down to those not delivered yet, in place.
-func (ch *chain) unseen(users []directory.User) []directory.User {
-	fresh := users[:0]
-	for _, u := range users {
-		k := keyOf(u.ID)
-		if _, dup := ch.seen[k]; dup {
-			continue
-		}
-		ch.seen[k] = struct{}{}
-		fresh = append(fresh, u)
-	}
-	return fresh
 }

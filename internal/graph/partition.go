@@ -14,32 +14,57 @@ import (
 // the names hold and however Graph orders them, because each split's last
 // child is the exact complement of its siblings within the parent:
 //
-//   - a prefix split extends the prefix q all members share by each common
-//     character (startsWith(userPrincipalName,q+c)), and leaves the rest:
-//     the parent and not(any of those);
-//   - a range split cuts a rest by the character that follows q, with
-//     "userPrincipalName le" pivots: (q+lo, q+hi]. Graph's order decides who
-//     lands where, but every name lands in exactly one range.
+//   - a prefix split (of the whole query) takes each common first character
+//     c (startsWith(userPrincipalName,c)), and leaves the rest: not(any of
+//     those);
+//   - a rank split cuts a partition at pivot names p1 < p2 < ...: (.., p1],
+//     (p1, p2], ..., (pk, ..], as "userPrincipalName le p" and its negation;
+//   - a code split cuts a rest by the code point of the character after the
+//     prefix, with pivots of one character.
+//
+// Graph's order decides who lands where; every name lands in exactly one
+// child, and the counts say how many.
 type partition struct {
 	clauses []string // ANDed OData clauses; none for the whole query
-	prefix  string   // the prefix the members were split by
-	rest    bool     // members continue prefix with an uncommon character
-	ranged  bool     // members' character after prefix is in [lo, hi)
-	lo, hi  rune
-	count   int64 // Graph's count when planned; -1 when unknown
+	kind    partKind
+	prefix  string // what the members' names begin with, as far as known
+	lo, hi  rune   // kindCode: the character after prefix is in [lo, hi)
+	after   string // kindRank: names after this one ("" = no lower bound of its own)
+	upTo    string // kindRank: names up to this one ("" = no upper bound of its own)
+	count   int64  // Graph's count when planned; -1 when unknown
+
+	// negated: a clause is a not(...), which only advanced queries allow.
+	negated bool
 }
 
+// partKind says how a partition was made, and so how it splits further.
+type partKind int
+
+const (
+	kindPrefix partKind = iota // names beginning with prefix (the root: any name)
+	kindRest                   // names continuing prefix with an uncommon character
+	kindCode                   // a rest's names whose next character is in [lo, hi)
+	kindRank                   // names in (after, upTo]
+)
+
 // filter is p as an OData filter ("" for the whole query).
-func (p *partition) filter() string { return strings.Join(p.clauses, " and ") }
+func (p *partition) filter() string { return joinAnd(p.clauses) }
 
 // advanced reports whether p's filter needs advanced query parameters.
-func (p *partition) advanced() bool { return p.rest || p.ranged }
+func (p *partition) advanced() bool { return p.negated }
 
-// with is a child of p: p's clauses and one more.
-func (p *partition) with(clause string) *partition {
-	clauses := make([]string, len(p.clauses), len(p.clauses)+1)
-	copy(clauses, p.clauses)
-	return &partition{clauses: append(clauses, clause), prefix: p.prefix, rest: p.rest, ranged: p.ranged, lo: p.lo, hi: p.hi}
+// with is a child of p: p's clauses and more, of the given kind.
+func (p *partition) with(kind partKind, clauses ...string) *partition {
+	all := make([]string, len(p.clauses), len(p.clauses)+len(clauses))
+	copy(all, p.clauses)
+	child := &partition{clauses: all, kind: kind, prefix: p.prefix, negated: p.negated}
+	for _, c := range clauses {
+		if c != "" {
+			child.clauses = append(child.clauses, c)
+			child.negated = child.negated || strings.Contains(c, "not(")
+		}
+	}
+	return child
 }
 
 // String names p in logs.
@@ -47,10 +72,12 @@ func (p *partition) String() string {
 	switch {
 	case len(p.clauses) == 0:
 		return "all users"
-	case p.ranged:
+	case p.kind == kindCode:
 		return fmt.Sprintf("'%s' then U+%04X..U+%04X", p.prefix, p.lo, p.hi-1)
-	case p.rest:
+	case p.kind == kindRest:
 		return "'" + p.prefix + "' then an uncommon character"
+	case p.kind == kindRank:
+		return fmt.Sprintf("'%s*' in (%q, %q]", p.prefix, p.after, p.upTo)
 	default:
 		return "'" + p.prefix + "*'"
 	}

@@ -2,23 +2,32 @@ package graph
 
 import (
 	"context"
+	"strings"
 	"sync"
+	"unicode"
 	"unicode/utf8"
+
+	abs "github.com/microsoft/kiota-abstractions-go"
 )
 
 const (
-	// Characters a prefix split extends the prefix by. Names continuing
-	// with anything else (other punctuation, other scripts) land in the
-	// split's rest, which range splits cut further: the choice affects how
-	// many probes a plan takes, never its completeness.
+	// firstChars are the first characters a prefix split of the whole
+	// query gives a partition each. Names beginning with anything else
+	// (other punctuation, other scripts) land in the rest, which code
+	// splits cut further: the choice affects how many probes a plan takes,
+	// never its completeness.
 	firstChars = "abcdefghijklmnopqrstuvwxyz0123456789"
-	laterChars = firstChars + "._-@"
 
-	// maxPrefix bounds how deep names are split (in characters): a
-	// partition this deep that is still large is listed as it is.
-	maxPrefix = 24
+	// maxRankWays bounds the pieces of one rank split (its probes run in
+	// parallel; a second round refines what the first left too large).
+	maxRankWays = 16
 
-	// rangeWays is how many ranges a range split makes of a range.
+	// maxDepth bounds how many times a partition is split: names that
+	// pivots cannot separate (long runs of uncommon characters) are listed
+	// as they are.
+	maxDepth = 12
+
+	// rangeWays is how many ranges a code split makes of a range.
 	rangeWays = 16
 
 	// maxRune ends the last range: one past the largest code point.
@@ -42,53 +51,40 @@ type planner struct {
 	probes chan struct{} // bounds the probes in flight
 }
 
-// newPlanner sizes partitions so that, taken largest first, the chains
-// finish close together: the largest partition is well under the work per
-// chain, so the last ones to start are short. Below two pages a split saves
-// less than its probes cost.
+// newPlanner sizes partitions at about the work of one chain: taken largest
+// first, the chains then finish close together (a partition is never longer
+// than the work per chain, and the last to start are the shortest). Below
+// two pages a split saves less than its probes cost.
 func newPlanner(l *lister, total int64) *planner {
-	target := 2 * total / int64(3*l.chains)
-	target = max(target, 2*int64(l.base.top))
+	target := max(total/int64(l.chains), 2*int64(l.base.top))
 	return &planner{l: l, target: target, probes: make(chan struct{}, l.chains)}
 }
 
 // split returns the children of parent that hold users. It returns nil when
-// they cannot be trusted to partition the parent exactly: Graph rejected a
-// child's filter, or the counts do not add up (the directory changed
-// meanwhile, or Graph's filters behave unlike Graph's docs). Other errors
-// end the read.
+// parent cannot be split, or its children cannot be trusted to partition it
+// exactly: Graph rejected a child's filter, or the counts do not add up (the
+// directory changed meanwhile). Other errors end the read.
 func (p *planner) split(ctx context.Context, parent *partition) ([]*partition, error) {
-	var children []*partition
 	switch {
-	case parent.ranged && parent.hi-parent.lo > 1:
-		children = rangeChildren(parent, subdivide(parent.lo, parent.hi))
-	case parent.rest && !parent.ranged:
-		children = rangeChildren(parent, scriptBounds())
-	default:
+	case parent.kind == kindPrefix && parent.prefix == "":
 		return p.prefixSplit(ctx, parent)
+	case parent.kind == kindRest:
+		return p.codeSplit(ctx, parent, scriptBounds())
+	case parent.kind == kindCode && parent.hi-parent.lo > 1:
+		return p.codeSplit(ctx, parent, subdivide(parent.lo, parent.hi))
+	default:
+		return p.rankSplit(ctx, parent)
 	}
-	if err := p.countAll(ctx, children); err != nil {
-		return nil, orNil(err)
-	}
-	return p.checked(ctx, parent, children), nil
 }
 
-// prefixSplit extends the parent's prefix by each common character, and
-// leaves the rest. Empty children are not listed: they stay inside the
-// rest, which therefore still covers them should a user appear there.
+// prefixSplit cuts the whole query by first character. Empty children are
+// not listed: they stay inside the rest, which therefore still covers them
+// should a user appear there.
 func (p *planner) prefixSplit(ctx context.Context, parent *partition) ([]*partition, error) {
-	q := parent.prefix
-	if parent.ranged {
-		q += string(parent.lo)
-	}
-	chars := laterChars
-	if q == "" {
-		chars = firstChars
-	}
-	children := make([]*partition, 0, len(chars)+1)
-	for _, r := range chars {
-		child := parent.with(startsWithUPN(q + string(r)))
-		child.prefix, child.rest, child.ranged = q+string(r), false, false
+	children := make([]*partition, 0, len(firstChars)+1)
+	for _, r := range firstChars {
+		child := parent.with(kindPrefix, startsWithUPN(string(r)))
+		child.prefix = string(r)
 		children = append(children, child)
 	}
 	if err := p.countAll(ctx, children); err != nil {
@@ -103,14 +99,159 @@ func (p *planner) prefixSplit(ctx context.Context, parent *partition) ([]*partit
 		}
 	}
 	if len(populated) == 0 {
-		return nil, nil // every name continues with an uncommon character
+		return nil, nil // every name begins with an uncommon character
 	}
-	rest := parent.with("not(" + joinOr(excluded) + ")")
-	rest.prefix, rest.rest, rest.ranged = q, true, false
+	rest := parent.with(kindRest, "not("+joinOr(excluded)+")")
 	if err := p.countAll(ctx, []*partition{rest}); err != nil {
 		return nil, orNil(err)
 	}
 	return p.checked(ctx, parent, append(populated, rest)), nil
+}
+
+// codeSplit cuts a rest by the code point of the character after its
+// prefix, at bounds (ascending; 0 and maxRune stand for no bound).
+func (p *planner) codeSplit(ctx context.Context, parent *partition, bounds []rune) ([]*partition, error) {
+	bounds = foldBounds(bounds)
+	children := make([]*partition, 0, len(bounds)-1)
+	for i := 0; i+1 < len(bounds); i++ {
+		lo, hi := bounds[i], bounds[i+1]
+		var lower, upper string
+		if lo > 0 {
+			lower = parent.prefix + string(validRune(lo))
+		}
+		if hi < maxRune {
+			upper = parent.prefix + string(validRune(hi))
+		}
+		child := parent.with(kindCode, rangeClauses(lower, upper)...)
+		child.lo, child.hi = lo, hi
+		children = append(children, child)
+	}
+	if err := p.countAll(ctx, children); err != nil {
+		return nil, orNil(err)
+	}
+	return p.checked(ctx, parent, children), nil
+}
+
+// rankSplit cuts parent at pivot names, probing how many of its users come
+// up to each pivot, then merges neighbouring pieces while they stay within
+// the target, so that the plan has no more partitions than it needs. The
+// pivots are spread between the partition's first and last names, read from
+// Graph: names cluster (given names, a shared prefix), and bounds taken from
+// the data put the next split inside the cluster at once.
+func (p *planner) rankSplit(ctx context.Context, parent *partition) ([]*partition, error) {
+	low, high, err := p.edges(ctx, parent)
+	if err != nil || low == "" {
+		return nil, orNil(err)
+	}
+	ways := int(min(maxRankWays, 2*((parent.count+p.target-1)/p.target)))
+	pivots := rankPivots(parent.prefix, low, high, ways)
+	if len(pivots) == 0 {
+		return nil, nil
+	}
+	upto := make([]*partition, len(pivots))
+	for i, pv := range pivots {
+		upto[i] = parent.with(kindRank, rangeClauses("", pv)...)
+	}
+	if err := p.countAll(ctx, upto); err != nil {
+		return nil, orNil(err)
+	}
+	// Pieces between consecutive pivots; the counts are differences of the
+	// cumulative ones, which must not decrease.
+	bounds := append(append([]string{parent.after}, pivots...), parent.upTo)
+	counts := make([]int64, len(bounds)-1)
+	prev := int64(0)
+	for i := range counts {
+		cum := parent.count
+		if i < len(upto) {
+			cum = upto[i].count
+		}
+		if cum < prev || cum > parent.count {
+			p.l.c.log.DebugContext(ctx, "rank split counts do not add up; keeping the partition whole", "partition", parent.String())
+			return nil, nil
+		}
+		counts[i], prev = cum-prev, cum
+	}
+	return p.mergePieces(parent, bounds, counts), nil
+}
+
+// edges reads the first and last names of a partition (lower-cased), with
+// two one-user pages; high is "" when Graph will not list in descending
+// order.
+func (p *planner) edges(ctx context.Context, part *partition) (low, high string, err error) {
+	filter := andFilters(p.l.base.filter, part.filter())
+	var wg sync.WaitGroup
+	var highErr error
+	if !p.l.noDesc.Load() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			high, highErr = p.edge(ctx, filter, true)
+		}()
+	}
+	low, err = p.edge(ctx, filter, false)
+	wg.Wait()
+	switch {
+	case err != nil:
+		return "", "", err
+	case rejected(highErr):
+		p.l.noDesc.Store(true)
+		return low, "", nil
+	}
+	return low, high, highErr
+}
+
+// edge is one probe of edges.
+func (p *planner) edge(ctx context.Context, filter string, desc bool) (string, error) {
+	select {
+	case p.probes <- struct{}{}:
+	case <-ctx.Done():
+		return "", context.Cause(ctx)
+	}
+	defer func() { <-p.probes }()
+	q := listQuery{selects: []string{"id", "userPrincipalName"}, top: 1, filter: filter,
+		search: p.l.base.search, advanced: true, orderDesc: desc}
+	var name string
+	_, err := p.l.c.do(ctx, call{
+		op: OpListUsers,
+		build: func(ctx context.Context) (*abs.RequestInformation, error) {
+			return p.l.c.firstPageRequest(ctx, q)
+		},
+		decode: func(r *response) error {
+			page, err := decodePage(r.body)
+			if err == nil && len(page.users()) > 0 {
+				name = strings.ToLower(page.users()[0].UserPrincipalName)
+			}
+			return err
+		},
+	})
+	return name, err
+}
+
+// mergePieces turns rank pieces into partitions, merging neighbours while
+// their sum stays within the target and dropping empty ones.
+func (p *planner) mergePieces(parent *partition, bounds []string, counts []int64) []*partition {
+	var out []*partition
+	for i := 0; i < len(counts); {
+		j, n := i, counts[i]
+		for j+1 < len(counts) && n+counts[j+1] <= p.target {
+			j++
+			n += counts[j]
+		}
+		if n > 0 {
+			var lower, upper string
+			if i > 0 {
+				lower = bounds[i]
+			}
+			if j+1 < len(bounds)-1 {
+				upper = bounds[j+1]
+			}
+			child := parent.with(kindRank, rangeClauses(lower, upper)...)
+			child.after, child.upTo, child.count = bounds[i], bounds[j+1], n
+			out = append(out, child)
+		}
+		i = j + 1
+	}
+	return out
 }
 
 // checked drops the empty children, or returns nil when the children's
@@ -132,32 +273,33 @@ func (p *planner) checked(ctx context.Context, parent *partition, children []*pa
 	return kept
 }
 
-// rangeChildren cuts parent by the character after its prefix at bounds
-// (ascending; 0 and maxRune stand for no bound).
-func rangeChildren(parent *partition, bounds []rune) []*partition {
-	children := make([]*partition, 0, len(bounds)-1)
-	for i := 0; i+1 < len(bounds); i++ {
-		lo, hi := bounds[i], bounds[i+1]
-		child := parent.with(rangeClause(parent.prefix, lo, hi))
-		child.ranged, child.lo, child.hi = true, lo, hi
-		children = append(children, child)
+// rangeClauses select names after lower and up to upper ("" = no bound).
+// No name equals a prefix plus one character (names hold an @ and a
+// domain), so a one-character bound cuts between characters.
+func rangeClauses(lower, upper string) []string {
+	var clauses []string
+	if lower != "" {
+		clauses = append(clauses, "not(userPrincipalName le "+odataString(lower)+")")
 	}
-	return children
+	if upper != "" {
+		clauses = append(clauses, "userPrincipalName le "+odataString(upper))
+	}
+	return clauses
 }
 
-// rangeClause selects names whose character after prefix is in [lo, hi),
-// in Graph's order: after prefix+lo's predecessor, up to prefix+hi. No name
-// equals prefix plus one character (names hold an @ and a domain), so
-// "le prefix+hi" is "before prefix+hi".
-func rangeClause(prefix string, lo, hi rune) string {
-	var clauses []string
-	if lo > 0 {
-		clauses = append(clauses, "not(userPrincipalName le "+odataString(prefix+string(validRune(lo)))+")")
+// foldBounds lower-cases the inner bounds, as Graph compares names without
+// regard to case, and drops those that would then be out of order: bounds
+// must increase in Graph's comparison for the ranges to be disjoint.
+func foldBounds(bounds []rune) []rune {
+	last := bounds[len(bounds)-1]
+	out := []rune{bounds[0]}
+	for _, b := range bounds[1 : len(bounds)-1] {
+		b = unicode.ToLower(validRune(b))
+		if b > out[len(out)-1] && b < last {
+			out = append(out, b)
+		}
 	}
-	if hi < maxRune {
-		clauses = append(clauses, "userPrincipalName le "+odataString(prefix+string(validRune(hi))))
-	}
-	return joinAnd(clauses)
+	return append(out, last)
 }
 
 // validRune moves a bound out of the surrogate block, which no string holds.
@@ -219,7 +361,7 @@ func (p *planner) countAll(ctx context.Context, parts []*partition) error {
 
 // refineAll emits parts, splitting further those over the target,
 // concurrently.
-func (p *planner) refineAll(ctx context.Context, parts []*partition, emit func(*partition)) error {
+func (p *planner) refineAll(ctx context.Context, parts []*partition, depth int, emit func(*partition)) error {
 	var (
 		wg    sync.WaitGroup
 		mu    sync.Mutex
@@ -229,7 +371,7 @@ func (p *planner) refineAll(ctx context.Context, parts []*partition, emit func(*
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := p.refine(ctx, part, emit); err != nil {
+			if err := p.refine(ctx, part, depth, emit); err != nil {
 				mu.Lock()
 				first = firstErr(first, err)
 				mu.Unlock()
@@ -242,8 +384,8 @@ func (p *planner) refineAll(ctx context.Context, parts []*partition, emit func(*
 
 // refine emits part, or its children when it is over the target and splits
 // cleanly.
-func (p *planner) refine(ctx context.Context, part *partition, emit func(*partition)) error {
-	if part.count <= p.target || utf8.RuneCountInString(part.prefix) >= maxPrefix {
+func (p *planner) refine(ctx context.Context, part *partition, depth int, emit func(*partition)) error {
+	if part.count <= p.target || depth >= maxDepth {
 		emit(part)
 		return nil
 	}
@@ -256,7 +398,7 @@ func (p *planner) refine(ctx context.Context, part *partition, emit func(*partit
 		return nil
 	}
 	p.l.c.log.DebugContext(ctx, "split partition", "partition", part.String(), "count", part.count, "children", len(children))
-	return p.refineAll(ctx, children, emit)
+	return p.refineAll(ctx, children, depth+1, emit)
 }
 
 func firstErr(a, b error) error {

@@ -20,7 +20,8 @@ type listQuery struct {
 	top      int32
 	filter   string
 	search   string
-	advanced bool // send ConsistencyLevel: eventual and $count=true
+	advanced  bool // send ConsistencyLevel: eventual and $count=true
+	orderDesc bool // $orderby=userPrincipalName desc (an advanced query)
 }
 
 // usersBuilder is the /users collection.
@@ -50,6 +51,9 @@ func (c *Client) firstPageRequest(ctx context.Context, q listQuery) (*abs.Reques
 	if q.advanced {
 		t := true
 		params.Count = &t
+	}
+	if q.orderDesc {
+		params.Orderby = []string{"userPrincipalName desc"}
 	}
 	return c.usersBuilder().ToGetRequestInformation(ctx, &users.UsersRequestBuilderGetRequestConfiguration{
 		Headers:         eventualHeaders(q.advanced),
