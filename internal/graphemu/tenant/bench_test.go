@@ -83,3 +83,23 @@ func BenchmarkGenerate(b *testing.B) {
 		runtime.KeepAlive(tn)
 	}
 }
+
+// BenchmarkAuthMethods reads one user's methods, as each inner request of
+// the provider's $batch lookups does.
+func BenchmarkAuthMethods(b *testing.B) {
+	tn := benchTenant(b, 100_000)
+	var ids []string
+	for u := range tn.Users() {
+		ids = append(ids, u.ID)
+		if len(ids) == 1000 {
+			break
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		if _, err := tn.AuthMethods(ids[i%len(ids)], AllMethods, false); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -166,7 +166,8 @@ func (t *Tenant) deltaInitial(dq deltaQuery, st *pageToken, pg *Page, b []byte) 
 		after = &st.key
 	}
 	var u User
-	d := newDeriver()
+	d := t.deriver()
+	defer t.putDeriver(d)
 	scanned := 0
 	needs := t.cat.selectionNeeds(dq.sel)
 	more := t.scan(vUPN, false, nil, after, func(c cand) bool {
@@ -229,7 +230,9 @@ func (t *Tenant) appendChange(b []byte, pg *Page, dq deltaQuery, id string, ch c
 		if !ok {
 			return b
 		}
-		t.load(c, t.cat.selectionNeeds(dq.sel), &u, newDeriver())
+		d := t.deriver()
+		defer t.putDeriver(d)
+		t.load(c, t.cat.selectionNeeds(dq.sel), &u, d)
 	case chSoftDeleted:
 		if e, ok := t.deleted[id]; ok {
 			u = e.u

@@ -121,7 +121,8 @@ func (t *Tenant) fillPage(pg *Page, o *queryOpts, sel []prop, limit int, after *
 	}
 	var u User
 	var last cand
-	d := newDeriver()
+	d := t.deriver()
+	defer t.putDeriver(d)
 	scanned := 0
 	more := t.scan(o.view, o.desc, spans, after, func(c cand) bool {
 		if pg.Items == limit || scanned == t.settings.scanLimit {
@@ -203,7 +204,8 @@ func (t *Tenant) count(o *queryOpts) int {
 	needs := o.needs(nil)
 	n := 0
 	var u User
-	d := newDeriver()
+	d := t.deriver()
+	defer t.putDeriver(d)
 	t.scan(vUPN, false, o.filter.spansOrNil(), nil, func(c cand) bool {
 		t.load(c, needs, &u, d)
 		if t.matches(o, c, &u) {
@@ -254,7 +256,9 @@ func (t *Tenant) GetUser(key string, q url.Values) (*Entity, *Error) {
 	}
 	sel, ctx := o.selection("users")
 	var u User
-	t.load(c, o.needs(sel), &u, newDeriver())
+	d := t.deriver()
+	defer t.putDeriver(d)
+	t.load(c, o.needs(sel), &u, d)
 	return &Entity{Context: ctx + "/$entity", JSON: appendUser(nil, &u, t.cat.fields(sel), "")}, nil
 }
 
@@ -325,7 +329,8 @@ func (t *Tenant) appendByIDs(b []byte, pg *Page, ids []string, o *queryOpts, sel
 	defer t.mu.RUnlock()
 	seen := map[string]bool{}
 	fields := t.cat.fields(sel)
-	d := newDeriver()
+	d := t.deriver()
+	defer t.putDeriver(d)
 	var u User
 	for _, id := range ids {
 		lid := strings.ToLower(id)

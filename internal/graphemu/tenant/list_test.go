@@ -518,3 +518,31 @@ func TestPrefixFilterUsesIndex(t *testing.T) {
 		}
 	}
 }
+
+// FuzzSkipToken: any token a client sends is refused cleanly, never a panic
+// and never a page.
+func FuzzSkipToken(f *testing.F) {
+	tn, err := Generate(GenerateOptions{Seed: 3, Users: 50})
+	if err != nil {
+		f.Fatal(err)
+	}
+	pg, _ := tn.ListUsers(values("$top", "5"), false)
+	f.Add(pg.Next.Get("$skiptoken"))
+	f.Add("")
+	f.Add("cAEAAAAA")
+	f.Fuzz(func(t *testing.T, token string) {
+		if token == pg.Next.Get("$skiptoken") {
+			return
+		}
+		got, err := tn.ListUsers(values("$top", "5", "$skiptoken", token), false)
+		if token == "" {
+			return
+		}
+		if err == nil || got != nil {
+			t.Fatalf("token %q accepted", token)
+		}
+		if _, err := tn.Delta(values("$skiptoken", token)); err == nil {
+			t.Fatalf("delta token %q accepted", token)
+		}
+	})
+}

@@ -26,58 +26,54 @@ func phoneOrder() [3]struct{ typ, id string } {
 // numbers are what Authentication Administrators see: "+1 XXXXXXXX21".
 // These endpoints take no query options: see NoQueryOptions.
 func (t *Tenant) AuthMethods(key string, kind MethodKind, masked bool) (*Page, *Error) {
-	t.mu.RLock()
-	c, ok := t.find(key)
-	var u User
-	if ok {
-		t.load(c, gCore|gAuth|gActivity|gProfile, &u, newDeriver())
-		u = u.clone()
+	if kind != AllMethods && kind != PhoneMethods && kind != EmailMethods {
+		return nil, badRequest("Unknown authentication method kind.")
 	}
-	t.mu.RUnlock()
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	c, ok := t.find(key)
 	if !ok {
 		return nil, notFound(key)
 	}
-	ctx := "users('" + u.ID + "')/authentication/"
-	pg := &Page{}
-	b := []byte{'['}
-	add := func(item []byte) {
+	var u User
+	d := t.deriver()
+	defer t.putDeriver(d)
+	t.load(c, gCore|gAuth|gActivity, &u, d)
+	pg := &Page{Context: "users('" + u.ID + "')/authentication/" + [...]string{"methods", "phoneMethods", "emailMethods"}[kind]}
+	b := make([]byte, 0, 512)
+	b = append(b, '[')
+	add := func() {
 		if pg.Items > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, item...)
 		pg.Items++
 	}
 	typed := kind == AllMethods
-	switch kind {
-	case AllMethods:
-		pg.Context = ctx + "methods"
-		add(passwordMethod(&u))
-	case PhoneMethods:
-		pg.Context = ctx + "phoneMethods"
-	case EmailMethods:
-		pg.Context = ctx + "emailMethods"
-	default:
-		return nil, badRequest("Unknown authentication method kind.")
+	if typed {
+		add()
+		b = appendPasswordMethod(b, &u)
 	}
 	if kind != EmailMethods {
 		for _, po := range phoneOrder() {
-			for _, ph := range u.Phones {
-				if ph.Type == po.typ {
-					add(phoneMethod(po.id, ph, masked, typed))
+			for i := range u.Phones {
+				if u.Phones[i].Type == po.typ {
+					add()
+					b = appendPhoneMethod(b, po.id, &u.Phones[i], masked, typed)
 				}
 			}
 		}
 	}
 	if kind != PhoneMethods && u.Email != "" {
-		add(emailMethod(u.Email, typed))
+		add()
+		b = appendEmailMethod(b, u.Email, typed)
 	}
 	b = append(b, ']')
 	pg.Value = b
 	return pg, nil
 }
 
-func passwordMethod(u *User) []byte {
-	b := []byte(`{"@odata.type":"#microsoft.graph.passwordAuthenticationMethod","id":"` + MethodIDPassword + `","password":null,"createdDateTime":`)
+func appendPasswordMethod(b []byte, u *User) []byte {
+	b = append(b, `{"@odata.type":"#microsoft.graph.passwordAuthenticationMethod","id":"`+MethodIDPassword+`","password":null,"createdDateTime":`...)
 	created := u.LastPasswordChangeDateTime
 	if created == "" {
 		created = u.CreatedDateTime
@@ -86,29 +82,29 @@ func passwordMethod(u *User) []byte {
 	return append(b, '}')
 }
 
-func phoneMethod(id string, ph PhoneMethod, masked, typed bool) []byte {
-	b := []byte{'{'}
+func appendPhoneMethod(b []byte, id string, ph *PhoneMethod, masked, typed bool) []byte {
+	b = append(b, '{')
 	if typed {
 		b = append(b, `"@odata.type":"#microsoft.graph.phoneAuthenticationMethod",`...)
 	}
-	b = append(b, `"id":"`+id+`","phoneNumber":`...)
-	num := ph.Number
+	b = append(b, `"id":"`...)
+	b = append(b, id...)
+	b = append(b, `","phoneNumber":`...)
 	if masked {
-		num = maskPhone(num)
+		b = appendString(b, maskPhone(ph.Number))
+	} else {
+		b = appendString(b, ph.Number)
 	}
-	b = appendString(b, num)
 	b = append(b, `,"phoneType":`...)
 	b = appendString(b, ph.Type)
-	state := "notSupported"
 	if ph.Type == PhoneMobile {
-		state = "notAllowedByPolicy"
+		return append(b, `,"smsSignInState":"notAllowedByPolicy"}`...)
 	}
-	b = append(b, `,"smsSignInState":"`+state+`"}`...)
-	return b
+	return append(b, `,"smsSignInState":"notSupported"}`...)
 }
 
-func emailMethod(addr string, typed bool) []byte {
-	b := []byte{'{'}
+func appendEmailMethod(b []byte, addr string, typed bool) []byte {
+	b = append(b, '{')
 	if typed {
 		b = append(b, `"@odata.type":"#microsoft.graph.emailAuthenticationMethod",`...)
 	}

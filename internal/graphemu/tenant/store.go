@@ -25,6 +25,7 @@ type Tenant struct {
 	domain string
 	cat    *catalog
 	bufs   sync.Pool  // page buffers
+	ders   sync.Pool  // derivers
 	gen    *generator // nil when the tenant was built from explicit users
 	base   baseIndex
 	key    [32]byte // HMAC key of page and delta tokens
@@ -253,6 +254,20 @@ func (t *Tenant) load(c cand, grp group, u *User, d *deriver) {
 func (t *Tenant) shadowed(pos int) bool { return t.shadow[pos>>6]&(1<<(pos&63)) != 0 }
 
 func (t *Tenant) setShadow(pos int) { t.shadow[pos>>6] |= 1 << (pos & 63) }
+
+// deriver takes a deriver from the pool. Users it derives are valid until
+// putDeriver: callers finish with them (or clone them) first.
+func (t *Tenant) deriver() *deriver {
+	if d, ok := t.ders.Get().(*deriver); ok {
+		return d
+	}
+	return newDeriver()
+}
+
+func (t *Tenant) putDeriver(d *deriver) {
+	d.reset()
+	t.ders.Put(d)
+}
 
 // prepare validates a user given from outside and fills in a missing id.
 func (t *Tenant) prepare(u User) (*entry, error) {
