@@ -5,6 +5,14 @@
 // does ($select, $top, $skiptoken, $filter, $search, $orderby, $count and the
 // ConsistencyLevel rules), including Graph's error codes and messages.
 //
+// A generated user is never stored: it is derived on demand from the seed and
+// its index, and only a sorted index of lower-cased UPNs is kept (about 30
+// bytes a user), plus an overlay of the users added or changed since. Filters
+// on userPrincipalName become ranges of that index, so partitioned listing of
+// a million users does not scan. Page tokens carry the last sort key scanned,
+// so changes between pages never skip or repeat an unchanged user. All methods
+// are safe for concurrent use.
+//
 // It knows nothing of HTTP, tokens, throttling or latency: package graphemu
 // does. It must not import any other package of this module.
 package tenant
