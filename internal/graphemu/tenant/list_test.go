@@ -296,6 +296,8 @@ func TestPagingCompleteness(t *testing.T) {
 		{q: values("$top", "64", "$orderby", "userPrincipalName desc"), descending: true},
 		{q: values("$top", "999", "$orderby", "displayName"), byDN: true},
 		{q: values("$top", "200", "$orderby", "displayName desc"), byDN: true, descending: true},
+		{q: values("$top", "77", "$orderby", "userPrincipalName desc", "$count", "true"), descending: true, eventual: true,
+			filter: "startsWith(userPrincipalName,'user1') or startsWith(userPrincipalName,'a') or userPrincipalName le '1'"},
 	}
 	for _, c := range cases {
 		q := c.q
@@ -545,4 +547,56 @@ func FuzzSkipToken(f *testing.F) {
 			t.Fatalf("delta token %q accepted", token)
 		}
 	})
+}
+
+// TestOrderByDisplayNameWithOverlay mixes generated and changed users in the
+// displayName order.
+func TestOrderByDisplayNameWithOverlay(t *testing.T) {
+	t.Parallel()
+	tn := generated(t, 600, 0.2)
+	all := expected(t, tn, "", "")
+	for i, upn := range all[:40] {
+		mustDo(t, tn.Update(upn, func(u *User) { u.DisplayName = fmt.Sprintf("Renamed %03d", 40-i) }))
+	}
+	for i := range 30 {
+		mustDo(t, tn.Add(User{UserPrincipalName: fmt.Sprintf("zz%d@contoso.onmicrosoft.com", i), DisplayName: fmt.Sprintf("Added %d", i%7)}))
+	}
+	mustDo(t, tn.SoftDelete(all[100]))
+	type row struct{ dn, upn string }
+	var want []row
+	for u := range tn.Users() {
+		want = append(want, row{strings.ToLower(u.DisplayName), strings.ToLower(u.UserPrincipalName)})
+	}
+	slices.SortFunc(want, func(a, b row) int {
+		if c := strings.Compare(a.dn, b.dn); c != 0 {
+			return c
+		}
+		return strings.Compare(a.upn, b.upn)
+	})
+	for _, desc := range []bool{false, true} {
+		q := values("$orderby", "displayName", "$top", "23", "$select", "userPrincipalName")
+		if desc {
+			q.Set("$orderby", "displayName desc")
+		}
+		items, _ := listAll(t, tn, q, false)
+		got := column(items, "userPrincipalName")
+		w := make([]string, len(want))
+		for i, r := range want {
+			w[i] = r.upn
+		}
+		if desc {
+			slices.Reverse(w)
+		}
+		if !slices.Equal(lower(got), w) {
+			t.Fatalf("desc=%v: order differs (%d vs %d users)", desc, len(got), len(w))
+		}
+	}
+}
+
+func lower(s []string) []string {
+	out := make([]string, len(s))
+	for i, v := range s {
+		out[i] = strings.ToLower(v)
+	}
+	return out
 }
