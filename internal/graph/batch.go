@@ -258,6 +258,7 @@ func (b *batcher) send(ctx context.Context, items []*batchItem, sentAt time.Time
 		return res
 	}
 	res.pressure = pressured(resp.header.Get("x-ms-throttle-limit-percentage"))
+	token := resp.token
 	answered := make([]bool, len(items))
 	for i := range inner {
 		r := &inner[i]
@@ -267,6 +268,12 @@ func (b *batcher) send(ctx context.Context, items []*batchItem, sentAt time.Time
 		}
 		answered[idx] = true
 		res.pressure = res.pressure || pressured(r.header("x-ms-throttle-limit-percentage"))
+		if r.Status == http.StatusUnauthorized && errorCode(r.graphError(items[idx].op)) == codeInvalidToken {
+			// The token died between the envelope and this step: a new one
+			// for the next batch, and this step goes again.
+			b.c.tokens.invalidate(ctx, token)
+			r.Status = http.StatusServiceUnavailable
+		}
 		if res.err = b.settle(ctx, items[idx], r, &res); res.err != nil {
 			return res
 		}

@@ -16,10 +16,10 @@ import (
 
 // listQuery is a users listing: what to select and which users.
 type listQuery struct {
-	selects  []string
-	top      int32
-	filter   string
-	search   string
+	selects   []string
+	top       int32
+	filter    string
+	search    string
 	advanced  bool // send ConsistencyLevel: eventual and $count=true
 	orderDesc bool // $orderby=userPrincipalName desc (an advanced query)
 }

@@ -30,11 +30,19 @@ type tokenSource struct {
 	// lock is a one-slot semaphore rather than a mutex so that waiting for a
 	// token in flight honours the caller's context.
 	lock  chan struct{}
-	cache map[string]azcore.AccessToken // by scopes; guarded by lock
+	cache map[string]cachedToken // by scopes; guarded by lock
 }
 
-// refreshMargin renews a cached token this long before it expires, so a
-// request never leaves with a token that dies on the way.
+// cachedToken is a token and when to renew it.
+type cachedToken struct {
+	azcore.AccessToken
+	renewAt time.Time
+	stale   bool // Graph rejected it: the next caller fetches a new one
+}
+
+// refreshMargin renews a cached token this long before it expires (or at
+// three quarters of its life if that is shorter), so a request never leaves
+// with a token that dies on the way.
 const refreshMargin = 3 * time.Minute
 
 func newTokenSource(cred azcore.TokenCredential, c clock, claimsBypass bool) *tokenSource {
@@ -43,7 +51,7 @@ func newTokenSource(cred azcore.TokenCredential, c clock, claimsBypass bool) *to
 		clock:        c,
 		claimsBypass: claimsBypass,
 		lock:         make(chan struct{}, 1),
-		cache:        map[string]azcore.AccessToken{},
+		cache:        map[string]cachedToken{},
 	}
 }
 
@@ -74,22 +82,41 @@ func (s *tokenSource) GetToken(ctx context.Context, opts policy.TokenRequestOpti
 	key := strings.Join(opts.Scopes, " ")
 	stale, _ := ctx.Value(staleTokenKey{}).(string)
 	cached, ok := s.cache[key]
-	fresh := ok && cached.ExpiresOn.After(s.clock.Now().Add(refreshMargin))
+	now := s.clock.Now()
+	fresh := ok && now.Before(cached.renewAt)
 	// A caller holding a stale token reuses the cache when another caller
 	// already replaced that token: one refresh per revoked token, not one per
 	// request that carried it.
-	if fresh && opts.Claims == "" && (stale == "" || stale != cached.Token) {
-		return cached, nil
+	if fresh && opts.Claims == "" && !cached.stale && (stale == "" || stale != cached.Token) {
+		return cached.AccessToken, nil
 	}
-	if s.claimsBypass && opts.Claims == "" && fresh && stale == cached.Token {
-		opts.Claims = notBeforeClaims(s.clock.Now())
+	if s.claimsBypass && opts.Claims == "" && ok && (stale == cached.Token || cached.stale) {
+		opts.Claims = notBeforeClaims(now)
 	}
 	tok, err := s.cred.GetToken(ctx, opts)
 	if err != nil {
 		return azcore.AccessToken{}, &tokenError{err: err}
 	}
-	s.cache[key] = tok
+	margin := min(refreshMargin, tok.ExpiresOn.Sub(now)/4)
+	s.cache[key] = cachedToken{AccessToken: tok, renewAt: tok.ExpiresOn.Add(-margin)}
 	return tok, nil
+}
+
+// invalidate marks token stale when Graph rejected it where no retry of the
+// same request follows (inside a $batch): the next request fetches a new one.
+func (s *tokenSource) invalidate(ctx context.Context, token string) {
+	select {
+	case s.lock <- struct{}{}:
+	case <-ctx.Done():
+		return
+	}
+	defer func() { <-s.lock }()
+	for k, t := range s.cache {
+		if t.Token == token {
+			t.stale = true
+			s.cache[k] = t
+		}
+	}
 }
 
 // notBeforeClaims asks for a token issued no earlier than now: the form of a

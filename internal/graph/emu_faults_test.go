@@ -1,0 +1,163 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aad-export/terraform-provider-aad/internal/directory"
+	"github.com/aad-export/terraform-provider-aad/internal/graphemu"
+	"github.com/aad-export/terraform-provider-aad/internal/graphemu/tenant"
+)
+
+// quickRetries shortens the backoff steps so fault tests take little time;
+// Retry-After values Graph sends are still honoured as sent.
+func quickRetries(c *Client) {
+	c.retry.baseDelay = 5 * time.Millisecond
+	c.retry.maxDelay = 50 * time.Millisecond
+}
+
+func TestFaultsLoseAndDuplicateNothing(t *testing.T) {
+	t.Parallel()
+	status := func(e graphemu.Endpoint, code int, ra time.Duration, style graphemu.RetryAfterStyle, times int) graphemu.Fault {
+		return graphemu.Fault{Endpoint: e, Rate: 0.5, Times: times, Status: code, RetryAfter: ra, RetryAfterStyle: style}
+	}
+	effect := func(e graphemu.Endpoint, eff graphemu.Effect, nth, times int) graphemu.Fault {
+		return graphemu.Fault{Endpoint: e, Nth: nth, Times: times, Effect: eff}
+	}
+	tests := []struct {
+		name   string
+		faults []graphemu.Fault
+		auth   bool
+	}{
+		{"429 storm, fractional Retry-After", []graphemu.Fault{status(graphemu.EndpointAny, 429, 30*time.Millisecond, graphemu.RetryAfterFractional, 60)}, false},
+		{"429, whole seconds", []graphemu.Fault{status(graphemu.EndpointListFirst, 429, time.Second, graphemu.RetryAfterSeconds, 2)}, false},
+		{"429, HTTP date", []graphemu.Fault{status(graphemu.EndpointCount, 429, time.Second, graphemu.RetryAfterHTTPDate, 2)}, false},
+		{"429 without Retry-After", []graphemu.Fault{status(graphemu.EndpointListNext, 429, 0, graphemu.RetryAfterNone, 10)}, false},
+		{"503 with and without Retry-After", []graphemu.Fault{
+			status(graphemu.EndpointListNext, 503, 20*time.Millisecond, graphemu.RetryAfterFractional, 10),
+			status(graphemu.EndpointListFirst, 503, 0, graphemu.RetryAfterNone, 10)}, false},
+		{"504", []graphemu.Fault{status(graphemu.EndpointAny, 504, 0, graphemu.RetryAfterNone, 15)}, false},
+		{"connection resets", []graphemu.Fault{effect(graphemu.EndpointListNext, graphemu.EffectReset, 2, 5)}, false},
+		{"truncated bodies", []graphemu.Fault{effect(graphemu.EndpointListNext, graphemu.EffectTruncate, 2, 5), effect(graphemu.EndpointCount, graphemu.EffectTruncate, 3, 3)}, false},
+		{"page token expires mid-scan", []graphemu.Fault{effect(graphemu.EndpointListNext, graphemu.EffectExpirePageToken, 2, 2)}, false},
+		{"tokens revoked mid-export", []graphemu.Fault{effect(graphemu.EndpointListNext, graphemu.EffectRevokeTokens, 2, 1)}, false},
+		{"batch: 503, reset and truncation", []graphemu.Fault{
+			status(graphemu.EndpointBatch, 503, 0, graphemu.RetryAfterNone, 5),
+			effect(graphemu.EndpointBatch, graphemu.EffectReset, 4, 2),
+			effect(graphemu.EndpointBatch, graphemu.EffectTruncate, 7, 2)}, true},
+		{"inner 429, 503 and 504", []graphemu.Fault{
+			status(graphemu.EndpointInner, 429, 20*time.Millisecond, graphemu.RetryAfterFractional, 60),
+			status(graphemu.EndpointInner, 503, 0, graphemu.RetryAfterNone, 30),
+			status(graphemu.EndpointInner, 504, 0, graphemu.RetryAfterNone, 30)}, true},
+		{"tokens revoked mid-batches", []graphemu.Fault{effect(graphemu.EndpointBatch, graphemu.EffectRevokeTokens, 5, 1)}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			// 60% of the names share a prefix: those partitions run to
+			// several pages, so nextLinks meet the faults too.
+			tn := generated(t, tenant.GenerateOptions{Seed: 41, Users: 6000, SharedPrefixShare: 0.6})
+			srv := emulator(t, tn)
+			for _, f := range tt.faults {
+				srv.Inject(f)
+			}
+			c := newEmuClient(t, srv)
+			quickRetries(c)
+			var sink collector
+			err := c.Users(context.Background(), directory.Query{Select: listColumns, AuthMethods: tt.auth}, &sink)
+			if err != nil {
+				t.Fatalf("Users: %v", err)
+			}
+			cnt := srv.Counters()
+			if cnt.FaultsFired == 0 {
+				t.Fatal("no fault fired: the test proves nothing")
+			}
+			want := tenantIDs(tn, nil)
+			checkExactly(t, sink.ids(), want)
+			if len(sink.errors) != 0 {
+				t.Errorf("per-user errors %+v, want none", sink.errors[:min(3, len(sink.errors))])
+			}
+			t.Logf("fault %-40s faults fired %3d, retries %3d: rows expected %d, delivered %d", tt.name, cnt.FaultsFired, c.Stats().Retries, len(want), len(sink.users))
+		})
+	}
+}
+
+func TestThrottledPastTheTimeout(t *testing.T) {
+	t.Parallel()
+	srv := emulator(t, generated(t, tenant.GenerateOptions{Seed: 42, Users: 2000}))
+	srv.Inject(graphemu.Fault{Endpoint: graphemu.EndpointListFirst, Times: graphemu.Unlimited, Status: 429,
+		RetryAfter: time.Minute, RetryAfterStyle: graphemu.RetryAfterSeconds})
+	c := newEmuClient(t, srv)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	began := time.Now()
+	err := c.Users(ctx, directory.Query{Select: listColumns}, &collector{})
+	var ge *Error
+	if !errors.Is(err, ErrThrottledPastTimeout) || !errors.As(err, &ge) || ge.Status != http.StatusTooManyRequests || ge.RequestID == "" {
+		t.Fatalf("err = %v, want an *Error for being throttled past the timeout, with Graph's status and request-id", err)
+	}
+	if ctx.Err() != nil || time.Since(began) > 15*time.Second {
+		t.Errorf("gave up after %v; want at once, not at the deadline", time.Since(began))
+	}
+}
+
+func TestCancellationStopsTheRead(t *testing.T) {
+	t.Parallel()
+	srv := emulator(t, generated(t, tenant.GenerateOptions{Seed: 43, Users: 20000}), func(c *graphemu.Config) {
+		c.Profile = graphemu.RealisticProfile(0.2)
+	})
+	c := newEmuClient(t, srv)
+	ctx, cancel := context.WithCancel(context.Background())
+	sink := &cancelAfter{n: 2000, cancel: cancel}
+	err := c.Users(ctx, directory.Query{Select: listColumns, AuthMethods: true}, sink)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+}
+
+// cancelAfter cancels the read once it has taken n users.
+type cancelAfter struct {
+	collector
+	n      int
+	cancel context.CancelFunc
+}
+
+func (s *cancelAfter) Users(ctx context.Context, users []directory.User) error {
+	if err := s.collector.Users(ctx, users); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.users) >= s.n {
+		s.cancel()
+	}
+	return nil
+}
+
+func TestWrongSecret(t *testing.T) {
+	t.Parallel()
+	srv := emulator(t, generated(t, tenant.GenerateOptions{Seed: 44, Users: 10}))
+	const secret = "not-the-secret-Q8~xyz"
+	c := newEmuClient(t, srv, func(c *Config) { c.Credentials.ClientSecret = secret })
+	err := c.Users(context.Background(), directory.Query{Select: listColumns}, &collector{})
+	var ge *Error
+	if !errors.As(err, &ge) || ge.Operation != OpToken || ge.Status != http.StatusUnauthorized || ge.Code != "AADSTS7000215" {
+		t.Fatalf("err = %#v, want the token endpoint's 401 AADSTS7000215", err)
+	}
+	if containsAny(err.Error(), secret) {
+		t.Errorf("the error shows the secret: %v", err)
+	}
+}
+
+func containsAny(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if sub != "" && strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,278 @@
+package graph
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/aad-export/terraform-provider-aad/internal/directory"
+	"github.com/aad-export/terraform-provider-aad/internal/graphemu"
+	"github.com/aad-export/terraform-provider-aad/internal/graphemu/tenant"
+)
+
+// engineIDs asks the emulator's own query engine (not over HTTP) for the
+// ids a query selects: the ground truth filter and search tests compare with.
+func engineIDs(t *testing.T, tn *tenant.Tenant, filter, search string) []string {
+	t.Helper()
+	q := url.Values{"$select": {"id"}, "$top": {"999"}, "$count": {"true"}}
+	if filter != "" {
+		q.Set("$filter", filter)
+	}
+	if search != "" {
+		q.Set("$search", search)
+	}
+	var ids []string
+	for {
+		page, gerr := tn.ListUsers(q, true)
+		if gerr != nil {
+			t.Fatalf("the emulator's engine rejects the query: %v", gerr.Message)
+		}
+		var users []struct {
+			ID string `json:"id"`
+		}
+		if err := json.Unmarshal(page.Value, &users); err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range users {
+			ids = append(ids, strings.ToLower(u.ID))
+		}
+		if page.Next == nil {
+			break
+		}
+		q = page.Next
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+func TestListMatchesTheTenant(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		opts        tenant.GenerateOptions
+		concurrency int
+	}{
+		{"uncommon first characters and scripts", tenant.GenerateOptions{Seed: 11, Users: 6000}, 0},
+		{"60% share one prefix", tenant.GenerateOptions{Seed: 12, Users: 8000, SharedPrefixShare: 0.6}, 0},
+		{"one chain", tenant.GenerateOptions{Seed: 11, Users: 3000}, 1},
+		{"few chains", tenant.GenerateOptions{Seed: 13, Users: 5000, SharedPrefixShare: 0.3}, 3},
+		{"one page", tenant.GenerateOptions{Seed: 14, Users: 500}, 0},
+		{"empty", tenant.GenerateOptions{Seed: 15, Users: 0}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tn := generated(t, tt.opts)
+			srv := emulator(t, tn)
+			c := newEmuClient(t, srv, func(c *Config) { c.Concurrency = tt.concurrency })
+			var sink collector
+			if err := c.Users(context.Background(), directory.Query{Select: listColumns}, &sink); err != nil {
+				t.Fatalf("Users: %v", err)
+			}
+			checkExactly(t, sink.ids(), tenantIDs(tn, nil))
+			checkValues(t, tn, sink.users)
+		})
+	}
+}
+
+// checkValues compares decoded properties with the tenant's.
+func checkValues(t *testing.T, tn *tenant.Tenant, users []directory.User) {
+	t.Helper()
+	for i := range users {
+		u := &users[i]
+		want, ok := tn.Lookup(u.ID)
+		if !ok {
+			continue
+		}
+		enabled := func(b *bool) string {
+			if b == nil {
+				return "null"
+			}
+			return strconv.FormatBool(*b)
+		}
+		got := fmt.Sprint(u.UserPrincipalName, u.DisplayName, u.Mail, enabled(u.AccountEnabled), u.BusinessPhones, u.OtherMails)
+		exp := fmt.Sprint(want.UserPrincipalName, want.DisplayName, want.Mail, enabled(want.AccountEnabled), want.BusinessPhones, want.OtherMails)
+		if got != exp {
+			t.Errorf("user %s decoded as %q, want %q", u.ID, got, exp)
+			return
+		}
+	}
+}
+
+func TestFilterAndSearchCombineWithPartitions(t *testing.T) {
+	t.Parallel()
+	tn := generated(t, tenant.GenerateOptions{Seed: 21, Users: 6000, SharedPrefixShare: 0.2})
+	srv := emulator(t, tn)
+	tests := []struct{ name, filter, search string }{
+		{"basic filter", "accountEnabled eq true", ""},
+		{"filter with or", "userType eq 'Guest' or startsWith(displayName,'A')", ""},
+		{"advanced filter", "endsWith(mail,'.com')", ""},
+		{"search", "", `"displayName:an"`},
+		{"filter and search", "accountEnabled eq true", `"displayName:a"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := newEmuClient(t, srv)
+			var sink collector
+			if err := c.Users(context.Background(), directory.Query{Select: listColumns, Filter: tt.filter, Search: tt.search}, &sink); err != nil {
+				t.Fatalf("Users: %v", err)
+			}
+			want := engineIDs(t, tn, tt.filter, tt.search)
+			if len(want) == 0 {
+				t.Fatal("the query selects nobody: the test would prove nothing")
+			}
+			checkExactly(t, sink.ids(), want)
+		})
+	}
+}
+
+func TestInvalidFilterFailsWithGraphsError(t *testing.T) {
+	t.Parallel()
+	srv := emulator(t, generated(t, tenant.GenerateOptions{Seed: 22, Users: 1500}))
+	c := newEmuClient(t, srv)
+	var sink collector
+	err := c.Users(context.Background(), directory.Query{Select: listColumns, Filter: "nosuchproperty eq 'x'"}, &sink)
+	var ge *Error
+	if !errors.As(err, &ge) || ge.Status != http.StatusBadRequest || ge.Code == "" || ge.RequestID == "" {
+		t.Fatalf("err = %v, want Graph's 400 with its code and request-id", err)
+	}
+	if len(sink.users) != 0 {
+		t.Errorf("delivered %d users before failing", len(sink.users))
+	}
+}
+
+// proxied serves the emulator behind an interceptor, over a TLS server of
+// the test's own, and returns a client for it.
+func proxied(t *testing.T, srv *graphemu.Server, wrap func(http.Handler) http.Handler, mods ...func(*Config)) *Client {
+	t.Helper()
+	ts := httptest.NewTLSServer(wrap(srv.Handler()))
+	t.Cleanup(ts.Close)
+	return newEmuClient(t, srv, append([]func(*Config){func(c *Config) {
+		c.GraphEndpoint, c.AuthorityHost, c.HTTPClient = ts.URL, ts.URL, ts.Client()
+	}}, mods...)...)
+}
+
+// rewriting lets rewrite change the bodies of the requests match selects.
+func rewriting(match func(*http.Request) bool, rewrite func(body []byte) []byte) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !match(r) {
+				next.ServeHTTP(w, r)
+				return
+			}
+			rec := httptest.NewRecorder()
+			next.ServeHTTP(rec, r)
+			for k, v := range rec.Header() {
+				w.Header()[k] = v
+			}
+			body := rewrite(rec.Body.Bytes())
+			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+			w.WriteHeader(rec.Code)
+			_, _ = w.Write(body)
+		})
+	}
+}
+
+func isCount(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/users/$count") }
+
+func TestFallsBackToOneChainWhenPartitionFiltersAreRejected(t *testing.T) {
+	t.Parallel()
+	tn := generated(t, tenant.GenerateOptions{Seed: 23, Users: 4000})
+	srv := emulator(t, tn)
+	// Graph counts the query, then refuses every partition filter.
+	srv.Inject(graphemu.Fault{Endpoint: graphemu.EndpointCount, Nth: 2, Times: graphemu.Unlimited,
+		Status: http.StatusBadRequest, Code: "Request_UnsupportedQuery", Message: "Unsupported query."})
+	c := newEmuClient(t, srv)
+	var sink collector
+	if err := c.Users(context.Background(), directory.Query{Select: listColumns}, &sink); err != nil {
+		t.Fatalf("Users: %v", err)
+	}
+	checkExactly(t, sink.ids(), tenantIDs(tn, nil))
+	if n := srv.Counters().Total(graphemu.EndpointListFirst); n != 1 {
+		t.Errorf("%d chains listed, want the one fallback chain", n)
+	}
+}
+
+func TestFallsBackToOneChainWhenCountsDoNotAddUp(t *testing.T) {
+	t.Parallel()
+	tn := generated(t, tenant.GenerateOptions{Seed: 24, Users: 4000})
+	srv := emulator(t, tn)
+	var first atomic.Bool
+	c := proxied(t, srv, rewriting(isCount, func(body []byte) []byte {
+		// The query's count is one too many (a user deleted meanwhile):
+		// the partitions cannot add up to it.
+		if first.CompareAndSwap(false, true) {
+			n, _ := strconv.Atoi(strings.TrimSpace(string(body)))
+			return []byte(strconv.Itoa(n + 1))
+		}
+		return body
+	}))
+	var sink collector
+	if err := c.Users(context.Background(), directory.Query{Select: listColumns}, &sink); err != nil {
+		t.Fatalf("Users: %v", err)
+	}
+	checkExactly(t, sink.ids(), tenantIDs(tn, nil))
+	if n := srv.Counters().Total(graphemu.EndpointListFirst); n != 1 {
+		t.Errorf("%d chains listed, want the one fallback chain", n)
+	}
+}
+
+func TestShortPartitionIsListedAgain(t *testing.T) {
+	t.Parallel()
+	tn := generated(t, tenant.GenerateOptions{Seed: 25, Users: 4000})
+	srv := emulator(t, tn)
+	var dropped atomic.Int64
+	isList := func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/users") && r.URL.Query().Get("$top") == "999" }
+	c := proxied(t, srv, rewriting(isList, func(body []byte) []byte {
+		// The first three pages each lose their first user, silently.
+		if dropped.Add(1) > 3 {
+			return body
+		}
+		return dropFirstUser(t, body)
+	}))
+	var sink collector
+	if err := c.Users(context.Background(), directory.Query{Select: listColumns}, &sink); err != nil {
+		t.Fatalf("Users: %v", err)
+	}
+	checkExactly(t, sink.ids(), tenantIDs(tn, nil))
+}
+
+// dropFirstUser removes the first element of a page's "value".
+func dropFirstUser(t *testing.T, body []byte) []byte {
+	t.Helper()
+	var page map[string]any
+	if err := json.Unmarshal(body, &page); err != nil {
+		return body
+	}
+	if v, ok := page["value"].([]any); ok && len(v) > 0 {
+		page["value"] = v[1:]
+	}
+	out, err := json.Marshal(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestPersistentlyShortListingFails(t *testing.T) {
+	t.Parallel()
+	tn := generated(t, tenant.GenerateOptions{Seed: 26, Users: 600})
+	srv := emulator(t, tn)
+	c := proxied(t, srv, rewriting(func(r *http.Request) bool {
+		return strings.HasSuffix(r.URL.Path, "/users")
+	}, func(body []byte) []byte { return dropFirstUser(t, body) }))
+	err := c.Users(context.Background(), directory.Query{Select: listColumns}, &discard{})
+	if !errors.Is(err, ErrIncomplete) {
+		t.Fatalf("err = %v, want ErrIncomplete", err)
+	}
+}
