@@ -63,6 +63,9 @@ func (t *Tenant) sealToken(pt pageToken) string {
 
 func (t *Tenant) openToken(s string) (pageToken, error) {
 	var pt pageToken
+	if !tokenAlphabet(s) {
+		return pt, errBadToken
+	}
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil || len(b) < 2+4+8+macSize {
 		return pt, errBadToken
@@ -85,6 +88,18 @@ func (t *Tenant) openToken(s string) (pageToken, error) {
 		return pt, errBadToken
 	}
 	return pt, nil
+}
+
+// tokenAlphabet reports whether s holds only base64url characters: the
+// decoder would skip CR and LF, and a token must be exactly what was issued.
+func tokenAlphabet(s string) bool {
+	for i := range len(s) {
+		c := s[i]
+		if (c < 'A' || c > 'Z') && (c < 'a' || c > 'z') && !isDigit(c) && c != '-' && c != '_' {
+			return false
+		}
+	}
+	return true
 }
 
 func boolByte(v bool) byte {
