@@ -205,7 +205,7 @@ func (ch chain) fetch(ctx context.Context, next string) (userPage, error) {
 			return ch.r.c.nextPageRequest(ctx, next, q.advanced)
 		},
 		decode: func(r *response) (err error) {
-			page, err = decodePage(r.body)
+			page, err = decodePage(r.body, int(q.top))
 			return err
 		},
 	})

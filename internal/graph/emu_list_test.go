@@ -232,7 +232,9 @@ func TestShortPartitionIsListedAgain(t *testing.T) {
 	tn := generated(t, tenant.GenerateOptions{Seed: 25, Users: 4000})
 	srv := emulator(t, tn)
 	var dropped atomic.Int64
-	isList := func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/users") && r.URL.Query().Get("$top") == "999" }
+	isList := func(r *http.Request) bool {
+		return strings.HasSuffix(r.URL.Path, "/users") && r.URL.Query().Get("$top") == "999"
+	}
 	c := proxied(t, srv, rewriting(isList, func(body []byte) []byte {
 		// The first three pages each lose their first user, silently.
 		if dropped.Add(1) > 3 {

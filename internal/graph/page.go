@@ -23,8 +23,12 @@ type userPage struct {
 // still parsed, or an intermediary's answer).
 var errNoValue = errors.New(`the page has no "value" array`)
 
-func decodePage(body []byte) (userPage, error) {
-	var p userPage
+// decodePage decodes a page of up to capHint users. The slice is sized
+// up front: encoding/json appends into its capacity, where letting it grow
+// would copy the 1 KB structs over and over.
+func decodePage(body []byte, capHint int) (userPage, error) {
+	users := make([]directory.User, 0, capHint)
+	p := userPage{Value: &users}
 	if err := json.Unmarshal(body, &p); err != nil {
 		return userPage{}, err
 	}

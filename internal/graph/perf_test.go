@@ -48,7 +48,8 @@ func TestMeasureRealistic(t *testing.T) {
 	c := newEmuClient(t, srv, func(c *Config) { c.Concurrency = envInt("GRAPH_CONCURRENCY", 0) })
 	var sink discard
 	start := time.Now()
-	if err := c.Users(context.Background(), directory.Query{Select: listColumns}, &sink); err != nil {
+	auth := os.Getenv("GRAPH_AUTH") != ""
+	if err := c.Users(context.Background(), directory.Query{Select: listColumns, AuthMethods: auth}, &sink); err != nil {
 		t.Fatal(err)
 	}
 	wall := time.Since(start)
@@ -56,6 +57,13 @@ func TestMeasureRealistic(t *testing.T) {
 	chain999 := time.Duration(float64(pages)*float64(100*time.Millisecond)*scale + float64(users)*float64(time.Millisecond)*scale)
 	chain100 := time.Duration(float64((users+99)/100)*float64(100*time.Millisecond)*scale + float64(users)*float64(time.Millisecond)*scale)
 	cnt := srv.Counters()
+	if auth {
+		// The floor: every resource unit spent, at the budget's rate.
+		floor := time.Duration(float64(cnt.ResourceUnits) / 800 * scale * float64(time.Second))
+		t.Logf("auth: users=%d wall=%v floor=%v ratio=%.3f RU=%d throttled=%d batches=%d",
+			sink.n, wall.Round(time.Millisecond), floor.Round(time.Millisecond), float64(wall)/float64(floor),
+			cnt.ResourceUnits, cnt.Throttled, cnt.Total(graphemu.EndpointBatch))
+	}
 	t.Logf("users=%d wall=%v users/s=%.0f vs $top=999 chain %v (x%.1f), vs 100-a-page chain %v (x%.1f); requests=%d count probes=%d max concurrency=%d",
 		sink.n, wall.Round(time.Millisecond), float64(sink.n)/wall.Seconds(), chain999.Round(time.Second), float64(chain999)/float64(wall),
 		chain100.Round(time.Second), float64(chain100)/float64(wall), c.Stats().Requests, cnt.Total(graphemu.EndpointCount), cnt.MaxConcurrency)
