@@ -167,7 +167,9 @@ func (b *batcher) run(ctx context.Context) error {
 func (d *dispatch) promote(now time.Time) {
 	var due []*batchItem
 	for d.delayed.Len() > 0 && !d.delayed[0].notBefore.After(now) {
-		due = append(due, heap.Pop(&d.delayed).(*batchItem))
+		if it, ok := heap.Pop(&d.delayed).(*batchItem); ok {
+			due = append(due, it)
+		}
 	}
 	if len(due) > 0 {
 		d.ready = append(due, d.ready...)
@@ -258,7 +260,13 @@ func (b *batcher) send(ctx context.Context, items []*batchItem, sentAt time.Time
 		return res
 	}
 	res.pressure = pressured(resp.header.Get("x-ms-throttle-limit-percentage"))
-	token := resp.token
+	res.err = b.sort(ctx, items, inner, resp.token, &res)
+	return res
+}
+
+// sort hands each inner response to its item; items Graph did not answer
+// go round again.
+func (b *batcher) sort(ctx context.Context, items []*batchItem, inner []innerResponse, token string, res *batchResult) error {
 	answered := make([]bool, len(items))
 	for i := range inner {
 		r := &inner[i]
@@ -274,19 +282,18 @@ func (b *batcher) send(ctx context.Context, items []*batchItem, sentAt time.Time
 			b.c.tokens.invalidate(ctx, token)
 			r.Status = http.StatusServiceUnavailable
 		}
-		if res.err = b.settle(ctx, items[idx], r, &res); res.err != nil {
-			return res
+		if err := b.settle(ctx, items[idx], r, res); err != nil {
+			return err
 		}
 	}
 	for idx, ok := range answered {
 		if !ok {
-			missing := &innerResponse{Status: http.StatusServiceUnavailable}
-			if res.err = b.again(ctx, items[idx], missing, &res); res.err != nil {
-				return res
+			if err := b.again(ctx, items[idx], &innerResponse{Status: http.StatusServiceUnavailable}, res); err != nil {
+				return err
 			}
 		}
 	}
-	return res
+	return nil
 }
 
 // settle hands a final inner response to its item, or queues the item again.
@@ -337,7 +344,11 @@ type itemHeap []*batchItem
 func (h itemHeap) Len() int           { return len(h) }
 func (h itemHeap) Less(i, j int) bool { return h[i].notBefore.Before(h[j].notBefore) }
 func (h itemHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *itemHeap) Push(x any)        { *h = append(*h, x.(*batchItem)) }
+func (h *itemHeap) Push(x any) {
+	if it, ok := x.(*batchItem); ok {
+		*h = append(*h, it)
+	}
+}
 func (h *itemHeap) Pop() any {
 	old := *h
 	it := old[len(old)-1]

@@ -148,15 +148,7 @@ func (ch chain) take(page userPage, first bool) ([]directory.User, bool) {
 		r.firstCount = *page.Count
 	}
 	users := page.users()
-	for i := range users {
-		name := strings.ToLower(users[i].UserPrincipalName)
-		if ch.desc && (r.descBottom == "" || name < r.descBottom) {
-			r.descBottom = name
-		}
-		if !ch.desc && name > r.ascTop {
-			r.ascTop = name
-		}
-	}
+	ch.reach(users)
 	fresh := users[:0]
 	for i := range users {
 		k := keyOf(users[i].ID)
@@ -176,6 +168,20 @@ func (ch chain) take(page userPage, first bool) ([]directory.User, bool) {
 		return fresh, met || r.ascDone
 	}
 	return fresh, met || r.descDone
+}
+
+// reach records how far this end has come; r.mu is held.
+func (ch chain) reach(users []directory.User) {
+	r := ch.r
+	for i := range users {
+		name := strings.ToLower(users[i].UserPrincipalName)
+		switch {
+		case ch.desc && (r.descBottom == "" || name < r.descBottom):
+			r.descBottom = name
+		case !ch.desc && name > r.ascTop:
+			r.ascTop = name
+		}
+	}
 }
 
 // finish marks this end done.

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"slices"
 	"strings"
 )
 
@@ -14,23 +13,31 @@ type cloudHosts struct {
 	graph string // Microsoft Graph host
 }
 
-// clouds is the table of national clouds the azuread provider knows.
-var clouds = map[Cloud]cloudHosts{
-	CloudPublic:       {login: "login.microsoftonline.com", graph: "graph.microsoft.com"},
-	CloudUSGovernment: {login: "login.microsoftonline.us", graph: "graph.microsoft.us"},
-	CloudDoD:          {login: "login.microsoftonline.us", graph: "dod-graph.microsoft.us"},
-	CloudChina:        {login: "login.chinacloudapi.cn", graph: "microsoftgraph.chinacloudapi.cn"},
+// cloudOf returns the hosts of a national cloud (names as the azuread
+// provider spells them, in any case).
+func cloudOf(name Cloud) (cloudHosts, bool) {
+	switch Cloud(strings.ToLower(string(name))) {
+	case CloudPublic:
+		return cloudHosts{login: "login.microsoftonline.com", graph: "graph.microsoft.com"}, true
+	case CloudUSGovernment:
+		return cloudHosts{login: "login.microsoftonline.us", graph: "graph.microsoft.us"}, true
+	case CloudDoD:
+		return cloudHosts{login: "login.microsoftonline.us", graph: "dod-graph.microsoft.us"}, true
+	case CloudChina:
+		return cloudHosts{login: "login.chinacloudapi.cn", graph: "microsoftgraph.chinacloudapi.cn"}, true
+	}
+	return cloudHosts{}, false
 }
 
-// microsoftAuthorities are the Entra authority hosts azidentity may run
-// instance discovery against; any other host (a proxy, the emulator) must not
-// be sent there.
-var microsoftAuthorities = []string{
-	"login.microsoftonline.com",
-	"login.microsoft.com",
-	"login.windows.net",
-	"login.microsoftonline.us",
-	"login.chinacloudapi.cn",
+// microsoftAuthority reports whether host is an Entra authority host that
+// azidentity may run instance discovery against; any other host (a proxy,
+// the emulator) must not be sent there.
+func microsoftAuthority(host string) bool {
+	switch strings.ToLower(host) {
+	case "login.microsoftonline.com", "login.microsoft.com", "login.windows.net", "login.microsoftonline.us", "login.chinacloudapi.cn":
+		return true
+	}
+	return false
 }
 
 // endpoints is the resolved network configuration of a Client.
@@ -64,7 +71,7 @@ func resolveEndpoints(cfg Config) (endpoints, error) {
 	if name == "" {
 		name = CloudPublic
 	}
-	hosts, ok := clouds[Cloud(strings.ToLower(string(name)))]
+	hosts, ok := cloudOf(name)
 	if !ok {
 		return endpoints{}, fmt.Errorf("unknown cloud %q: valid clouds are %s", cfg.Cloud, cloudNames())
 	}
@@ -81,7 +88,7 @@ func resolveEndpoints(cfg Config) (endpoints, error) {
 		graphURL:          graphURL,
 		authority:         authority,
 		scope:             "https://" + hosts.graph + "/.default",
-		instanceDiscovery: slices.Contains(microsoftAuthorities, strings.ToLower(authority.Hostname())),
+		instanceDiscovery: microsoftAuthority(authority.Hostname()),
 	}, nil
 }
 

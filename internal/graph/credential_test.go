@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -225,7 +226,7 @@ func TestCertificateCredential(t *testing.T) {
 			creds.TenantID, creds.ClientID = srv.TenantID(), testClient
 			c := newEmuClient(t, srv, func(c *Config) { c.Credentials = creds })
 			var sink collector
-			if err := c.Users(context.Background(), directory.Query{Select: listColumns}, &sink); err != nil {
+			if err := c.Users(context.Background(), directory.Query{Select: listColumns()}, &sink); err != nil {
 				t.Fatalf("Users: %v", err)
 			}
 			checkExactly(t, sink.ids(), tenantIDs(tn, nil))
@@ -239,10 +240,23 @@ func clientAssertion(t *testing.T, srv *graphemu.Server, cert *graphemu.ClientCe
 	t.Helper()
 	thumb := sha256.Sum256(cert.Certificate.Raw)
 	enc := base64.RawURLEncoding
-	header, _ := json.Marshal(map[string]string{"alg": "RS256", "typ": "JWT", "x5t#S256": enc.EncodeToString(thumb[:])})
+	header, err := json.Marshal(map[string]string{"alg": "RS256", "typ": "JWT", "x5t#S256": enc.EncodeToString(thumb[:])})
+	if err != nil {
+		t.Fatal(err)
+	}
 	now := time.Now().Unix()
-	claims, _ := json.Marshal(map[string]any{"aud": srv.TokenURL(), "iss": testClient, "sub": testClient,
-		"jti": fmt.Sprint(now), "iat": now, "nbf": now - 60, "exp": now + 600})
+	claims, err := json.Marshal(struct {
+		Aud string `json:"aud"`
+		Iss string `json:"iss"`
+		Sub string `json:"sub"`
+		Jti string `json:"jti"`
+		Iat int64  `json:"iat"`
+		Nbf int64  `json:"nbf"`
+		Exp int64  `json:"exp"`
+	}{srv.TokenURL(), testClient, testClient, fmt.Sprint(now), now, now - 60, now + 600})
+	if err != nil {
+		t.Fatal(err)
+	}
 	signing := enc.EncodeToString(header) + "." + enc.EncodeToString(claims)
 	digest := sha256.Sum256([]byte(signing))
 	sig, err := rsa.SignPKCS1v15(rand.Reader, cert.Key, crypto.SHA256, digest[:])
@@ -255,9 +269,9 @@ func clientAssertion(t *testing.T, srv *graphemu.Server, cert *graphemu.ClientCe
 func TestOIDCAgainstTheEmulator(t *testing.T) {
 	t.Parallel()
 	srv, cert, tn := certificateApp(t)
-	requests := 0
+	var requests atomic.Int64
 	issuer := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		requests++
+		requests.Add(1)
 		if r.Header.Get("Authorization") != "bearer actions-token" || r.URL.Query().Get("audience") != oidcAudience {
 			w.WriteHeader(http.StatusForbidden)
 			return
@@ -269,12 +283,18 @@ func TestOIDCAgainstTheEmulator(t *testing.T) {
 	if err := os.WriteFile(tokenFile, []byte(clientAssertion(t, srv, cert)), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() {
+		if requests.Load() == 0 {
+			t.Error("the OIDC request URL was never asked")
+		}
+	})
 	for name, creds := range map[string]Credentials{
 		"request url": {UseOIDC: true, OIDCRequestURL: issuer.URL + "/token?api-version=2.0", OIDCRequestToken: "actions-token"},
 		"token":       {UseOIDC: true, OIDCToken: clientAssertion(t, srv, cert)},
 		"token file":  {UseOIDC: true, OIDCTokenFilePath: tokenFile},
 	} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			creds.TenantID, creds.ClientID = srv.TenantID(), testClient
 			// The issuer's TLS certificate is not the emulator's: trust both.
 			pool := srv.CA().Pool()
@@ -282,13 +302,10 @@ func TestOIDCAgainstTheEmulator(t *testing.T) {
 			client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
 			c := newEmuClient(t, srv, func(c *Config) { c.Credentials, c.HTTPClient = creds, client })
 			var sink collector
-			if err := c.Users(context.Background(), directory.Query{Select: listColumns}, &sink); err != nil {
+			if err := c.Users(context.Background(), directory.Query{Select: listColumns()}, &sink); err != nil {
 				t.Fatalf("Users: %v", err)
 			}
 			checkExactly(t, sink.ids(), tenantIDs(tn, nil))
 		})
-	}
-	if requests == 0 {
-		t.Error("the OIDC request URL was never asked")
 	}
 }

@@ -42,7 +42,7 @@ func TestExplicitUsers(t *testing.T) {
 		t.Fatal("the tenant lacks guests, quotes or non-ASCII names: the test would prove less than it says")
 	}
 	var q directory.Query
-	q.Select = listColumns
+	q.Select = listColumns()
 	var want []string
 	for _, group := range [][]tenant.User{guests, quoted, native, plain} {
 		for _, u := range group {
@@ -116,7 +116,7 @@ func TestAuthenticationMethods(t *testing.T) {
 	srv.Inject(graphemu.Fault{Endpoint: graphemu.EndpointAuthMethods, User: gone.ID, Effect: graphemu.EffectUserNotFound, Times: graphemu.Unlimited})
 	c := newEmuClient(t, srv)
 	var sink collector
-	if err := c.Users(context.Background(), directory.Query{Select: listColumns, AuthMethods: true}, &sink); err != nil {
+	if err := c.Users(context.Background(), directory.Query{Select: listColumns(), AuthMethods: true}, &sink); err != nil {
 		t.Fatalf("Users: %v", err)
 	}
 	want := tenantIDs(tn, func(u tenant.User) bool { return u.ID != gone.ID })
@@ -156,7 +156,7 @@ func TestMissingAuthMethodsPermissionFailsOnce(t *testing.T) {
 	srv := emulator(t, tn, func(c *graphemu.Config) { c.Apps = []graphemu.App{app} })
 	c := newEmuClient(t, srv)
 	var sink collector
-	err := c.Users(context.Background(), directory.Query{Select: listColumns, AuthMethods: true}, &sink)
+	err := c.Users(context.Background(), directory.Query{Select: listColumns(), AuthMethods: true}, &sink)
 	var ge *Error
 	if !errors.As(err, &ge) || ge.Operation != OpAuthMethods || ge.Status != http.StatusForbidden || ge.Code != codeAccessDenied || ge.RequestID == "" {
 		t.Fatalf("err = %v, want one 403 accessDenied *Error for the authentication methods", err)
@@ -176,7 +176,7 @@ func TestInnerThrottlingIsRequeued(t *testing.T) {
 	})
 	c := newEmuClient(t, srv)
 	var sink collector
-	if err := c.Users(context.Background(), directory.Query{Select: listColumns, AuthMethods: true}, &sink); err != nil {
+	if err := c.Users(context.Background(), directory.Query{Select: listColumns(), AuthMethods: true}, &sink); err != nil {
 		t.Fatalf("Users: %v", err)
 	}
 	checkExactly(t, sink.ids(), tenantIDs(tn, nil))

@@ -68,7 +68,7 @@ func TestFaultsLoseAndDuplicateNothing(t *testing.T) {
 			c := newEmuClient(t, srv)
 			quickRetries(c)
 			var sink collector
-			err := c.Users(context.Background(), directory.Query{Select: listColumns, AuthMethods: tt.auth}, &sink)
+			err := c.Users(context.Background(), directory.Query{Select: listColumns(), AuthMethods: tt.auth}, &sink)
 			if err != nil {
 				t.Fatalf("Users: %v", err)
 			}
@@ -95,7 +95,7 @@ func TestThrottledPastTheTimeout(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	began := time.Now()
-	err := c.Users(ctx, directory.Query{Select: listColumns}, &collector{})
+	err := c.Users(ctx, directory.Query{Select: listColumns()}, &collector{})
 	var ge *Error
 	if !errors.Is(err, ErrThrottledPastTimeout) || !errors.As(err, &ge) || ge.Status != http.StatusTooManyRequests || ge.RequestID == "" {
 		t.Fatalf("err = %v, want an *Error for being throttled past the timeout, with Graph's status and request-id", err)
@@ -113,7 +113,7 @@ func TestCancellationStopsTheRead(t *testing.T) {
 	c := newEmuClient(t, srv)
 	ctx, cancel := context.WithCancel(context.Background())
 	sink := &cancelAfter{n: 2000, cancel: cancel}
-	err := c.Users(ctx, directory.Query{Select: listColumns, AuthMethods: true}, sink)
+	err := c.Users(ctx, directory.Query{Select: listColumns(), AuthMethods: true}, sink)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
@@ -143,7 +143,7 @@ func TestWrongSecret(t *testing.T) {
 	srv := emulator(t, generated(t, tenant.GenerateOptions{Seed: 44, Users: 10}))
 	const secret = "not-the-secret-Q8~xyz"
 	c := newEmuClient(t, srv, func(c *Config) { c.Credentials.ClientSecret = secret })
-	err := c.Users(context.Background(), directory.Query{Select: listColumns}, &collector{})
+	err := c.Users(context.Background(), directory.Query{Select: listColumns()}, &collector{})
 	var ge *Error
 	if !errors.As(err, &ge) || ge.Operation != OpToken || ge.Status != http.StatusUnauthorized || ge.Code != "AADSTS7000215" {
 		t.Fatalf("err = %#v, want the token endpoint's 401 AADSTS7000215", err)

@@ -75,7 +75,7 @@ func TestListMatchesTheTenant(t *testing.T) {
 			srv := emulator(t, tn)
 			c := newEmuClient(t, srv, func(c *Config) { c.Concurrency = tt.concurrency })
 			var sink collector
-			if err := c.Users(context.Background(), directory.Query{Select: listColumns}, &sink); err != nil {
+			if err := c.Users(context.Background(), directory.Query{Select: listColumns()}, &sink); err != nil {
 				t.Fatalf("Users: %v", err)
 			}
 			checkExactly(t, sink.ids(), tenantIDs(tn, nil))
@@ -124,7 +124,7 @@ func TestFilterAndSearchCombineWithPartitions(t *testing.T) {
 			t.Parallel()
 			c := newEmuClient(t, srv)
 			var sink collector
-			if err := c.Users(context.Background(), directory.Query{Select: listColumns, Filter: tt.filter, Search: tt.search}, &sink); err != nil {
+			if err := c.Users(context.Background(), directory.Query{Select: listColumns(), Filter: tt.filter, Search: tt.search}, &sink); err != nil {
 				t.Fatalf("Users: %v", err)
 			}
 			want := engineIDs(t, tn, tt.filter, tt.search)
@@ -141,7 +141,7 @@ func TestInvalidFilterFailsWithGraphsError(t *testing.T) {
 	srv := emulator(t, generated(t, tenant.GenerateOptions{Seed: 22, Users: 1500}))
 	c := newEmuClient(t, srv)
 	var sink collector
-	err := c.Users(context.Background(), directory.Query{Select: listColumns, Filter: "nosuchproperty eq 'x'"}, &sink)
+	err := c.Users(context.Background(), directory.Query{Select: listColumns(), Filter: "nosuchproperty eq 'x'"}, &sink)
 	var ge *Error
 	if !errors.As(err, &ge) || ge.Status != http.StatusBadRequest || ge.Code == "" || ge.RequestID == "" {
 		t.Fatalf("err = %v, want Graph's 400 with its code and request-id", err)
@@ -194,7 +194,7 @@ func TestFallsBackToOneChainWhenPartitionFiltersAreRejected(t *testing.T) {
 		Status: http.StatusBadRequest, Code: "Request_UnsupportedQuery", Message: "Unsupported query."})
 	c := newEmuClient(t, srv)
 	var sink collector
-	if err := c.Users(context.Background(), directory.Query{Select: listColumns}, &sink); err != nil {
+	if err := c.Users(context.Background(), directory.Query{Select: listColumns()}, &sink); err != nil {
 		t.Fatalf("Users: %v", err)
 	}
 	checkExactly(t, sink.ids(), tenantIDs(tn, nil))
@@ -218,7 +218,7 @@ func TestFallsBackToOneChainWhenCountsDoNotAddUp(t *testing.T) {
 		return body
 	}))
 	var sink collector
-	if err := c.Users(context.Background(), directory.Query{Select: listColumns}, &sink); err != nil {
+	if err := c.Users(context.Background(), directory.Query{Select: listColumns()}, &sink); err != nil {
 		t.Fatalf("Users: %v", err)
 	}
 	checkExactly(t, sink.ids(), tenantIDs(tn, nil))
@@ -243,7 +243,7 @@ func TestShortPartitionIsListedAgain(t *testing.T) {
 		return dropFirstUser(t, body)
 	}))
 	var sink collector
-	if err := c.Users(context.Background(), directory.Query{Select: listColumns}, &sink); err != nil {
+	if err := c.Users(context.Background(), directory.Query{Select: listColumns()}, &sink); err != nil {
 		t.Fatalf("Users: %v", err)
 	}
 	checkExactly(t, sink.ids(), tenantIDs(tn, nil))
@@ -273,7 +273,7 @@ func TestPersistentlyShortListingFails(t *testing.T) {
 	c := proxied(t, srv, rewriting(func(r *http.Request) bool {
 		return strings.HasSuffix(r.URL.Path, "/users")
 	}, func(body []byte) []byte { return dropFirstUser(t, body) }))
-	err := c.Users(context.Background(), directory.Query{Select: listColumns}, &discard{})
+	err := c.Users(context.Background(), directory.Query{Select: listColumns()}, &discard{})
 	if !errors.Is(err, ErrIncomplete) {
 		t.Fatalf("err = %v, want ErrIncomplete", err)
 	}

@@ -12,63 +12,65 @@ import (
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu/tenant"
 )
 
-// listColumns are the portal's list columns as Graph property names.
-var listColumns = []string{
-	"userPrincipalName", "displayName", "surname", "mail", "givenName", "id", "userType", "jobTitle",
-	"department", "accountEnabled", "usageLocation", "streetAddress", "state", "country",
-	"officeLocation", "city", "postalCode", "businessPhones", "mobilePhone", "otherMails",
-	"ageGroup", "consentProvidedForMinor", "legalAgeGroupClassification",
+// listColumns() are the portal's list columns as Graph property names.
+func listColumns() []string {
+	return []string{
+		"userPrincipalName", "displayName", "surname", "mail", "givenName", "id", "userType", "jobTitle",
+		"department", "accountEnabled", "usageLocation", "streetAddress", "state", "country",
+		"officeLocation", "city", "postalCode", "businessPhones", "mobilePhone", "otherMails",
+		"ageGroup", "consentProvidedForMinor", "legalAgeGroupClassification",
+	}
 }
 
 // emulator starts a graphemu server over TLS for the test's tenant.
-func emulator(t testing.TB, tn *tenant.Tenant, mods ...func(*graphemu.Config)) *graphemu.Server {
-	t.Helper()
+func emulator(tb testing.TB, tn *tenant.Tenant, mods ...func(*graphemu.Config)) *graphemu.Server {
+	tb.Helper()
 	cfg := graphemu.Config{Tenant: tn, Seed: 1}
 	for _, m := range mods {
 		m(&cfg)
 	}
 	srv, err := graphemu.Start(cfg)
 	if err != nil {
-		t.Fatalf("starting the emulator: %v", err)
+		tb.Fatalf("starting the emulator: %v", err)
 	}
-	t.Cleanup(srv.Close)
+	tb.Cleanup(srv.Close)
 	return srv
 }
 
 // generated builds a synthetic tenant.
-func generated(t testing.TB, opts tenant.GenerateOptions) *tenant.Tenant {
-	t.Helper()
+func generated(tb testing.TB, opts tenant.GenerateOptions) *tenant.Tenant {
+	tb.Helper()
 	tn, err := tenant.Generate(opts)
 	if err != nil {
-		t.Fatalf("generating the tenant: %v", err)
+		tb.Fatalf("generating the tenant: %v", err)
 	}
 	return tn
 }
 
 // emuConfig is a client configuration pointed at srv with its default app's
 // client secret.
-func emuConfig(t testing.TB, srv *graphemu.Server) Config {
-	t.Helper()
+func emuConfig(tb testing.TB, srv *graphemu.Server) Config {
+	tb.Helper()
 	app := srv.App()
 	return Config{
 		GraphEndpoint: srv.URL(),
 		AuthorityHost: srv.URL(),
 		HTTPClient:    srv.HTTPClient(),
 		Credentials:   Credentials{TenantID: srv.TenantID(), ClientID: app.ClientID, ClientSecret: app.ClientSecret},
-		Logger:        testLogger(t),
+		Logger:        testLogger(tb),
 	}
 }
 
 // newEmuClient builds a client for srv.
-func newEmuClient(t testing.TB, srv *graphemu.Server, mods ...func(*Config)) *Client {
-	t.Helper()
-	cfg := emuConfig(t, srv)
+func newEmuClient(tb testing.TB, srv *graphemu.Server, mods ...func(*Config)) *Client {
+	tb.Helper()
+	cfg := emuConfig(tb, srv)
 	for _, m := range mods {
 		m(&cfg)
 	}
 	c, err := New(context.Background(), cfg)
 	if err != nil {
-		t.Fatalf("New: %v", err)
+		tb.Fatalf("New: %v", err)
 	}
 	return c
 }
@@ -118,17 +120,17 @@ func tenantIDs(tn *tenant.Tenant, keep func(tenant.User) bool) []string {
 }
 
 // checkExactly fails unless got holds want's ids, each once.
-func checkExactly(t testing.TB, got, want []string) {
-	t.Helper()
+func checkExactly(tb testing.TB, got, want []string) {
+	tb.Helper()
 	if dup := duplicates(got); len(dup) > 0 {
-		t.Errorf("%d users delivered more than once, e.g. %v", len(dup), dup[:min(3, len(dup))])
+		tb.Errorf("%d users delivered more than once, e.g. %v", len(dup), dup[:min(3, len(dup))])
 	}
 	got = slices.Compact(slices.Clone(got))
 	if slices.Equal(got, want) {
 		return
 	}
 	missing, extra := diffSorted(want, got)
-	t.Errorf("delivered %d distinct users, want %d; missing %d (e.g. %v), unexpected %d (e.g. %v)",
+	tb.Errorf("delivered %d distinct users, want %d; missing %d (e.g. %v), unexpected %d (e.g. %v)",
 		len(got), len(want), len(missing), missing[:min(3, len(missing))], len(extra), extra[:min(3, len(extra))])
 }
 
@@ -167,7 +169,7 @@ func TestEmuSmoke(t *testing.T) {
 	srv := emulator(t, tn)
 	c := newEmuClient(t, srv)
 	var sink collector
-	if err := c.Users(context.Background(), directory.Query{Select: listColumns}, &sink); err != nil {
+	if err := c.Users(context.Background(), directory.Query{Select: listColumns()}, &sink); err != nil {
 		t.Fatalf("Users: %v", err)
 	}
 	checkExactly(t, sink.ids(), tenantIDs(tn, nil))

@@ -71,7 +71,7 @@ func TestNewTokenError(t *testing.T) {
 func TestErrorWrapsItsCause(t *testing.T) {
 	t.Parallel()
 	e := pastTimeout(&Error{Operation: OpListUsers, Status: 429, Code: "TooManyRequests", Message: "later", RequestID: "r"}, 0)
-	var wrapped error = fmt.Errorf("export: %w", e)
+	wrapped := fmt.Errorf("export: %w", e)
 	var ge *Error
 	if !errors.As(wrapped, &ge) || !errors.Is(wrapped, ErrThrottledPastTimeout) || ge.RequestID != "r" || ge.Code != "TooManyRequests" {
 		t.Errorf("errors.As/Is through wrapping failed: %v", wrapped)

@@ -95,14 +95,11 @@ type stubServer struct {
 	c     *Client
 }
 
-func newStub(t *testing.T, h http.Handler, mods ...func(*Config)) *stubServer {
+func newStub(t *testing.T, h http.Handler) *stubServer {
 	t.Helper()
 	srv := httptest.NewTLSServer(h)
 	t.Cleanup(srv.Close)
 	cfg := Config{GraphEndpoint: srv.URL, HTTPClient: srv.Client(), Concurrency: 4, Logger: testLogger(t)}
-	for _, m := range mods {
-		m(&cfg)
-	}
 	ep, err := resolveEndpoints(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -131,11 +128,12 @@ func writeGraphError(w http.ResponseWriter, status int, code, message string) {
 
 // testLogger sends the client's logs to the test log when -v is given with
 // GRAPH_TEST_LOG=1.
-func testLogger(t testing.TB) *slog.Logger {
+func testLogger(tb testing.TB) *slog.Logger {
+	tb.Helper()
 	if os.Getenv("GRAPH_TEST_LOG") == "" {
 		return nil
 	}
-	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	return slog.New(slog.NewTextHandler(testWriter{tb}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
 type testWriter struct{ t testing.TB }

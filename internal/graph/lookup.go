@@ -83,7 +83,7 @@ func (c *Client) lookup(ctx context.Context, q directory.Query, selects []string
 		g.go1(cancel, func() error {
 			for {
 				start := int(next.Add(lookupChunk)) - lookupChunk
-				if start >= len(keys) || ctx.Err() != nil {
+				if start >= len(keys) {
 					return nil
 				}
 				found, err := c.resolveKeys(ctx, keys[start:min(start+lookupChunk, len(keys))], selects, b, sink)
@@ -108,11 +108,11 @@ func (c *Client) lookup(ctx context.Context, q directory.Query, selects []string
 // uniqueUsers drops users already in seen, and adds the rest to it.
 func uniqueUsers(users []directory.User, seen map[idKey]struct{}) []directory.User {
 	kept := users[:0]
-	for _, u := range users {
-		k := keyOf(u.ID)
+	for i := range users {
+		k := keyOf(users[i].ID)
 		if _, dup := seen[k]; !dup {
 			seen[k] = struct{}{}
-			kept = append(kept, u)
+			kept = append(kept, users[i])
 		}
 	}
 	return kept

@@ -95,7 +95,7 @@ const maxOIDCResponse = 1 << 20
 func (s *assertionSource) request(ctx context.Context) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.requestURL.String(), nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.requestURL.String(), http.NoBody)
 	if err != nil {
 		return "", err
 	}
@@ -110,7 +110,7 @@ func (s *assertionSource) request(ctx context.Context) (string, error) {
 		// The URL is printed without its query, which may carry secrets.
 		return "", fmt.Errorf("requesting an OIDC token from %s://%s%s: %w", s.requestURL.Scheme, s.requestURL.Host, s.requestURL.Path, errors.Unwrap(err))
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // a read-only body: nothing to lose
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxOIDCResponse))
 	if err != nil {
 		return "", fmt.Errorf("reading the OIDC token response: %w", err)

@@ -74,7 +74,7 @@ func parseGUID(s string) (idKey, bool) {
 		return k, false
 	}
 	n := 0
-	for i := 0; i < 36; i++ {
+	for i := range 36 {
 		if i == 8 || i == 13 || i == 18 || i == 23 {
 			continue
 		}

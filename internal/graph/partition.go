@@ -127,13 +127,16 @@ func (q *partitionQueue) pop(ctx context.Context) (*partition, bool) {
 	for {
 		q.mu.Lock()
 		if len(q.items) > 0 {
-			p := heap.Pop(&q.items).(*partition)
+			p, ok := heap.Pop(&q.items).(*partition)
 			more := len(q.items) > 0
 			q.mu.Unlock()
 			if more {
 				q.signal()
 			}
-			return p, true
+			if ok {
+				return p, true
+			}
+			continue
 		}
 		closed := q.closed
 		q.mu.Unlock()
@@ -155,7 +158,11 @@ type partitionHeap []*partition
 func (h partitionHeap) Len() int           { return len(h) }
 func (h partitionHeap) Less(i, j int) bool { return h[i].count > h[j].count }
 func (h partitionHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *partitionHeap) Push(x any)        { *h = append(*h, x.(*partition)) }
+func (h *partitionHeap) Push(x any) {
+	if p, ok := x.(*partition); ok {
+		*h = append(*h, p)
+	}
+}
 func (h *partitionHeap) Pop() any {
 	old := *h
 	p := old[len(old)-1]

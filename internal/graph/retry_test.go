@@ -291,7 +291,11 @@ func TestExpiredTokenIsReplacedOnce(t *testing.T) {
 
 func TestRejectedTwiceFails(t *testing.T) {
 	t.Parallel()
-	h, calls := countHandler(t, status(401, codeInvalidToken), status(401, codeInvalidToken), status(401, codeInvalidToken))
+	rejectAll := []func(http.ResponseWriter, *http.Request){}
+	for range 3 {
+		rejectAll = append(rejectAll, status(401, codeInvalidToken))
+	}
+	h, calls := countHandler(t, rejectAll...)
 	st := newStub(t, h)
 	_, err := st.c.count(context.Background(), "", "")
 	var ge *Error

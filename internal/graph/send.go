@@ -52,62 +52,84 @@ var errPermanent = errors.New("permanent failure")
 // do sends c through the retry policy until it succeeds, fails for good,
 // or the next wait would pass ctx's deadline.
 func (c *Client) do(ctx context.Context, cl call) (*response, error) {
-	var (
-		transient, throttled int
-		refreshed            bool
-		attemptCtx           = ctx
-	)
+	var st retryState
+	attemptCtx := ctx
 	for {
 		resp, err := c.attempt(attemptCtx, cl)
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		attemptCtx = ctx
-		var last *Error
-		var wait time.Duration
+		v := c.judge(cl, resp, err, &st)
 		switch {
-		case err != nil:
-			if last, err = c.failedAttempt(cl.op, err); err != nil {
-				return nil, err
-			}
-			transient++
-			wait = c.retry.backoff(transient)
-		case resp.status >= 200 && resp.status < 300:
-			if derr := cl.decode(resp); derr == nil {
-				return resp, nil
-			} else {
-				last = &Error{Operation: cl.op, Status: resp.status, Message: "malformed response: " + clean(derr.Error()), Err: derr}
-				setIDs(last, resp.header)
-			}
-			transient++
-			wait = c.retry.backoff(transient)
-		case resp.status == http.StatusUnauthorized && !refreshed && errorCode(newGraphError(cl.op, resp.status, resp.header, resp.body)) == codeInvalidToken:
+		case v.err != nil:
+			return nil, v.err
+		case v.last == nil:
+			return resp, nil
+		case v.refresh:
 			// The token expired or was revoked under us: one more try
 			// with a new one.
-			refreshed = true
 			attemptCtx = withStaleToken(ctx, resp.token)
 			c.log.DebugContext(ctx, "graph rejected the token; retrying with a new one", "op", cl.op)
 			continue
-		case retryableStatus(resp.status):
-			last = newGraphError(cl.op, resp.status, resp.header, resp.body)
-			if resp.status == http.StatusTooManyRequests {
-				throttled++
-				c.stats.throttled.Add(1)
-				wait = c.retry.wait(resp.header.Get("Retry-After"), throttled)
-			} else {
-				transient++
-				wait = c.retry.wait(resp.header.Get("Retry-After"), transient)
-			}
-		default:
-			return nil, newGraphError(cl.op, resp.status, resp.header, resp.body)
+		case st.transient >= c.retry.maxTransient || st.throttled >= c.retry.maxThrottled:
+			return nil, v.last
 		}
-		if transient >= c.retry.maxTransient || throttled >= c.retry.maxThrottled {
-			return nil, last
-		}
-		if err := c.pause(ctx, last, wait); err != nil {
+		if err := c.pause(ctx, v.last, v.wait); err != nil {
 			return nil, err
 		}
 	}
+}
+
+// retryState counts one request's failed attempts.
+type retryState struct {
+	transient, throttled int
+	refreshed            bool
+}
+
+// verdict is what to do after an attempt: stop with err, succeed (last is
+// nil), retry at once with a new token, or retry after wait.
+type verdict struct {
+	err     error
+	last    *Error
+	refresh bool
+	wait    time.Duration
+}
+
+// judge classifies an attempt.
+func (c *Client) judge(cl call, resp *response, err error, st *retryState) verdict {
+	switch {
+	case err != nil:
+		last, err := c.failedAttempt(cl.op, err)
+		if err != nil {
+			return verdict{err: err}
+		}
+		st.transient++
+		return verdict{last: last, wait: c.retry.backoff(st.transient)}
+	case resp.status >= 200 && resp.status < 300:
+		derr := cl.decode(resp)
+		if derr == nil {
+			return verdict{}
+		}
+		last := &Error{Operation: cl.op, Status: resp.status, Message: "malformed response: " + clean(derr.Error()), Err: derr}
+		setIDs(last, resp.header)
+		st.transient++
+		return verdict{last: last, wait: c.retry.backoff(st.transient)}
+	}
+	gerr := newGraphError(cl.op, resp.status, resp.header, resp.body)
+	switch {
+	case resp.status == http.StatusUnauthorized && !st.refreshed && gerr.Code == codeInvalidToken:
+		st.refreshed = true
+		return verdict{last: gerr, refresh: true}
+	case resp.status == http.StatusTooManyRequests:
+		st.throttled++
+		c.stats.throttled.Add(1)
+		return verdict{last: gerr, wait: c.retry.wait(resp.header.Get("Retry-After"), st.throttled)}
+	case retryableStatus(resp.status):
+		st.transient++
+		return verdict{last: gerr, wait: c.retry.wait(resp.header.Get("Retry-After"), st.transient)}
+	}
+	return verdict{err: gerr}
 }
 
 // failedAttempt classifies an attempt that produced no response. It returns
@@ -175,7 +197,7 @@ func (c *Client) attempt(ctx context.Context, cl call) (*response, error) {
 		if !ok || hr == nil {
 			return nil, errors.New("no HTTP response")
 		}
-		defer hr.Body.Close()
+		defer func() { _ = hr.Body.Close() }() // read whole already; a close error changes nothing
 		resp = &response{status: hr.StatusCode, header: hr.Header, token: bearerToken(hr.Request)}
 		resp.body, readErr = io.ReadAll(io.LimitReader(hr.Body, maxBody+1))
 		return nil, nil
