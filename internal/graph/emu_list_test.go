@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aad-export/terraform-provider-aad/internal/directory"
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu"
@@ -276,5 +277,61 @@ func TestPersistentlyShortListingFails(t *testing.T) {
 	err := c.Users(context.Background(), directory.Query{Select: listColumns()}, &discard{})
 	if !errors.Is(err, ErrIncomplete) {
 		t.Fatalf("err = %v, want ErrIncomplete", err)
+	}
+}
+
+// descending reports a page request listing in descending order.
+func descending(r *http.Request) bool {
+	return strings.Contains(strings.ToLower(r.URL.Query().Get("$orderby")), "desc") && r.URL.Query().Get("$top") == "999"
+}
+
+func TestTwoEndsMeet(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		refuse bool // Graph refuses $orderby
+	}{{"both ends", false}, {"descending order refused", true}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tn := generated(t, tenant.GenerateOptions{Seed: 27, Users: 12000, SharedPrefixShare: 0.5})
+			// Pages take time, so the partition is still being listed when
+			// the idle worker comes to help.
+			srv := emulator(t, tn, func(c *graphemu.Config) { c.Profile = graphemu.RealisticProfile(0.05) })
+			var desc atomic.Int64
+			c := proxied(t, srv, func(next http.Handler) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if r.URL.Query().Get("$orderby") != "" && tt.refuse {
+						writeGraphError(w, http.StatusBadRequest, "Request_UnsupportedQuery", "Sorting not supported for current query.")
+						return
+					}
+					if descending(r) {
+						desc.Add(1)
+					}
+					next.ServeHTTP(w, r)
+				})
+			})
+			var sink collector
+			l := &lister{c: c, base: baseQuery(directory.Query{Select: listColumns()}), chains: 2, deliver: sink.Users}
+			done := make(chan error, 1)
+			go func() { done <- l.listPartition(context.Background(), &partition{count: int64(tn.Len())}) }()
+			for deadline := time.Now().Add(10 * time.Second); len(sink.ids()) == 0; {
+				if time.Now().After(deadline) {
+					t.Fatal("the partition delivered nothing in 10 s")
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			helped, err := l.help(context.Background())
+			if err != nil || !helped {
+				t.Fatalf("help = %v, %v; want the idle worker to help", helped, err)
+			}
+			if err := <-done; err != nil {
+				t.Fatalf("listPartition: %v", err)
+			}
+			checkExactly(t, sink.ids(), tenantIDs(tn, nil))
+			if got := desc.Load(); (got > 0) == tt.refuse {
+				t.Errorf("%d pages listed from the other end; want some exactly when Graph allows it", got)
+			}
+		})
 	}
 }

@@ -2,8 +2,10 @@ package graph
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"math/bits"
 	"strconv"
 	"strings"
 
@@ -51,25 +53,27 @@ func decodeCount(body []byte) (int64, error) {
 	return n, nil
 }
 
-// idKey identifies a user in the sets that keep deliveries unique: the 16
-// bytes of its object id, or (for an id that is not a GUID, which Graph does
-// not send) the first 16 bytes of its SHA-256. Sixteen bytes instead of the
-// 36-character string keep the sets small.
-type idKey [16]byte
+// idKey identifies a user in the sets that keep deliveries unique: 64 bits
+// of its object id (a GUID: the two halves folded together), or of the
+// SHA-256 of an id that is not a GUID, which Graph does not send. Eight
+// bytes instead of a 36-character string keep the sets small. Two users of
+// one partition sharing a key (odds about 1 in 10^11 for a partition of
+// 5,000 random GUIDs) would not go unnoticed: the partition would list one
+// user short of Graph's count, and the read would fail as incomplete.
+type idKey uint64
 
 func keyOf(id string) idKey {
-	if k, ok := parseGUID(id); ok {
-		return k
+	g, ok := parseGUID(id)
+	if !ok {
+		g = sha256.Sum256([]byte(id))
 	}
-	var k idKey
-	sum := sha256.Sum256([]byte(id))
-	copy(k[:], sum[:16])
-	return k
+	return idKey(binary.LittleEndian.Uint64(g[:8]) ^ bits.RotateLeft64(binary.LittleEndian.Uint64(g[8:16]), 31))
 }
 
-// parseGUID reads the 8-4-4-4-12 hex form without allocating.
-func parseGUID(s string) (idKey, bool) {
-	var k idKey
+// parseGUID reads the 8-4-4-4-12 hex form, without allocating, into the
+// first 16 bytes of an array the size of a SHA-256.
+func parseGUID(s string) ([32]byte, bool) {
+	var k [32]byte
 	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
 		return k, false
 	}
