@@ -442,3 +442,53 @@ func TestAccUsersExportPlanThenApply(t *testing.T) {
 		},
 	})
 }
+
+// TestAccUsersExportBadPaths: output paths that cannot be written fail the
+// read with a message that names the problem, before Graph is asked for
+// anything, and leave nothing behind.
+func TestAccUsersExportBadPaths(t *testing.T) {
+	t.Parallel()
+	srv := startEmulator(t, graphemu.Config{})
+	tests := []struct {
+		name  string
+		attrs func(dir string) map[string]string
+		want  string
+	}{
+		{
+			name: "missing folder",
+			attrs: func(dir string) map[string]string {
+				return map[string]string{"output_path": hcl(filepath.Join(dir, "nope", "users.csv"))}
+			},
+			want: `(?s)Export failed.*does\s+not\s+exist`,
+		},
+		{
+			name:  "a folder",
+			attrs: func(dir string) map[string]string { return map[string]string{"output_path": hcl(dir)} },
+			want:  `(?s)Export failed.*is\s+a\s+folder`,
+		},
+		{
+			name: "results file over the export",
+			attrs: func(dir string) map[string]string {
+				return map[string]string{"output_path": hcl(filepath.Join(dir, "users.csv")), "results_path": hcl(filepath.Join(dir, ".", "users.csv"))}
+			},
+			want: `results_path is output_path`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: factories(nil),
+				Steps: []resource.TestStep{{
+					Config:      exportConfig(secretProvider(srv, nil), tt.attrs(dir)),
+					ExpectError: regexp.MustCompile(tt.want),
+				}},
+			})
+			entries, err := os.ReadDir(dir)
+			if err != nil || len(entries) > 0 {
+				t.Errorf("a failed read left %v in its folder (%v)", entries, err)
+			}
+		})
+	}
+}
