@@ -154,13 +154,13 @@ func TestInvalidFilterFailsWithGraphsError(t *testing.T) {
 
 // proxied serves the emulator behind an interceptor, over a TLS server of
 // the test's own, and returns a client for it.
-func proxied(t *testing.T, srv *graphemu.Server, wrap func(http.Handler) http.Handler, mods ...func(*Config)) *Client {
+func proxied(t *testing.T, srv *graphemu.Server, wrap func(http.Handler) http.Handler) *Client {
 	t.Helper()
 	ts := httptest.NewTLSServer(wrap(srv.Handler()))
 	t.Cleanup(ts.Close)
-	return newEmuClient(t, srv, append([]func(*Config){func(c *Config) {
+	return newEmuClient(t, srv, func(c *Config) {
 		c.GraphEndpoint, c.AuthorityHost, c.HTTPClient = ts.URL, ts.URL, ts.Client()
-	}}, mods...)...)
+	})
 }
 
 // rewriting lets rewrite change the bodies of the requests match selects.
