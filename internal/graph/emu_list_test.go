@@ -65,6 +65,7 @@ func TestListMatchesTheTenant(t *testing.T) {
 		{"uncommon first characters and scripts", tenant.GenerateOptions{Seed: 11, Users: 6000}, 0},
 		{"60% share one prefix", tenant.GenerateOptions{Seed: 12, Users: 8000, SharedPrefixShare: 0.6}, 0},
 		{"one chain", tenant.GenerateOptions{Seed: 11, Users: 3000}, 1},
+		{"60% share one prefix, one chain", tenant.GenerateOptions{Seed: 12, Users: 8000, SharedPrefixShare: 0.6}, 1},
 		{"few chains", tenant.GenerateOptions{Seed: 13, Users: 5000, SharedPrefixShare: 0.3}, 3},
 		{"one page", tenant.GenerateOptions{Seed: 14, Users: 500}, 0},
 		{"empty", tenant.GenerateOptions{Seed: 15, Users: 0}, 0},
