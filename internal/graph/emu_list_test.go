@@ -336,3 +336,22 @@ func TestTwoEndsMeet(t *testing.T) {
 		})
 	}
 }
+
+func TestUsersSingleChain(t *testing.T) {
+	t.Parallel()
+	tn := generated(t, tenant.GenerateOptions{Seed: 28, Users: 1050})
+	srv := emulator(t, tn)
+	c := newEmuClient(t, srv)
+	var sink collector
+	if err := c.UsersSingleChain(context.Background(), directory.Query{Select: listColumns()}, 100, &sink); err != nil {
+		t.Fatalf("UsersSingleChain: %v", err)
+	}
+	checkExactly(t, sink.ids(), tenantIDs(tn, nil))
+	cnt := srv.Counters()
+	if first, next := cnt.Total(graphemu.EndpointListFirst), cnt.Total(graphemu.EndpointListNext); first != 1 || next != 10 || cnt.Total(graphemu.EndpointCount) != 0 {
+		t.Errorf("%d first pages, %d next pages and %d counts; want one chain of 11 pages of 100", first, next, cnt.Total(graphemu.EndpointCount))
+	}
+	if err := c.UsersSingleChain(context.Background(), directory.Query{}, 1000, &sink); err == nil {
+		t.Error("a page size of 1000 was accepted")
+	}
+}
