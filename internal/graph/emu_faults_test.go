@@ -161,3 +161,22 @@ func containsAny(s string, subs ...string) bool {
 	}
 	return false
 }
+
+func TestShortLivedTokensAreRenewed(t *testing.T) {
+	t.Parallel()
+	tn := generated(t, tenant.GenerateOptions{Seed: 45, Users: 8000})
+	srv := emulator(t, tn, func(c *graphemu.Config) {
+		// Tokens live a second; the read takes several.
+		c.TokenLifetime = time.Second
+		c.Profile = graphemu.RealisticProfile(0.2)
+	})
+	c := newEmuClient(t, srv, func(c *Config) { c.Concurrency = 2 })
+	var sink collector
+	if err := c.Users(context.Background(), directory.Query{Select: listColumns()}, &sink); err != nil {
+		t.Fatalf("Users: %v", err)
+	}
+	checkExactly(t, sink.ids(), tenantIDs(tn, nil))
+	if n := srv.Counters().TokensIssued; n < 2 {
+		t.Errorf("%d tokens issued; the read outlived its first token and needed more", n)
+	}
+}
