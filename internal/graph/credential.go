@@ -69,11 +69,16 @@ type credentialSetup struct {
 // off: token requests fail into the client's one retry policy instead of
 // being retried twice, by azcore and again by us.
 func (s credentialSetup) clientOptions() azcore.ClientOptions {
-	return azcore.ClientOptions{
-		Cloud:     cloud.Configuration{ActiveDirectoryAuthorityHost: s.ep.authority.String()},
-		Transport: s.httpClient,
-		Retry:     policy.RetryOptions{MaxRetries: -1},
+	opts := azcore.ClientOptions{
+		Cloud: cloud.Configuration{ActiveDirectoryAuthorityHost: s.ep.authority.String()},
+		Retry: policy.RetryOptions{MaxRetries: -1},
 	}
+	// Only a non-nil client: a nil *http.Client stored in the Transporter
+	// interface is not a nil interface, and azcore would call through it.
+	if s.httpClient != nil {
+		opts.Transport = s.httpClient
+	}
+	return opts
 }
 
 // newCredential validates c and builds the credential of its first
@@ -160,15 +165,7 @@ func oidcCredential(c Credentials, s credentialSetup) (azcore.TokenCredential, e
 	if err := requireApp(c); err != nil {
 		return nil, err
 	}
-	assertion, err := newAssertionSource(c, s.httpClient)
-	if err != nil {
-		return nil, err
-	}
-	return azidentity.NewClientAssertionCredential(c.TenantID, c.ClientID, assertion.get,
-		&azidentity.ClientAssertionCredentialOptions{
-			ClientOptions:            s.clientOptions(),
-			DisableInstanceDiscovery: !s.ep.instanceDiscovery,
-		})
+	return newAssertionCredential(c, s)
 }
 
 // imdsEndpoint is where azidentity asks the instance metadata service for a

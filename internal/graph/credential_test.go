@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -307,5 +308,47 @@ func TestOIDCAgainstTheEmulator(t *testing.T) {
 			}
 			checkExactly(t, sink.ids(), tenantIDs(tn, nil))
 		})
+	}
+}
+
+// A request token the OIDC endpoint refuses stays refused: the read fails
+// after one request instead of retrying until its deadline.
+func TestOIDCRefusedRequestTokenIsNotRetried(t *testing.T) {
+	t.Parallel()
+	srv, _, _ := certificateApp(t)
+	var requests atomic.Int64
+	issuer := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		requests.Add(1)
+		w.WriteHeader(http.StatusUnauthorized)
+	}))
+	t.Cleanup(issuer.Close)
+	pool := srv.CA().Pool()
+	pool.AddCert(issuer.Certificate())
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
+	creds := Credentials{
+		TenantID: srv.TenantID(), ClientID: testClient,
+		UseOIDC: true, OIDCRequestURL: issuer.URL + "/token", OIDCRequestToken: "refused-token",
+	}
+	c := newEmuClient(t, srv, func(c *Config) { c.Credentials, c.HTTPClient = creds, client })
+	err := c.Users(context.Background(), directory.Query{Select: listColumns()}, &collector{})
+	var gerr *Error
+	if !errors.As(err, &gerr) || gerr.Operation != OpToken {
+		t.Fatalf("Users: %v, want an %s error", err, OpToken)
+	}
+	if strings.Contains(err.Error(), "refused-token") {
+		t.Errorf("the error shows the request token: %v", err)
+	}
+	if n := requests.Load(); n != 1 {
+		t.Errorf("the OIDC endpoint was asked %d times, want 1", n)
+	}
+}
+
+func TestClientOptionsWithoutHTTPClientLeaveTheTransportNil(t *testing.T) {
+	t.Parallel()
+	// A nil *http.Client in the Transporter interface is not a nil
+	// interface: azcore would call through it and panic.
+	setup := credentialSetup{ep: endpoints{authority: &url.URL{Scheme: "https", Host: "login.example", Path: "/"}}}
+	if tr := setup.clientOptions().Transport; tr != nil {
+		t.Errorf("Transport = %#v, want nil so that azcore uses its default", tr)
 	}
 }

@@ -11,6 +11,10 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 )
 
 // oidcAudience is the audience Entra expects of a federated credential.
@@ -51,6 +55,51 @@ func newAssertionSource(c Credentials, httpClient *http.Client) (*assertionSourc
 		return nil, errors.New("use_oidc is set but none of oidc_token, oidc_token_file_path, or oidc_request_url with oidc_request_token is")
 	}
 	return s, nil
+}
+
+// assertionCredential exchanges federated tokens for access tokens. It asks
+// the source for the federated token itself, before azidentity does, because
+// azidentity flattens a failing assertion callback into an error string: the
+// typed failure (a refused request token is final, a 503 is worth another
+// try) would be lost to the retry policy.
+type assertionCredential struct {
+	src  *assertionSource
+	cred azcore.TokenCredential
+}
+
+// assertionKey carries the federated token fetched for one GetToken call to
+// the credential's callback.
+type assertionKey struct{}
+
+func newAssertionCredential(c Credentials, s credentialSetup) (*assertionCredential, error) {
+	src, err := newAssertionSource(c, s.httpClient)
+	if err != nil {
+		return nil, err
+	}
+	callback := func(ctx context.Context) (string, error) {
+		if a, ok := ctx.Value(assertionKey{}).(string); ok {
+			return a, nil
+		}
+		return src.get(ctx)
+	}
+	cred, err := azidentity.NewClientAssertionCredential(c.TenantID, c.ClientID, callback,
+		&azidentity.ClientAssertionCredentialOptions{
+			ClientOptions:            s.clientOptions(),
+			DisableInstanceDiscovery: !s.ep.instanceDiscovery,
+		})
+	if err != nil {
+		return nil, err
+	}
+	return &assertionCredential{src: src, cred: cred}, nil
+}
+
+// GetToken implements azcore.TokenCredential.
+func (a *assertionCredential) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	assertion, err := a.src.get(ctx)
+	if err != nil {
+		return azcore.AccessToken{}, err
+	}
+	return a.cred.GetToken(context.WithValue(ctx, assertionKey{}, assertion), opts)
 }
 
 // oidcRequestURL validates the token request endpoint and adds the audience.
@@ -116,13 +165,30 @@ func (s *assertionSource) request(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("reading the OIDC token response: %w", err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("the OIDC token endpoint answered %d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
+		return "", &oidcEndpointError{status: resp.StatusCode}
 	}
 	var v struct {
 		Value string `json:"value"`
 	}
 	if err := json.Unmarshal(body, &v); err != nil || v.Value == "" {
-		return "", errors.New("the OIDC token endpoint answered without a token (expected JSON {\"value\": ...})")
+		return "", &oidcEndpointError{status: resp.StatusCode}
 	}
 	return v.Value, nil
+}
+
+// oidcEndpointError is an answer of the OIDC token request endpoint that is
+// not a token. Only throttling and server errors are worth another try: a
+// refused request token (401/403), a wrong URL (404) or a body without a
+// token stays wrong however often it is asked.
+type oidcEndpointError struct{ status int }
+
+func (e *oidcEndpointError) Error() string {
+	if e.status == http.StatusOK {
+		return `the OIDC token endpoint answered without a token (expected JSON {"value": ...})`
+	}
+	return fmt.Sprintf("the OIDC token endpoint answered %d %s", e.status, http.StatusText(e.status))
+}
+
+func (e *oidcEndpointError) retryable() bool {
+	return e.status == http.StatusTooManyRequests || e.status >= http.StatusInternalServerError
 }

@@ -138,6 +138,10 @@ func tokenFailure(err error, kind credentialKind) (*Error, bool) {
 		return e, retryableStatus(e.Status) || e.Status >= 500
 	}
 	e := newTokenError(0, nil, err)
+	var oidc *oidcEndpointError
+	if errors.As(err, &oidc) {
+		return e, oidc.retryable()
+	}
 	var unavailable interface{ NonRetriable() }
 	retry := kind != kindCLI && !errors.As(err, &unavailable)
 	if errors.As(err, &afe) {
