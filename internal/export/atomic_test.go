@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -132,7 +133,7 @@ func TestRunLeavesPreviousFilesOnFailure(t *testing.T) {
 		{
 			name: "duplicate user",
 			source: func(context.CancelFunc) Source {
-				return &fakeSource{users: append(users, users[7]), batch: 100, workers: 2}
+				return &fakeSource{users: append(slices.Clone(users), users[7]), batch: 100, workers: 2}
 			},
 			wantErr: ErrDuplicateUser,
 		},
