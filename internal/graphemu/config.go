@@ -98,6 +98,11 @@ type Config struct {
 	Seed       int64        // seeds batch-response shuffles, fault rates and Retry-After styles
 	Clock      Clock        // default: wall-clock time
 	Log        *slog.Logger // the HTTP server's own errors (TLS handshakes); nil discards them
+
+	// CountersEndpoint serves the counters over HTTP at CountersPath, for a
+	// program (the benchmark) that runs the emulator in another process. It
+	// is the emulator's own feature, not Graph's, and off by default.
+	CountersEndpoint bool
 }
 
 // withDefaults validates cfg and fills in what was left out.

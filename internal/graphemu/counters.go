@@ -15,16 +15,16 @@ type Counters struct {
 	// Requests counts HTTP requests by endpoint and status; Inner counts
 	// the requests inside $batch bodies the same way (a $batch itself is
 	// in Requests under EndpointBatch).
-	Requests map[Endpoint]map[int]int
-	Inner    map[Endpoint]map[int]int
+	Requests map[Endpoint]map[int]int `json:"requests"`
+	Inner    map[Endpoint]map[int]int `json:"inner"`
 
-	ResourceUnits  int64 // resource units charged (requests refused by the throttle cost none)
-	Throttled      int   // 429 answers, outer and inner, from the throttle or from faults
-	TokensIssued   int   // access tokens issued (token and managed-identity endpoints)
-	MaxConcurrency int   // most HTTP requests in progress at once
-	UsersReturned  int64 // objects returned by list, get, getByIds and delta answers
-	FaultsFired    int   // injected faults that fired
-	Aborted        int   // connections dropped or answers truncated on purpose
+	ResourceUnits  int64 `json:"resourceUnits"`  // resource units charged (requests refused by the throttle cost none)
+	Throttled      int   `json:"throttled"`      // 429 answers, outer and inner, from the throttle or from faults
+	TokensIssued   int   `json:"tokensIssued"`   // access tokens issued (token and managed-identity endpoints)
+	MaxConcurrency int   `json:"maxConcurrency"` // most HTTP requests in progress at once
+	UsersReturned  int64 `json:"usersReturned"`  // objects returned by list, get, getByIds and delta answers
+	FaultsFired    int   `json:"faultsFired"`    // injected faults that fired
+	Aborted        int   `json:"aborted"`        // connections dropped or answers truncated on purpose
 }
 
 // Total is the number of HTTP requests to the endpoint, whatever their status.
@@ -113,16 +113,25 @@ func (cs *counterSet) snapshot() Counters {
 	return c
 }
 
-func (cs *counterSet) reset() {
+// reset sets the counters back to zero and returns what they held. The
+// per-endpoint maps change hands under the lock; the totals kept in atomics
+// are swapped one by one, so a request finishing during the reset may land
+// on either side of it.
+func (cs *counterSet) reset() Counters {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
+	c := Counters{
+		Requests:       cs.requests,
+		Inner:          cs.inner,
+		ResourceUnits:  cs.units.Swap(0),
+		Throttled:      int(cs.throttled.Swap(0)),
+		TokensIssued:   int(cs.tokens.Swap(0)),
+		FaultsFired:    int(cs.faults.Swap(0)),
+		MaxConcurrency: int(cs.maxInFlight.Swap(cs.inFlight.Load())),
+		UsersReturned:  cs.users.Swap(0),
+		Aborted:        int(cs.aborted.Swap(0)),
+	}
 	cs.requests = map[Endpoint]map[int]int{}
 	cs.inner = map[Endpoint]map[int]int{}
-	cs.units.Store(0)
-	cs.throttled.Store(0)
-	cs.tokens.Store(0)
-	cs.faults.Store(0)
-	cs.users.Store(0)
-	cs.aborted.Store(0)
-	cs.maxInFlight.Store(cs.inFlight.Load())
+	return c
 }

@@ -233,6 +233,15 @@ func (s *Server) ManagedIdentity() (endpoint, header string, ok bool) {
 	return s.URL() + miPath, s.miHeader, true
 }
 
+// CountersURL is where the counters are served over HTTP, once started; ok
+// is false without Config.CountersEndpoint.
+func (s *Server) CountersURL() (url string, ok bool) {
+	if !s.cfg.CountersEndpoint {
+		return "", false
+	}
+	return s.URL() + CountersPath, true
+}
+
 // Inject adds a fault rule; rules are tried in the order they were added.
 func (s *Server) Inject(f Fault) { s.faults.add(f) }
 
@@ -250,12 +259,21 @@ func (s *Server) Counters() Counters { return s.counters.snapshot() }
 // requests now in progress).
 func (s *Server) ResetCounters() { s.counters.reset() }
 
+// TakeCounters returns the counters and sets them back to zero in one step,
+// so that a measurement loses no request between reading and resetting.
+func (s *Server) TakeCounters() Counters { return s.counters.reset() }
+
 // Handler serves everything (Graph, token endpoint, discovery) for use
 // behind a listener of the caller's own. Links in answers are built from
 // each request's Host, so any listener works.
 func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.CountersEndpoint && r.URL.Path == CountersPath {
+		// Not a Graph request: it is neither counted nor throttled.
+		s.serveCounters(w, r)
+		return
+	}
 	s.counters.enter()
 	defer s.counters.leave()
 	if isGraphPath(r.URL.EscapedPath()) {

@@ -18,5 +18,10 @@
 // ARM_CLIENT_ID, ARM_CLIENT_SECRET and SSL_CERT_FILE (and IDENTITY_ENDPOINT
 // and IDENTITY_HEADER with --managed-identity).
 //
+// With --counters-endpoint it also serves its counters (requests by endpoint
+// and status, 429s, resource units, ...) as JSON at /_emulator/counters: GET
+// reads them, POST reads and resets them. That path is the emulator's own,
+// outside Graph's; the env file then names it AAD_EMULATOR_COUNTERS_URL.
+//
 // It imports nothing of this module but the emulator.
 package main

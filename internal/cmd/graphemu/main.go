@@ -45,6 +45,7 @@ type options struct {
 	tokenLifetime     time.Duration
 	maskPhones        bool
 	managedIdentity   bool
+	countersEndpoint  bool
 	envFile           string
 }
 
@@ -67,6 +68,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.tokenLifetime, "token-lifetime", graphemu.DefaultTokenLifetime, "lifetime of issued access tokens")
 	fs.BoolVar(&o.maskPhones, "mask-phones", false, "answer phone numbers masked, as an Authentication Administrator sees them")
 	fs.BoolVar(&o.managedIdentity, "managed-identity", false, "serve the App Service managed-identity endpoint for the default app (adds IDENTITY_* to the env file)")
+	fs.BoolVar(&o.countersEndpoint, "counters-endpoint", false, "serve the emulator's counters at "+graphemu.CountersPath+" (GET reads, POST reads and resets; adds AAD_EMULATOR_COUNTERS_URL to the env file)")
 	fs.StringVar(&o.envFile, "env-file", "", "write shell-sourceable KEY=VALUE lines here once ready (mode 0600: it holds the client secret)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -125,7 +127,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	generated := time.Since(began)
 	cfg := graphemu.Config{
 		Tenant: ten, Profile: profile, TokenLifetime: o.tokenLifetime, MaskPhones: o.maskPhones, Seed: o.seed,
-		Log: slog.New(slog.NewTextHandler(stderr, nil)),
+		Log: slog.New(slog.NewTextHandler(stderr, nil)), CountersEndpoint: o.countersEndpoint,
 	}
 	if o.managedIdentity {
 		cfg.ManagedIdentity = graphemu.DefaultClientID
@@ -214,6 +216,9 @@ func describe(w *strings.Builder, srv *graphemu.Server, caFile string) {
 	if endpoint, header, ok := srv.ManagedIdentity(); ok {
 		fmt.Fprintf(w, "Managed identity: IDENTITY_ENDPOINT=%s IDENTITY_HEADER=%s\n", endpoint, header)
 	}
+	if url, ok := srv.CountersURL(); ok {
+		fmt.Fprintf(w, "Counters:        %s\n", url)
+	}
 }
 
 // envLines are what a shell (or the benchmark) needs to reach the emulator:
@@ -236,6 +241,9 @@ func envLines(srv *graphemu.Server, caFile string) [][2]string {
 	}
 	if endpoint, header, ok := srv.ManagedIdentity(); ok {
 		lines = append(lines, [2]string{"IDENTITY_ENDPOINT", endpoint}, [2]string{"IDENTITY_HEADER", header})
+	}
+	if url, ok := srv.CountersURL(); ok {
+		lines = append(lines, [2]string{"AAD_EMULATOR_COUNTERS_URL", url})
 	}
 	return lines
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -103,10 +104,10 @@ func TestRun(t *testing.T) {
 	var stdout bytes.Buffer
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"--users", "300", "--env-file", envFile, "--ca-file", caFile}, &stdout, io.Discard)
+		done <- run(ctx, []string{"--users", "300", "--env-file", envFile, "--ca-file", caFile, "--counters-endpoint"}, &stdout, io.Discard)
 	}()
 	env := waitForEnv(t, envFile, done)
-	for _, k := range []string{"AAD_EMULATOR_URL", "AAD_GRAPH_ENDPOINT", "AAD_AUTHORITY_HOST", "ARM_TENANT_ID", "ARM_CLIENT_ID", "ARM_CLIENT_SECRET", "SSL_CERT_FILE"} {
+	for _, k := range []string{"AAD_EMULATOR_URL", "AAD_GRAPH_ENDPOINT", "AAD_AUTHORITY_HOST", "ARM_TENANT_ID", "ARM_CLIENT_ID", "ARM_CLIENT_SECRET", "SSL_CERT_FILE", "AAD_EMULATOR_COUNTERS_URL"} {
 		if env[k] == "" {
 			t.Errorf("env file lacks %s", k)
 		}
@@ -130,7 +131,13 @@ func TestRun(t *testing.T) {
 	if status != http.StatusOK || body != "300" {
 		t.Errorf("$count: %d %q", status, body)
 	}
-	for _, want := range []string{"Graph URL:", "Token URL:", "Tenant ID:", "Client ID:", "Client secret:", "CA file:"} {
+	status, body = getWith(t, client, env["AAD_EMULATOR_COUNTERS_URL"], "")
+	var counters graphemu.Counters
+	if err := json.Unmarshal([]byte(body), &counters); status != http.StatusOK || err != nil ||
+		counters.Requests[graphemu.EndpointCount][http.StatusOK] != 1 || counters.TokensIssued != 1 {
+		t.Errorf("counters: %d %s (%v)", status, body, err)
+	}
+	for _, want := range []string{"Graph URL:", "Token URL:", "Tenant ID:", "Client ID:", "Client secret:", "CA file:", "Counters:"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout.String())
 		}
