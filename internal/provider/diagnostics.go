@@ -137,9 +137,10 @@ func graphAdvice(ge *graph.Error, fc failureContext) (summary, advice string) {
 	case ge.Operation == graph.OpToken:
 		return "Authentication to Entra ID failed", tokenAdvice(ge.Code, fc)
 	case ge.Status == 401:
-		return "Microsoft Graph rejected the access token",
-			"The token was issued but Graph did not accept it. Check that graph_endpoint and authority_host, if set, " +
-				"belong to the same cloud as environment, and that the application is enabled in the tenant."
+		return "Microsoft Graph rejected the access token", fmt.Sprintf(
+			"Entra ID issued a token to %s in tenant %s, but Microsoft Graph did not accept it, even once renewed. Check that "+
+				"graph_endpoint and authority_host, if set, belong to the same cloud as environment (a token of one cloud is not "+
+				"valid in another), and that the application is enabled in the tenant.", who(fc), orNone(fc.tenantID))
 	case ge.Status == 403 && ge.Operation == graph.OpAuthMethods:
 		return "Missing permission to read authentication methods", fmt.Sprintf(
 			"The columns %s come from the authentication methods API, which %s may not read. Grant it the Microsoft Graph "+

@@ -68,6 +68,16 @@ func TestExportError(t *testing.T) {
 			},
 		},
 		{
+			name: "token rejected by Graph",
+			err: &graph.Error{
+				Operation: graph.OpListUsers, Status: 401, Code: "InvalidAuthenticationToken",
+				Message: "Lifetime validation failed, the token is expired.", RequestID: "req-9",
+			},
+			fc:          base,
+			wantSummary: "Microsoft Graph rejected the access token",
+			wantDetail:  []string{"the application " + testClient, "tenant " + testTenant, "InvalidAuthenticationToken", "req-9", nothingWritten},
+		},
+		{
 			name: "authentication methods without permission",
 			err: &graph.Error{
 				Operation: graph.OpAuthMethods, Status: 403, Code: "accessDenied",
