@@ -1,0 +1,17 @@
+// Command bench is `make bench`: it measures the provider's export path
+// against the single-chain ways other tools list users and against a raw
+// standard-library lower bound, on the Graph emulator run as its own process
+// (internal/cmd/graphemu) with a zero and a realistic service profile, and
+// checks the performance targets of DESIGN's performance model:
+//
+//	go run ./internal/cmd/bench -out BENCHMARKS.md -readme README.md
+//
+// Each export runs in a child process (this program, re-run with its job in
+// the environment), so that its CPU time and peak RSS, read from wait4, are
+// its own; the emulator's counters (requests, 429s, resource units), read
+// through the emulator's /_emulator/counters endpoint, are that export's
+// alone. It prints a table and the targets with PASS or FAIL, writes them
+// with the machine, the date and the command to -out, and exits non-zero
+// when a target is missed. -only and the size flags run a part, or smaller
+// tenants, for a quick look. It runs on Linux.
+package main

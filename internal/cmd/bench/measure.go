@@ -1,0 +1,117 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/aad-export/terraform-provider-aad/internal/graphemu"
+)
+
+// row is one measured export: a line of the table.
+type row struct {
+	Name     string // what ran
+	Profile  string // the emulator's
+	Columns  int
+	Users    int
+	Wall     time.Duration
+	CPU      time.Duration
+	PeakRSS  int64 // bytes
+	Requests int   // HTTP requests the emulator served (a $batch once)
+	Inner    int   // requests inside $batch bodies
+	Thr      int   // 429 answers, outer and inner
+	RU       int64 // resource units charged
+	SHA256   string
+	Output   string // the CSV written
+}
+
+func (r row) usersPerSecond() float64 { return float64(r.Users) / r.Wall.Seconds() }
+
+// cpuPer100k is CPU seconds per 100,000 users.
+func (r row) cpuPer100k() float64 { return r.CPU.Seconds() * 100_000 / float64(r.Users) }
+
+// wallPerUser is the wall time per user, for comparing runs of other sizes.
+func (r row) wallPerUser() float64 { return r.Wall.Seconds() / float64(r.Users) }
+
+// measurer runs exports in child processes against emulators.
+type measurer struct {
+	self string // the executable to re-run as a child
+	dir  string // scratch: CSVs, logs
+	seq  int
+}
+
+// export runs one job in a child process and reads what it cost: the
+// child's wall time for the export, its CPU time and peak RSS from wait4,
+// and the emulator's counters for exactly that run.
+func (m *measurer) export(ctx context.Context, emu *emulator, name string, j job) (row, error) {
+	m.seq++
+	j.Output = filepath.Join(m.dir, fmt.Sprintf("%02d-%s.csv", m.seq, slug(name)))
+	spec, err := json.Marshal(j)
+	if err != nil {
+		return row{}, err
+	}
+	if _, err := emu.takeCounters(ctx); err != nil {
+		return row{}, err
+	}
+	logPath := strings.TrimSuffix(j.Output, ".csv") + ".log"
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return row{}, err
+	}
+	defer func() { _ = logFile.Close() }()  // written by the child; nothing buffered here
+	cmd := exec.CommandContext(ctx, m.self) //nolint:gosec // this very program, re-run in its child mode
+	cmd.Env = emu.environ(childEnv + "=" + string(spec))
+	var stdout bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, logFile
+	if err := cmd.Run(); err != nil {
+		return row{}, fmt.Errorf("%s: %w (log: %s)", name, err, logPath)
+	}
+	use, err := usageOf(cmd.ProcessState)
+	if err != nil {
+		return row{}, err
+	}
+	var out outcome
+	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
+		return row{}, fmt.Errorf("%s: reading the child's outcome %q: %w", name, stdout.String(), err)
+	}
+	counters, err := emu.takeCounters(ctx)
+	if err != nil {
+		return row{}, err
+	}
+	r := row{
+		Name: name, Profile: emu.spec.Profile, Columns: len(j.Columns), Users: out.Users,
+		Wall: time.Duration(out.Seconds * float64(time.Second)), CPU: use.CPU, PeakRSS: use.PeakRSS,
+		SHA256: out.SHA256, Output: j.Output,
+	}
+	r.addCounters(counters)
+	return r, nil
+}
+
+func (r *row) addCounters(c graphemu.Counters) {
+	for e := range c.Requests {
+		r.Requests += c.Total(e)
+	}
+	for e := range c.Inner {
+		r.Inner += c.InnerTotal(e)
+	}
+	r.Thr, r.RU = c.Throttled, c.ResourceUnits
+}
+
+// slug makes a file name of a row's name.
+func slug(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			return r
+		case r >= 'A' && r <= 'Z':
+			return r - 'A' + 'a'
+		}
+		return '-'
+	}, s)
+}

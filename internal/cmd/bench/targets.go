@@ -1,0 +1,171 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aad-export/terraform-provider-aad/internal/graphemu"
+)
+
+// check is one target: its figure, its threshold, and whether it was met.
+type check struct {
+	N         int
+	Title     string
+	Figure    string
+	Threshold string
+	Pass      bool
+	Skipped   bool // its rows were not run
+}
+
+func (c check) verdict() string {
+	switch {
+	case c.Skipped:
+		return "SKIPPED"
+	case c.Pass:
+		return "PASS"
+	}
+	return "FAIL"
+}
+
+// Thresholds of the targets.
+const (
+	minSpeedup999  = 20
+	minSpeedup100  = 100
+	maxFloorRatio  = 1.15
+	maxCPURatio    = 2
+	maxPeakRSS     = 150e6 // bytes
+	maxGrowthRatio = 1.25
+)
+
+// checks evaluates targets 1-5 from the rows.
+func (b *bench) checks() []check {
+	return []check{b.checkSpeed(), b.checkBudget(), b.checkCPU(), b.checkMemory(), b.checkExact()}
+}
+
+// rowsFor returns the rows of keys, or false when one did not run.
+func (b *bench) rowsFor(keys ...string) ([]row, bool) {
+	out := make([]row, len(keys))
+	for i, k := range keys {
+		r, ok := b.rows[k]
+		if !ok {
+			return nil, false
+		}
+		out[i] = r
+	}
+	return out, true
+}
+
+func (b *bench) checkSpeed() check {
+	c := check{N: 1, Title: fmt.Sprintf("%s users, %d list columns, realistic: speed-up per user over the single chains",
+		thousands(int64(b.cfg.large)), len(listColumns())),
+		Threshold: fmt.Sprintf(">= %dx the $top=999 chain and >= %dx the 100-a-page chain", minSpeedup999, minSpeedup100)}
+	rs, ok := b.rowsFor(keyProviderList, keyChain999, keyChain100)
+	if !ok {
+		c.Skipped = true
+		return c
+	}
+	p, c999, c100 := rs[0], rs[1], rs[2]
+	s999, s100 := c999.wallPerUser()/p.wallPerUser(), c100.wallPerUser()/p.wallPerUser()
+	c.Figure = fmt.Sprintf("%.1fx the $top=999 chain (%.3f vs %.1f ms a user), %.1fx the 100-a-page chain (%.1f ms a user)",
+		s999, 1000*p.wallPerUser(), 1000*c999.wallPerUser(), s100, 1000*c100.wallPerUser())
+	c.Pass = s999 >= minSpeedup999 && s100 >= minSpeedup100
+	return c
+}
+
+// throttleBudget is the realistic profile's budget: resource units per
+// window, and the window on the emulator's clock.
+func (b *bench) throttleBudget() (units float64, window time.Duration) {
+	p := graphemu.RealisticProfile(b.cfg.timeScale)
+	window = p.Window
+	if window == 0 {
+		window = 10 * time.Second // Graph's window, which the emulator applies when a profile names none
+	}
+	return float64(p.TenantBudget), time.Duration(float64(window) * b.cfg.timeScale)
+}
+
+// floors are target 2's two readings of the throttle floor: every resource
+// unit spent at the budget's rate (lenient), or only those beyond the
+// bucket's initial fill, which a client can spend at once (strict: the true
+// lower bound of the wall time, and the one the target is checked against).
+func (b *bench) floors(r row) (strict, lenient time.Duration) {
+	units, window := b.throttleBudget()
+	perUnit := float64(window) / units
+	return time.Duration(float64(r.RU-int64(units)) * perUnit), time.Duration(float64(r.RU) * perUnit)
+}
+
+func (b *bench) checkBudget() check {
+	c := check{N: 2, Title: fmt.Sprintf("%s users, all %d columns, realistic: wall against the throttle-budget floor",
+		thousands(int64(b.cfg.medium)), len(allColumns())),
+		Threshold: fmt.Sprintf("wall <= %.2fx (RU spent - initial bucket) / RU per second", maxFloorRatio)}
+	rs, ok := b.rowsFor(keyProviderAll)
+	if !ok {
+		c.Skipped = true
+		return c
+	}
+	r := rs[0]
+	strict, lenient := b.floors(r)
+	if strict <= 0 {
+		c.Figure = fmt.Sprintf("%d RU fit in the initial bucket: no floor to compare with", r.RU)
+		return c
+	}
+	ratio := r.Wall.Seconds() / strict.Seconds()
+	c.Figure = fmt.Sprintf("%.3fx: %.1f s against a floor of %.1f s (%d RU); %.3fx the lenient floor RU spent / rate (%.1f s)",
+		ratio, r.Wall.Seconds(), strict.Seconds(), r.RU, r.Wall.Seconds()/lenient.Seconds(), lenient.Seconds())
+	c.Pass = ratio <= maxFloorRatio
+	return c
+}
+
+func (b *bench) checkCPU() check {
+	c := check{N: 3, Title: fmt.Sprintf("zero profile, %s users: provider CPU per 100k users against the raw lower bound",
+		thousands(int64(b.cfg.large))),
+		Threshold: fmt.Sprintf("<= %dx", maxCPURatio)}
+	rs, ok := b.rowsFor(keyZeroProvider, keyZeroRaw)
+	if !ok {
+		c.Skipped = true
+		return c
+	}
+	ratio := rs[0].cpuPer100k() / rs[1].cpuPer100k()
+	c.Figure = fmt.Sprintf("%.2fx (%.2f vs %.2f CPU s per 100k users)", ratio, rs[0].cpuPer100k(), rs[1].cpuPer100k())
+	c.Pass = ratio <= maxCPURatio
+	return c
+}
+
+func (b *bench) checkMemory() check {
+	c := check{N: 4, Title: fmt.Sprintf("peak RSS with all %d columns: %s users, and against %s users",
+		len(allColumns()), thousands(int64(b.cfg.large)), thousands(int64(b.cfg.medium))),
+		Threshold: fmt.Sprintf("<= %.0f MB, and <= %.2fx", maxPeakRSS/1e6, maxGrowthRatio)}
+	rs, ok := b.rowsFor(keyMemLarge, keyMemMedium)
+	if !ok {
+		c.Skipped = true
+		return c
+	}
+	large, medium := rs[0].PeakRSS, rs[1].PeakRSS
+	growth := float64(large) / float64(medium)
+	c.Figure = fmt.Sprintf("%.0f MB at %s users, %.2fx the %.0f MB at %s", float64(large)/1e6, thousands(int64(rs[0].Users)),
+		growth, float64(medium)/1e6, thousands(int64(rs[1].Users)))
+	c.Pass = large <= maxPeakRSS && growth <= maxGrowthRatio
+	return c
+}
+
+func (b *bench) checkExact() check {
+	c := check{N: 5, Title: fmt.Sprintf("%s users, %.0f%% under one UPN prefix: same bytes at concurrency 1 and by default, every user once",
+		thousands(int64(b.cfg.exactUsers)), 100*sharedPrefixShare),
+		Threshold: "identical sha256; none missing, duplicated or unknown"}
+	rs, ok := b.rowsFor(keyExactOne, keyExactDefault)
+	if !ok || b.exact == nil {
+		c.Skipped = true
+		return c
+	}
+	same := rs[0].SHA256 == rs[1].SHA256 && rs[0].SHA256 != ""
+	var figure strings.Builder
+	if same {
+		fmt.Fprintf(&figure, "sha256 %s… at both", rs[0].SHA256[:16])
+	} else {
+		fmt.Fprintf(&figure, "sha256 differs: %s at concurrency 1, %s by default", rs[0].SHA256, rs[1].SHA256)
+	}
+	fmt.Fprintf(&figure, "; %s against the emulator's own list", b.exact)
+	c.Figure = figure.String()
+	c.Pass = same && b.exact.ok()
+	return c
+}

@@ -1,0 +1,256 @@
+package main
+
+import (
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestShellUnquote(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in, want string
+		wantErr  bool
+	}{
+		{`'plain'`, "plain", false},
+		{`''`, "", false},
+		{`'it'\''s'`, "it's", false},
+		{`'$HOME "x" \ ;'`, `$HOME "x" \ ;`, false},
+		{`'a'\'''`, "a'", false},
+		{`'open`, "", true},
+		{`bare`, "", true},
+		{`'a'b`, "", true},
+	}
+	for _, tt := range tests {
+		got, err := shellUnquote(tt.in)
+		if (err != nil) != tt.wantErr || got != tt.want {
+			t.Errorf("%s: %q, %v; want %q, error %v", tt.in, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
+
+// FuzzShellUnquote: whatever graphemu's quoting writes reads back the same,
+// and nothing makes the reader panic.
+func FuzzShellUnquote(f *testing.F) {
+	for _, s := range []string{"", "a", "it's", "''''", `\'`, "a\nb"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		quoted := "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+		got, err := shellUnquote(quoted)
+		if err != nil || got != s {
+			t.Errorf("%q quoted as %s read back as %q, %v", s, quoted, got, err)
+		}
+		_, _ = shellUnquote(s) // any input: an error or a value, never a panic
+	})
+}
+
+func TestReadEnvFile(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "env")
+	if err := os.WriteFile(path, []byte("A='1'\n\nB='it'\\''s'\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env, err := readEnvFile(path)
+	if err != nil || len(env) != 2 || env["A"] != "1" || env["B"] != "it's" {
+		t.Errorf("%v %v", env, err)
+	}
+	if err := os.WriteFile(path, []byte("A\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := readEnvFile(path); err == nil {
+		t.Error("a line without = was accepted")
+	}
+	if _, err := readEnvFile(filepath.Join(t.TempDir(), "none")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing file: %v", err)
+	}
+}
+
+func TestReplaceBetween(t *testing.T) {
+	t.Parallel()
+	doc := "a\n<!-- B: note -->\nold\n<!-- E -->\nz\n"
+	got, err := replaceBetween(doc, "<!-- B", "<!-- E -->", "new")
+	if want := "a\n<!-- B: note -->\n\nnew\n<!-- E -->\nz\n"; err != nil || got != want {
+		t.Errorf("%q, %v; want %q", got, err, want)
+	}
+	for _, bad := range []string{"no markers\n", "<!-- E -->\n<!-- B -->\n", "<!-- B -->\n"} {
+		if _, err := replaceBetween(bad, "<!-- B", "<!-- E -->", "x"); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}
+
+func TestThousands(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 500000: "500,000", 1234567: "1,234,567", -4500: "-4,500"} {
+		if got := thousands(in); got != want {
+			t.Errorf("%d: %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestParseFlags(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		args    string
+		wantErr bool
+	}{
+		{"", false},
+		{"-only speed,exact -large 1000 -time-scale 0.1", false},
+		{"-only fast", true},
+		{"-large 0", true},
+		{"-time-scale 0", true},
+		{"extra", true},
+	}
+	for _, tt := range tests {
+		_, err := parseFlags(strings.Fields(tt.args), io.Discard)
+		if (err != nil) != tt.wantErr {
+			t.Errorf("%q: %v, want error %v", tt.args, err, tt.wantErr)
+		}
+	}
+}
+
+// testBench is a bench holding rows made up for the target checks.
+func testBench(rows map[string]row) *bench {
+	cfg, err := parseFlags(nil, io.Discard)
+	if err != nil {
+		panic(err)
+	}
+	return &bench{cfg: cfg, rows: rows}
+}
+
+func secs(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
+func TestChecks(t *testing.T) {
+	t.Parallel()
+	good := map[string]row{
+		keyProviderList: {Users: 500_000, Wall: secs(7.5)},
+		keyChain999:     {Users: 20_000, Wall: secs(22)},
+		keyChain100:     {Users: 20_000, Wall: secs(40)},
+		keyProviderAll:  {Users: 50_000, Wall: secs(56), RU: 50_000},
+		keyZeroProvider: {Users: 500_000, CPU: secs(5)},
+		keyZeroRaw:      {Users: 500_000, CPU: secs(4)},
+		keyMemLarge:     {Users: 500_000, PeakRSS: 70e6},
+		keyMemMedium:    {Users: 50_000, PeakRSS: 60e6},
+		keyExactOne:     {Users: 10, SHA256: strings.Repeat("a", 64)},
+		keyExactDefault: {Users: 10, SHA256: strings.Repeat("a", 64)},
+	}
+	tests := []struct {
+		name   string
+		change func(map[string]row, *bench)
+		failed int // the target that must fail; 0 = none
+	}{
+		{"all met", func(map[string]row, *bench) {}, 0},
+		{"slower than 20x the $top=999 chain", func(r map[string]row, _ *bench) { setWall(r, keyProviderList, 28) }, 1},
+		{"slower than 100x the 100-a-page chain", func(r map[string]row, _ *bench) { setWall(r, keyProviderList, 10.1) }, 1},
+		{"over 1.15x the strict floor", func(r map[string]row, _ *bench) { setWall(r, keyProviderAll, 1.16*52.5) }, 2},
+		{"within the bucket: no floor", func(r map[string]row, _ *bench) { x := r[keyProviderAll]; x.RU = 8000; r[keyProviderAll] = x }, 2},
+		{"over twice the raw CPU", func(r map[string]row, _ *bench) { x := r[keyZeroProvider]; x.CPU = secs(8.1); r[keyZeroProvider] = x }, 3},
+		{"over 150 MB", func(r map[string]row, _ *bench) { setRSS(r, keyMemLarge, 151e6); setRSS(r, keyMemMedium, 150e6) }, 4},
+		{"grows over 1.25x", func(r map[string]row, _ *bench) { setRSS(r, keyMemLarge, 76e6) }, 4},
+		{"different bytes", func(r map[string]row, _ *bench) {
+			x := r[keyExactOne]
+			x.SHA256 = strings.Repeat("b", 64)
+			r[keyExactOne] = x
+		}, 5},
+		{"a user missed", func(_ map[string]row, b *bench) { b.exact.Missing = 1 }, 5},
+	}
+	for _, tt := range tests {
+		rows := map[string]row{}
+		for k, v := range good {
+			rows[k] = v
+		}
+		b := testBench(rows)
+		b.exact = &completeness{Expected: 10, Rows: 10}
+		tt.change(rows, b)
+		for _, c := range b.checks() {
+			if want := c.N != tt.failed; c.Pass != want || c.Skipped {
+				t.Errorf("%s: target %d %s (%s), want pass %v", tt.name, c.N, c.verdict(), c.Figure, want)
+			}
+		}
+	}
+}
+
+func setWall(r map[string]row, key string, s float64) { x := r[key]; x.Wall = secs(s); r[key] = x }
+
+func setRSS(r map[string]row, key string, b int64) { x := r[key]; x.PeakRSS = b; r[key] = x }
+
+func TestChecksSkipped(t *testing.T) {
+	t.Parallel()
+	b := testBench(map[string]row{})
+	for _, c := range b.checks() {
+		if !c.Skipped || c.verdict() != "SKIPPED" {
+			t.Errorf("target %d: %s", c.N, c.verdict())
+		}
+	}
+	if !(report{b: b, checks: b.checks()}).passed() {
+		t.Error("skipped targets count as failures")
+	}
+}
+
+// TestCompleteness writes CSVs with a user missing, one duplicated and one
+// unknown, and checks each is found.
+func TestCompleteness(t *testing.T) {
+	t.Parallel()
+	spec := emulatorSpec{Users: 50, Seed: 3, SharedShare: 0.6, SharedPrefix: "user"}
+	ids := idsOf(t, spec)
+	tests := []struct {
+		name string
+		ids  []string
+		want completeness
+	}{
+		{"complete", ids, completeness{Expected: 50, Rows: 50}},
+		{"one missing", ids[1:], completeness{Expected: 50, Rows: 49, Missing: 1}},
+		{"one twice", append(ids[:len(ids):len(ids)], ids[7]), completeness{Expected: 50, Rows: 51, Duplicated: 1}},
+		{"one unknown", append(ids[1:len(ids):len(ids)], "00000000-0000-4000-8000-000000000000"), completeness{Expected: 50, Rows: 50, Missing: 1, Unknown: 1}},
+	}
+	for _, tt := range tests {
+		path := filepath.Join(t.TempDir(), "users.csv")
+		csv := "userPrincipalName,objectId\n"
+		for _, id := range tt.ids {
+			csv += "x@y," + id + "\n"
+		}
+		if err := os.WriteFile(path, []byte(csv), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		got, err := checkCompleteness(path, spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Expected != tt.want.Expected || got.Rows != tt.want.Rows || got.Missing != tt.want.Missing ||
+			got.Duplicated != tt.want.Duplicated || got.Unknown != tt.want.Unknown || got.ok() != (tt.name == "complete") {
+			t.Errorf("%s: %+v, want %+v", tt.name, got, tt.want)
+		}
+		if got.Shared < 20 || got.Shared > 40 {
+			t.Errorf("%s: %d of 50 users under the shared prefix, want about 30", tt.name, got.Shared)
+		}
+	}
+}
+
+// idsOf lists the object ids of the directory spec generates.
+func idsOf(t *testing.T, spec emulatorSpec) []string {
+	t.Helper()
+	ten, err := generate(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for u := range ten.Users() {
+		ids = append(ids, u.ID)
+	}
+	if len(ids) != spec.Users {
+		t.Fatalf("%d ids for %d users", len(ids), spec.Users)
+	}
+	return ids
+}
+
+func TestSlug(t *testing.T) {
+	t.Parallel()
+	if got := slug("Single chain, $top=999"); got != "single-chain---top-999" {
+		t.Errorf("%q", got)
+	}
+}
