@@ -219,6 +219,8 @@ func (d *UsersExportDataSource) Read(ctx context.Context, req datasource.ReadReq
 		return
 	}
 
+	ctx, stop := interruptible(ctx)
+	defer stop()
 	ctx, cancel := context.WithTimeout(d.data.maskSecrets(ctx), timeout)
 	defer cancel()
 	tflog.Info(ctx, "exporting users", m.logFields(opts))
