@@ -108,7 +108,9 @@ func (p *retryPolicy) wait(retryAfter string, attempt int) time.Duration {
 const maxRetryAfter = 10 * time.Minute
 
 // parseRetryAfter reads Retry-After in seconds (fractions kept: Graph sends
-// "2.128" and "0.5" must not become 0) or as an HTTP date.
+// "2.128" and "0.5" must not become 0) or as an HTTP date. The cap applies
+// before the conversion to a Duration: past about 292 years (or "Inf") the
+// conversion overflows into a negative wait, which would retry at once.
 func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
@@ -118,7 +120,10 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 		if math.IsNaN(secs) || secs < 0 {
 			return 0, false
 		}
-		return min(time.Duration(secs*float64(time.Second)), maxRetryAfter), true
+		if secs >= maxRetryAfter.Seconds() {
+			return maxRetryAfter, true
+		}
+		return time.Duration(secs * float64(time.Second)), true
 	}
 	t, err := http.ParseTime(v)
 	if err != nil {

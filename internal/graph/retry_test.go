@@ -26,6 +26,9 @@ func TestParseRetryAfter(t *testing.T) {
 		{"Wed, 10 Jan 2024 08:00:04 GMT", 4 * time.Second, true},
 		{"Wed, 10 Jan 2024 07:59:00 GMT", 0, true}, // in the past: go now
 		{"86400", maxRetryAfter, true},
+		{"9223372037", maxRetryAfter, true}, // past time.Duration's range: must not overflow into no wait
+		{"1e300", maxRetryAfter, true},
+		{"Inf", maxRetryAfter, true},
 		{"", 0, false},
 		{"-1", 0, false},
 		{"NaN", 0, false},
