@@ -72,12 +72,14 @@ func newGraphError(op string, status int, header http.Header, body []byte) *Erro
 }
 
 // clean makes a value from a response safe to print: valid UTF-8, no control
-// characters, bounded length.
+// characters, at most maxMessage bytes. It cuts twice: first cheaply, so a
+// huge value is not copied whole, then again after each invalid byte became
+// a three-byte replacement character.
 func clean(s string) string {
 	if len(s) > maxMessage {
 		s = s[:maxMessage]
 	}
-	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = truncateRunes(strings.ToValidUTF8(s, "\uFFFD"), maxMessage)
 	return strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f {
 			return ' '

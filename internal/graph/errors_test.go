@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestNewGraphError(t *testing.T) {
@@ -79,4 +80,24 @@ func TestErrorWrapsItsCause(t *testing.T) {
 	if !strings.Contains(e.Error(), "request-id r") || !strings.Contains(e.Error(), "throttled past the read timeout") {
 		t.Errorf("Error() = %q, want the request-id and the reason", e.Error())
 	}
+}
+
+// FuzzNewGraphError: an error body is hostile input that ends up in
+// diagnostics; whatever it holds, the error's fields are bounded, valid
+// UTF-8 and free of control characters (no terminal escapes, no forged lines).
+func FuzzNewGraphError(f *testing.F) {
+	f.Add([]byte(`{"error":{"code":"TooManyRequests","message":"Please retry again later.","innerError":{"request-id":"r"}}}`), "h")
+	f.Add([]byte(`{"error":{"code":"x\u001b[31m","message":"line\nforged: yes"}}`), "id\r\nX: y")
+	f.Add([]byte("\xff\xfe"), "")
+	f.Fuzz(func(t *testing.T, body []byte, requestID string) {
+		e := newGraphError(OpListUsers, 400, http.Header{"Request-Id": {requestID}}, body)
+		for name, v := range map[string]string{"code": e.Code, "message": e.Message, "request-id": e.RequestID, "client-request-id": e.ClientRequestID} {
+			if !utf8.ValidString(v) || len(v) > maxMessage {
+				t.Fatalf("%s %q: not valid UTF-8 or over %d bytes", name, v, maxMessage)
+			}
+			if strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+				t.Fatalf("%s %q holds a control character", name, v)
+			}
+		}
+	})
 }
