@@ -306,3 +306,21 @@ func TestRejectedTwiceFails(t *testing.T) {
 		t.Fatalf("err = %v after %d requests, want a 401 *Error after 2", err, calls.Load())
 	}
 }
+
+// FuzzParseRetryAfter: whatever a server sends as Retry-After, the wait is
+// never negative (an immediate retry storm) nor longer than the cap.
+func FuzzParseRetryAfter(f *testing.F) {
+	now := time.Date(2024, 1, 10, 8, 0, 0, 0, time.UTC)
+	for _, s := range []string{"0.5", "2.128", "3", "Wed, 10 Jan 2024 08:00:04 GMT", "9223372037", "1e300", "Inf", "-0", "0x1p-2", "NaN", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		d, ok := parseRetryAfter(v, now)
+		if ok && (d < 0 || d > maxRetryAfter) {
+			t.Fatalf("parseRetryAfter(%q) = %v: outside [0, %v]", v, d, maxRetryAfter)
+		}
+		if !ok && d != 0 {
+			t.Fatalf("parseRetryAfter(%q) = %v without a value", v, d)
+		}
+	})
+}
