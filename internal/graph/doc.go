@@ -19,5 +19,21 @@
 // Pages are decoded with encoding/json straight into directory.User and
 // delivered as they arrive; nothing holds the whole directory.
 //
+// The retry policy (retry.go) is the only one: it waits before every retry
+// of a Graph request, a $batch, an inner $batch request (re-queued rather
+// than slept on) and a token request, honours Retry-After (fractions and
+// HTTP dates included), backs off exponentially with jitter otherwise, and
+// stops when the next wait would pass the context's deadline. No library
+// retries underneath it: the kiota middleware chain is built without
+// kiota's RetryHandler, azcore's retries are off for every credential
+// (MaxRetries -1) and MSAL's confidential clients have none, which the
+// provider's fault matrix checks by counting requests at the emulator. Two
+// exceptions are deliberate: the managed identity credential keeps
+// azidentity's own retries, which know the instance metadata service's
+// start-up answers (404, 410) that no Graph policy should; and kiota's
+// adapter answers a continuous access evaluation claims challenge (a 401
+// naming claims) by sending the request once more with a token for those
+// claims, which only it can do.
+//
 // It must not import Terraform packages or internal/export.
 package graph
