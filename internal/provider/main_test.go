@@ -14,10 +14,14 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/") //nolint:gochecknoglobals // a test flag
 
 // testCA is the one certificate authority of every emulator this test process
-// starts. TestMain points SSL_CERT_FILE at it before anything loads the
-// system roots, so the in-process provider trusts every emulator as it would
-// trust Microsoft Graph, without a test-only transport.
+// starts. TestMain points SSL_CERT_FILE at it (and at frontCert) before
+// anything loads the system roots, so the in-process provider trusts every
+// emulator as it would trust Microsoft Graph, without a test-only transport.
 var testCA *graphemu.CA //nolint:gochecknoglobals // set once by TestMain before any test runs
+
+// testDir is a folder of the test process, removed when it ends: the CA
+// file and what tests build once for all (the provider binary).
+var testDir string //nolint:gochecknoglobals // set once by TestMain before any test runs
 
 func TestMain(m *testing.M) {
 	flag.Parse()
@@ -43,8 +47,14 @@ func runTests(m *testing.M) (int, error) {
 			fmt.Fprintln(os.Stderr, "removing the test CA:", err)
 		}
 	}()
-	caFile := filepath.Join(dir, "graphemu-ca.pem")
-	if err := ca.WriteFile(caFile); err != nil {
+	front, frontPEM, err := newFrontCertificate()
+	if err != nil {
+		return 0, err
+	}
+	// The roots: the emulators' CA, and the certificate of the fault
+	// matrix's recording fronts.
+	caFile := filepath.Join(dir, "test-roots.pem")
+	if err := os.WriteFile(caFile, append(ca.PEM(), frontPEM...), 0o600); err != nil {
 		return 0, err
 	}
 	// Go reads SSL_CERT_FILE once, when a TLS client first needs the system
@@ -52,6 +62,6 @@ func runTests(m *testing.M) (int, error) {
 	if err := os.Setenv("SSL_CERT_FILE", caFile); err != nil {
 		return 0, err
 	}
-	testCA = ca
+	testCA, frontCert, testDir = ca, front, dir
 	return m.Run(), nil
 }
