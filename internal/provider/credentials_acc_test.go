@@ -83,6 +83,13 @@ func newCertApp(t *testing.T) certApp {
 // real signature stands in for the federation trust.
 func (a certApp) assertion(t *testing.T, srv *graphemu.Server) string {
 	t.Helper()
+	return a.assertionFor(t, srv.TokenURL())
+}
+
+// assertionFor is an assertion for the token endpoint at tokenURL (its
+// audience).
+func (a certApp) assertionFor(t *testing.T, tokenURL string) string {
+	t.Helper()
 	thumb := sha256.Sum256(a.cert.Raw)
 	header, err := json.Marshal(map[string]string{"alg": "RS256", "typ": "JWT", "x5t#S256": base64.RawURLEncoding.EncodeToString(thumb[:])})
 	if err != nil {
@@ -90,7 +97,7 @@ func (a certApp) assertion(t *testing.T, srv *graphemu.Server) string {
 	}
 	now := time.Now().Unix()
 	claims, err := json.Marshal(map[string]any{
-		"aud": srv.TokenURL(), "iss": a.app.ClientID, "sub": a.app.ClientID,
+		"aud": tokenURL, "iss": a.app.ClientID, "sub": a.app.ClientID,
 		"jti": fmt.Sprint(time.Now().UnixNano()), "nbf": now - 60, "exp": now + 600,
 	})
 	if err != nil {

@@ -2,13 +2,16 @@ package provider
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -66,38 +69,139 @@ func (rec *tokenRecorder) all() []string {
 	return out
 }
 
+// secretsCase is one credential configuration of TestAccSecretsNeverLogged:
+// the environment that configures it, the secret values it holds, and
+// whether Entra (the emulator) accepts it.
+type secretsCase struct {
+	name    string
+	env     map[string]string
+	secrets []string
+	fails   string // a regexp the failed plan's output must match; "" = the export succeeds
+}
+
 // TestAccSecretsNeverLogged runs an export with the provider built as a real
 // plugin binary, through the terraform CLI with dev_overrides and
-// TF_LOG=TRACE, and checks that neither the client secret nor any access
-// token the emulator issued appears in anything Terraform leaves behind:
-// stdout, stderr, the TF_LOG_PATH file, the saved plan, the state.
+// TF_LOG=TRACE, once per kind of credential and with credentials Entra
+// refuses, and checks that no secret (client secret, certificate contents,
+// its password, OIDC tokens and request tokens) nor any access token the
+// emulator issued appears in anything Terraform leaves behind: stdout and
+// stderr (error messages included), the TF_LOG_PATH file, the saved plan,
+// the state.
 func TestAccSecretsNeverLogged(t *testing.T) {
 	t.Parallel()
 	tf := terraformBinary(t)
-	dir := t.TempDir()
-	pluginDir := filepath.Join(dir, "plugins")
-	build := exec.CommandContext(t.Context(), "go", "build", "-o", filepath.Join(pluginDir, "terraform-provider-aad"), "../..") //nolint:gosec // the test's own temporary folder
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the provider: %v\n%s", err, out)
-	}
-
-	emu, err := graphemu.New(graphemu.Config{Tenant: generatedTenant(t, goldenSeed, 150)})
+	plugins := providerPlugin(t)
+	ca := newCertApp(t)
+	emu, err := graphemu.New(graphemu.Config{Tenant: generatedTenant(t, goldenSeed, 150), Apps: []graphemu.App{graphemu.DefaultApp(), ca.app}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	rec := &tokenRecorder{next: emu.Handler(), tokens: map[string]bool{}}
 	ts := httptest.NewTLSServer(rec)
 	t.Cleanup(ts.Close)
+	dir := t.TempDir()
 	caFile := filepath.Join(dir, "ca.pem")
 	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ts.Certificate().Raw}), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	base := map[string]string{
+		"PATH": os.Getenv("PATH"), "CHECKPOINT_DISABLE": "1", "TF_LOG": "TRACE", "TF_IN_AUTOMATION": "1", "SSL_CERT_FILE": caFile,
+		"ARM_TENANT_ID": emu.TenantID(), "ARM_USE_CLI": "false", envGraphEndpoint: ts.URL, envAuthorityHost: ts.URL + "/",
+	}
+	for _, tc := range secretsCases(t, emu, ca, ts.URL) {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			env := merge(base, tc.env)
+			places := runLoggedExport(t, tf, plugins, env, tc.fails)
+			tokens := rec.all()
+			if tc.fails == "" && len(tokens) == 0 {
+				t.Fatal("the emulator issued no token: the export did not authenticate")
+			}
+			checkNoSecrets(t, places, append(tc.secrets, tokens...))
+		})
+	}
+}
 
-	work := filepath.Join(dir, "work")
-	cliConfig := filepath.Join(dir, "terraformrc")
-	logFile := filepath.Join(dir, "terraform.log")
+// secretsCases builds the credential configurations: each kind the provider
+// offers, and credentials Entra refuses (their error messages are checked
+// too). The secret values are long and distinctive, so that a leak of them
+// cannot go unseen.
+func secretsCases(t *testing.T, emu *graphemu.Server, ca certApp, baseURL string) []secretsCase {
+	t.Helper()
+	const password = "pfx-Password~7c1d9e#not-in-any-log"
+	pfx := pkcs12Bundle(t, ca.pem, password)
+	pfx64 := base64.StdEncoding.EncodeToString(pfx)
+	// A leak may be partial: look for pieces of the encoded certificate too.
+	pfxPieces := []string{pfx64, pfx64[:48], pfx64[len(pfx64)/2 : len(pfx64)/2+48], pfx64[len(pfx64)-48:]}
+	_, keyPEM, _ := strings.Cut(string(ca.pem), "-----BEGIN PRIVATE KEY-----\n")
+	keyLines := strings.Split(keyPEM, "\n")
+	keyPieces := []string{keyLines[0], keyLines[4]}
+	assertion := ca.assertionFor(t, baseURL+"/"+emu.TenantID()+"/oauth2/v2.0/token")
+	requestToken := "gh-request-token-5f0e2a9b-not-in-any-log"
+	requestURL := oidcRequestServer(t, requestToken, assertion)
+	app := emu.App()
+	certApp := map[string]string{"ARM_CLIENT_ID": ca.app.ClientID}
+	return []secretsCase{
+		{name: "client secret", env: map[string]string{"ARM_CLIENT_ID": app.ClientID, "ARM_CLIENT_SECRET": app.ClientSecret}, secrets: []string{app.ClientSecret}},
+		{
+			name:    "client certificate (PKCS#12, base64) with a password",
+			env:     merge(certApp, map[string]string{"ARM_CLIENT_CERTIFICATE": pfx64, "ARM_CLIENT_CERTIFICATE_PASSWORD": password}),
+			secrets: append([]string{password}, pfxPieces...),
+		},
+		{
+			name:    "client certificate (PEM, base64)",
+			env:     merge(certApp, map[string]string{"ARM_CLIENT_CERTIFICATE": base64.StdEncoding.EncodeToString(ca.pem)}),
+			secrets: append([]string{base64.StdEncoding.EncodeToString(ca.pem)[:64]}, keyPieces...),
+		},
+		{
+			name:    "OIDC token",
+			env:     merge(certApp, map[string]string{"ARM_USE_OIDC": "true", "ARM_OIDC_TOKEN": assertion}),
+			secrets: []string{assertion},
+		},
+		{
+			name: "OIDC request token (GitHub Actions)",
+			env: merge(certApp, map[string]string{
+				"ARM_USE_OIDC": "true", "ACTIONS_ID_TOKEN_REQUEST_URL": requestURL, "ACTIONS_ID_TOKEN_REQUEST_TOKEN": requestToken,
+			}),
+			secrets: []string{requestToken, assertion},
+		},
+		{
+			name:    "wrong client secret",
+			env:     map[string]string{"ARM_CLIENT_ID": app.ClientID, "ARM_CLIENT_SECRET": "wrong-Secret~3b8f0c2d-not-in-any-log"},
+			secrets: []string{"wrong-Secret~3b8f0c2d-not-in-any-log"},
+			fails:   `AADSTS7000215`,
+		},
+		{
+			name:    "certificate with a wrong password",
+			env:     merge(certApp, map[string]string{"ARM_CLIENT_CERTIFICATE": pfx64, "ARM_CLIENT_CERTIFICATE_PASSWORD": "wrong-" + password}),
+			secrets: append([]string{password}, pfxPieces...),
+			fails:   `client_certificate_password`,
+		},
+		{
+			name: "OIDC request token refused",
+			env: merge(certApp, map[string]string{
+				"ARM_USE_OIDC": "true", "ACTIONS_ID_TOKEN_REQUEST_URL": requestURL, "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "refused-" + requestToken,
+			}),
+			secrets: []string{requestToken},
+			fails:   `401 Unauthorized`,
+		},
+		{
+			name:    "OIDC token of an app Entra does not trust",
+			env:     map[string]string{"ARM_CLIENT_ID": app.ClientID, "ARM_USE_OIDC": "true", "ARM_OIDC_TOKEN": assertion},
+			secrets: []string{assertion},
+			fails:   `Authentication to Entra ID failed`,
+		},
+	}
+}
+
+// runLoggedExport runs plan, apply and show (or, for a credential that must
+// fail, plan alone) at TRACE and returns everything terraform left behind.
+func runLoggedExport(t *testing.T, tf, plugins string, env map[string]string, fails string) map[string][]byte {
+	t.Helper()
+	dir := t.TempDir()
+	work, logFile, cliConfig := filepath.Join(dir, "work"), filepath.Join(dir, "terraform.log"), filepath.Join(dir, "terraformrc")
 	writeFiles(t, map[string]string{
-		cliConfig: "provider_installation {\n  dev_overrides {\n    " + hcl(RegistryAddress) + " = " + hcl(pluginDir) + "\n  }\n  direct {}\n}\n",
+		cliConfig: "provider_installation {\n  dev_overrides {\n    " + hcl(RegistryAddress) + " = " + hcl(plugins) + "\n  }\n  direct {}\n}\n",
 		filepath.Join(work, "main.tf"): `terraform {
   required_providers {
     aad = { source = "aad-export/aad" }
@@ -109,6 +213,7 @@ provider "aad" {}
 data "aad_users_export" "test" {
   output_path  = "${path.module}/users.csv"
   results_path = "${path.module}/results.csv"
+  columns      = ["userPrincipalName", "objectId", "authenticationEmail"]
 }
 
 output "users" {
@@ -116,72 +221,100 @@ output "users" {
 }
 `,
 	})
-
-	app := emu.App()
-	env := []string{
-		"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "CHECKPOINT_DISABLE=1",
-		"TF_CLI_CONFIG_FILE=" + cliConfig, "TF_LOG=TRACE", "TF_LOG_PATH=" + logFile, "TF_IN_AUTOMATION=1",
-		"SSL_CERT_FILE=" + caFile,
-		"ARM_TENANT_ID=" + emu.TenantID(), "ARM_CLIENT_ID=" + app.ClientID, "ARM_CLIENT_SECRET=" + app.ClientSecret,
-		"ARM_USE_CLI=false", envGraphEndpoint + "=" + ts.URL, envAuthorityHost + "=" + ts.URL + "/",
-	}
+	env = merge(env, map[string]string{"HOME": dir, "TF_CLI_CONFIG_FILE": cliConfig, "TF_LOG_PATH": logFile})
 	var captured bytes.Buffer
-	run := func(args ...string) {
-		t.Helper()
+	run := func(args ...string) error {
 		cmd := exec.CommandContext(t.Context(), tf, append([]string{"-chdir=" + work}, args...)...) //nolint:gosec // the terraform CLI the acceptance tests are configured with
-		cmd.Env = env
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		err := cmd.Run()
-		captured.Write(stdout.Bytes())
-		captured.Write(stderr.Bytes())
+		for k, v := range env {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+		out, err := cmd.CombinedOutput()
+		captured.Write(out)
 		if err != nil {
-			t.Fatalf("terraform %s: %v\n%s\n%s", strings.Join(args, " "), err, stdout.String(), stderr.String())
+			return fmt.Errorf("terraform %s: %w\n%s", strings.Join(args, " "), err, out)
+		}
+		return nil
+	}
+	places := map[string][]byte{}
+	if fails != "" {
+		err := run("plan", "-input=false", "-no-color")
+		if err == nil || !regexp.MustCompile(fails).Match(captured.Bytes()) {
+			t.Fatalf("plan with a bad credential: %v, want a failure saying %s:\n%s", err, fails, captured.String())
+		}
+	} else {
+		for _, args := range [][]string{{"plan", "-input=false", "-out=export.tfplan"}, {"apply", "-input=false", "export.tfplan"}, {"show", "-json", "export.tfplan"}, {"show", "-json"}, {"output", "users"}} {
+			if err := run(args...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !strings.Contains(lastLine(captured.String()), "150") {
+			t.Errorf("terraform output users = %q, want 150", lastLine(captured.String()))
+		}
+		for name, path := range map[string]string{"saved plan": filepath.Join(work, "export.tfplan"), "state": filepath.Join(work, "terraform.tfstate")} {
+			places[name] = readFile(t, path)
 		}
 	}
-	run("plan", "-input=false", "-out=export.tfplan")
-	run("apply", "-input=false", "export.tfplan")
-	run("show", "-json", "export.tfplan")
-	run("show", "-json")
-	run("output", "users")
-
-	places := map[string][]byte{"stdout and stderr": captured.Bytes()}
-	for name, path := range map[string]string{
-		"TF_LOG_PATH file": logFile, "saved plan": filepath.Join(work, "export.tfplan"),
-		"state": filepath.Join(work, "terraform.tfstate"),
-	} {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		places[name] = b
-	}
-
-	// The checks below could pass vacuously: make sure there was something
-	// to leak and that the provider really logged at TRACE.
-	tokens := rec.all()
-	if len(tokens) == 0 {
-		t.Fatal("the emulator issued no token: the export did not authenticate")
-	}
-	if !strings.Contains(strings.TrimSpace(lastLine(captured.String())), "150") {
-		t.Errorf("terraform output users = %q, want 150", lastLine(captured.String()))
-	}
+	places["stdout and stderr"] = captured.Bytes()
+	places["TF_LOG_PATH file"] = readFile(t, logFile)
+	// The checks could pass vacuously: make sure the provider really
+	// logged at TRACE (and read, when the credential works).
 	log := string(places["TF_LOG_PATH file"])
-	for _, want := range []string{"exporting users", "exported users", "[TRACE]", "provider.terraform-provider-aad"} {
+	wants := []string{"[TRACE]", "provider.terraform-provider-aad"}
+	if fails == "" {
+		wants = append(wants, "exporting users", "exported users")
+	}
+	for _, want := range wants {
 		if !strings.Contains(log, want) {
 			t.Errorf("the TRACE log lacks %q: the test would not see a leak", want)
 		}
 	}
+	return places
+}
+
+// checkNoSecrets fails for every secret found in any place.
+func checkNoSecrets(t *testing.T, places map[string][]byte, secrets []string) {
+	t.Helper()
+	if len(secrets) == 0 {
+		t.Fatal("no secret to look for: the test proves nothing")
+	}
 	for place, b := range places {
-		if bytes.Contains(b, []byte(app.ClientSecret)) {
-			t.Errorf("the client secret appears in the %s", place)
-		}
-		for _, tok := range tokens {
-			if bytes.Contains(b, []byte(tok)) {
-				t.Errorf("an access token the emulator issued appears in the %s", place)
+		for _, s := range secrets {
+			if s != "" && bytes.Contains(b, []byte(s)) {
+				t.Errorf("a secret (%d bytes, starting %.4q) appears in the %s", len(s), s, place)
 			}
 		}
 	}
+}
+
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// pkcs12Bundle converts a PEM certificate and key into a password-protected
+// PKCS#12 file with the openssl command, in the legacy algorithms (SHA-1 MAC,
+// 3DES) that azidentity reads, as Windows and older tools write them.
+func pkcs12Bundle(t *testing.T, bundle []byte, password string) []byte {
+	t.Helper()
+	if _, err := exec.LookPath("openssl"); err != nil {
+		t.Skip("no openssl command to make a PKCS#12 file")
+	}
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "app.pem"), filepath.Join(dir, "app.pfx")
+	if err := os.WriteFile(in, bundle, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.CommandContext(t.Context(), "openssl", "pkcs12", "-export", "-in", in, "-out", out, "-passout", "env:PFX_PASSWORD", //nolint:gosec // the test's own files
+		"-keypbe", "PBE-SHA1-3DES", "-certpbe", "PBE-SHA1-3DES", "-macalg", "sha1")
+	cmd.Env = append(os.Environ(), "PFX_PASSWORD="+password)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("openssl pkcs12: %v\n%s", err, msg)
+	}
+	return readFile(t, out)
 }
 
 // terraformBinary is the CLI the acceptance tests use.
