@@ -32,6 +32,13 @@ const (
 
 	// maxRune ends the last range: one past the largest code point.
 	maxRune = utf8.MaxRune + 1
+
+	// maxPartitionPages caps a partition at this many full pages. A
+	// partition's set of delivered ids lives as long as it is being listed,
+	// so the cap keeps that memory flat whatever the directory's size: with
+	// the authentication columns only a few chains list, and a share of the
+	// directory per chain would grow with it (a quarter of 500,000 users).
+	maxPartitionPages = 32
 )
 
 // scriptBounds are where a rest is first cut: the Unicode blocks names are
@@ -54,10 +61,14 @@ type planner struct {
 // newPlanner sizes partitions at about the work of one chain: taken largest
 // first, the chains then finish close together (a partition is never longer
 // than the work per chain, and the last to start are the shortest). Below
-// two pages a split saves less than its probes cost.
+// two pages a split saves less than its probes cost; above maxPartitionPages
+// a partition holds more memory than it saves probes. Probes run as many at
+// once as the client allows requests, even when few chains list: the plan's
+// first split stands between the start and the first page.
 func newPlanner(l *lister, total int64) *planner {
-	target := max(total/int64(l.chains), 2*int64(l.base.top))
-	return &planner{l: l, target: target, probes: make(chan struct{}, l.chains)}
+	top := int64(l.base.top)
+	target := min(max(total/int64(l.chains), 2*top), maxPartitionPages*top)
+	return &planner{l: l, target: target, probes: make(chan struct{}, max(l.chains, l.c.concurrency))}
 }
 
 // split returns the children of parent that hold users. It returns nil when
