@@ -23,6 +23,11 @@ import (
 // read by the parent from wait4, are the export's alone.
 const childEnv = "AAD_BENCH_CHILD"
 
+// debugEnv, set to anything, makes a child log the Graph client's DEBUG
+// lines (partitions, retries) to its log file, for finding out why a
+// figure is what it is.
+const debugEnv = "AAD_BENCH_DEBUG"
+
 // Kinds of export a child runs.
 const (
 	kindProvider = "provider" // graph.Client.Users + export.Run, as the data source does
@@ -55,7 +60,11 @@ func runChild(ctx context.Context, spec string, stdout, stderr io.Writer) error 
 	if err := json.Unmarshal([]byte(spec), &j); err != nil {
 		return fmt.Errorf("child job: %w", err)
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	level := slog.LevelInfo
+	if os.Getenv(debugEnv) != "" {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	stopProfiles, err := startProfiles(ctx, os.Getenv(profileEnv))
 	if err != nil {
 		return err

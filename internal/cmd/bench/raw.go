@@ -147,7 +147,9 @@ func rawList(ctx context.Context, client *http.Client, token string, w io.Writer
 			return n, err
 		}
 		req.Header.Set("Authorization", "Bearer "+token)
-		var page rawPage
+		// Sized for a full page up front, as any careful decoder would:
+		// growing the slice by appending copies it over and over.
+		page := rawPage{Value: make([]rawUser, 0, 999)}
 		if err := rawDo(client, req, &page); err != nil {
 			return n, fmt.Errorf("list: %w", err)
 		}
@@ -190,5 +192,9 @@ func rawDo(client *http.Client, req *http.Request, v any) error {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10)) // for the message only
 		return fmt.Errorf("%s: %s", resp.Status, b)
 	}
-	return json.NewDecoder(resp.Body).Decode(v)
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(body, v)
 }
