@@ -181,7 +181,14 @@ func listPermissionAdvice(fc failureContext) string {
 }
 
 func queryAdvice(code string, fc failureContext) string {
-	advice := fmt.Sprintf("Graph refused filter %q / search %q.", fc.filter, fc.search)
+	var refused []string
+	if fc.filter != "" {
+		refused = append(refused, fmt.Sprintf("filter %q", fc.filter))
+	}
+	if fc.search != "" {
+		refused = append(refused, fmt.Sprintf("search %q", fc.search))
+	}
+	advice := "Graph refused " + strings.Join(refused, " with ") + "."
 	if code == "Request_UnsupportedQuery" {
 		advice += " The export already sends every filter and search as an advanced query (ConsistencyLevel: eventual with $count=true), " +
 			"so this operator or property is not supported even then: for example legalAgeGroupClassification cannot be filtered, " +

@@ -23,6 +23,8 @@ func TestExportError(t *testing.T) {
 	}
 	withFilter := base
 	withFilter.filter = "endsWith(displayName,'x')"
+	withBoth := withFilter
+	withBoth.search = `"mail:ann"`
 
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -96,6 +98,13 @@ func TestExportError(t *testing.T) {
 			fc:          withFilter,
 			wantSummary: "Microsoft Graph rejected the filter or search",
 			wantDetail:  []string{"endsWith(displayName,'x')", "ConsistencyLevel: eventual", "Request_UnsupportedQuery", "req-5"},
+		},
+		{
+			name:        "filter with search Graph refuses",
+			err:         &graph.Error{Operation: graph.OpListUsers, Status: 400, Code: "Request_UnsupportedQuery", Message: "Unsupported Query.", RequestID: "req-10"},
+			fc:          withBoth,
+			wantSummary: "Microsoft Graph rejected the filter or search",
+			wantDetail:  []string{`Graph refused filter "endsWith(displayName,'x')" with search "\"mail:ann\"".`, "req-10"},
 		},
 		{
 			name:        "malformed filter",
