@@ -34,7 +34,7 @@ func TestMain(m *testing.M) {
 // (exactness) passed, and the report and README section were written.
 func TestSmoke(t *testing.T) {
 	t.Parallel()
-	only := []string{scenarioSpeed, scenarioBudget, scenarioCPU, scenarioMemory, scenarioExact}
+	only := []string{scenarioSpeed, scenarioBudget, scenarioCPU, scenarioMemory, scenarioExact, scenarioClock}
 	if _, err := exec.LookPath("terraform"); err == nil && !testing.Short() {
 		only = append(only, scenarioTerraform)
 	}
@@ -64,7 +64,7 @@ func TestSmoke(t *testing.T) {
 	for _, want := range []string{"| 1 | provider | realistic | 23 | 2,500 |", "| 1 | single chain, $top=999 | realistic | 23 | 1,000 |",
 		"| 1 | single chain, 100 a page |", "| 2 | provider | realistic | 26 | 1,200 |", "| 3 | raw lower bound (no SDK) | zero | 23 | 2,500 |",
 		"| 4 | provider | zero | 26 | 2,500 |", "| 4 | provider | zero | 26 | 1,200 |", "| 5 | provider, concurrency 1 | zero | 26 | 2,000 |",
-		"5. **PASS**", "## Method"} {
+		"| (1) | provider (time scale 0.001) | realistic | 23 | 2,500 |", "5. **PASS**", "## Method"} {
 		if !strings.Contains(string(report), want) {
 			t.Errorf("the report lacks %q:\n%s", want, report)
 		}

@@ -32,6 +32,9 @@ const (
 	keyExactDefault    = "exact/default"
 	keyTerraform       = "terraform/apply"
 	keyTerraformDirect = "terraform/direct"
+	keyClockProvider   = "clock/provider"
+	keyClockChain999   = "clock/chain999"
+	keyClockChain100   = "clock/chain100"
 )
 
 // defaultConcurrency is the client's, for the report.

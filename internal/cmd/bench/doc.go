@@ -13,5 +13,11 @@
 // alone. It prints a table and the targets with PASS or FAIL, writes them
 // with the machine, the date and the command to -out, and exits non-zero
 // when a target is missed. -only and the size flags run a part, or smaller
-// tenants, for a quick look. It runs on Linux.
+// tenants, for a quick look; -work keeps the emulators' and children's logs
+// and the CSVs. It runs on Linux.
+//
+// To find out why a figure is what it is, AAD_BENCH_PROFILE=prefix makes
+// each child write a CPU profile and a heap profile taken at its largest
+// live heap (prefix-NN-row.cpu.pprof and .heap.pprof), and AAD_BENCH_DEBUG=1
+// makes it log the Graph client's DEBUG lines (partitions, retries).
 package main

@@ -147,6 +147,8 @@ func (e *emulator) environ(extra ...string) []string {
 	return append(env, extra...)
 }
 
+func (e *emulator) pid() int { return e.cmd.Process.Pid }
+
 // takeCounters reads the emulator's counters and sets them back to zero.
 func (e *emulator) takeCounters(ctx context.Context) (graphemu.Counters, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)

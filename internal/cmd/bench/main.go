@@ -36,27 +36,32 @@ var errTargetsMissed = errors.New("targets missed")
 
 // Scenarios -only can pick.
 const (
-	scenarioSpeed      = "speed"     // target 1: provider vs single chains, realistic
-	scenarioBudget     = "budget"    // target 2: all columns against the throttle floor
-	scenarioCPU        = "cpu"       // target 3: provider vs raw lower bound, zero profile
-	scenarioMemory     = "memory"    // target 4: peak RSS at two sizes, all columns
-	scenarioExact      = "exact"     // target 5: sha256 at concurrency 1 and default, completeness
-	scenarioTerraform  = "terraform" // the end-to-end row
-	defaultTimeScale   = 1.0         // realistic profile: Graph's own clock
-	defaultLarge       = 500_000     // targets 1, 3, 4
-	defaultMedium      = 50_000      // targets 2, 4
-	defaultBaseline    = 20_000      // single-chain baselines
-	defaultExactUsers  = 100_000     // target 5
-	defaultE2EUsers    = 100_000     // terraform row
-	sharedPrefixShare  = 0.6         // target 5's tenant
-	sharedPrefixString = "user"      // ... and its shared prefix
-	benchSeed          = 1           // every tenant's seed
-	exactSeed          = 5           // target 5's tenant: another directory
-	defaultOutputFile  = "BENCHMARKS.md"
+	scenarioSpeed     = "speed"     // target 1: provider vs single chains, realistic
+	scenarioBudget    = "budget"    // target 2: all columns against the throttle floor
+	scenarioCPU       = "cpu"       // target 3: provider vs raw lower bound, zero profile
+	scenarioMemory    = "memory"    // target 4: peak RSS at two sizes, all columns
+	scenarioExact     = "exact"     // target 5: sha256 at concurrency 1 and default, completeness
+	scenarioTerraform = "terraform" // the end-to-end row
+	scenarioClock     = "clock"     // target 1's rows on a compressed clock: why it is not used
+)
+
+// Sizes and settings of the scenarios.
+const (
+	defaultTimeScale   = 1.0     // realistic profile: Graph's own clock
+	clockCompression   = 10      // how much faster the clock scenario's clock is
+	defaultLarge       = 500_000 // targets 1, 3, 4
+	defaultMedium      = 50_000  // targets 2, 4
+	defaultBaseline    = 20_000  // single-chain baselines
+	defaultExactUsers  = 100_000 // target 5
+	defaultE2EUsers    = 100_000 // terraform row
+	sharedPrefixShare  = 0.6     // target 5's tenant
+	sharedPrefixString = "user"  // ... and its shared prefix
+	benchSeed          = 1       // every tenant's seed
+	exactSeed          = 5       // target 5's tenant: another directory
 )
 
 func allScenarios() []string {
-	return []string{scenarioSpeed, scenarioBudget, scenarioCPU, scenarioMemory, scenarioExact, scenarioTerraform}
+	return []string{scenarioSpeed, scenarioBudget, scenarioCPU, scenarioMemory, scenarioExact, scenarioTerraform, scenarioClock}
 }
 
 // config is the command line.
@@ -212,6 +217,7 @@ func (b *bench) scenarios(ctx context.Context) error {
 		{scenarioMemory, b.memory},
 		{scenarioExact, b.exactness},
 		{scenarioTerraform, b.endToEnd},
+		{scenarioClock, b.clock},
 	}
 	for _, s := range steps {
 		if !b.cfg.runs(s.name) {
@@ -248,9 +254,9 @@ func (b *bench) measure(ctx context.Context, emu *emulator, key, name string, j 
 func (b *bench) record(key string, r row) {
 	b.rows[key] = r
 	b.order = append(b.order, key)
-	b.logf("  %-34s %9s users %8.2f s %9.0f users/s  CPU %6.2f s/100k  RSS %4.0f MB  requests %s  429s %d  RU %d",
+	b.logf("  %-34s %9s users %8.2f s %9.0f users/s  CPU %6.2f s/100k  RSS %4.0f MB  requests %s  429s %d  RU %d  emulator CPU %s s  others' CPU %s s",
 		r.Name, thousands(int64(r.Users)), r.Wall.Seconds(), r.usersPerSecond(), r.cpuPer100k(),
-		float64(r.PeakRSS)/1e6, r.requests(), r.Thr, r.RU)
+		float64(r.PeakRSS)/1e6, r.requests(), r.Thr, r.RU, seconds(r.EmuCPU), seconds(r.Others))
 }
 
 func (b *bench) realistic(users int) emulatorSpec {
@@ -263,18 +269,34 @@ func zero(users int) emulatorSpec {
 
 // speed is target 1: the provider against the single chains, realistic.
 func (b *bench) speed(ctx context.Context) error {
+	return b.speedAt(ctx, b.cfg.timeScale, "", [3]string{keyProviderList, keyChain999, keyChain100})
+}
+
+// clock runs target 1's rows again on a compressed clock, to show what
+// compressing it would do to the ratios.
+func (b *bench) clock(ctx context.Context) error {
+	scale := b.cfg.timeScale / clockCompression
+	return b.speedAt(ctx, scale, fmt.Sprintf(" (time scale %g)", scale), [3]string{keyClockProvider, keyClockChain999, keyClockChain100})
+}
+
+// speedAt measures the provider on the large tenant and the two single
+// chains on the baseline tenant, realistic at the given time scale.
+func (b *bench) speedAt(ctx context.Context, scale float64, suffix string, keys [3]string) error {
 	list := listColumns()
-	err := b.withEmulator(ctx, b.realistic(b.cfg.large), func(emu *emulator) error {
-		return b.measure(ctx, emu, keyProviderList, "provider", job{Kind: kindProvider, Columns: list})
+	spec := b.realistic(b.cfg.large)
+	spec.TimeScale = scale
+	err := b.withEmulator(ctx, spec, func(emu *emulator) error {
+		return b.measure(ctx, emu, keys[0], "provider"+suffix, job{Kind: kindProvider, Columns: list})
 	})
 	if err != nil {
 		return err
 	}
-	return b.withEmulator(ctx, b.realistic(b.cfg.baseline), func(emu *emulator) error {
-		if err := b.measure(ctx, emu, keyChain999, "single chain, $top=999", job{Kind: kindChain, PageSize: 999, Columns: list}); err != nil {
+	spec.Users = b.cfg.baseline
+	return b.withEmulator(ctx, spec, func(emu *emulator) error {
+		if err := b.measure(ctx, emu, keys[1], "single chain, $top=999"+suffix, job{Kind: kindChain, PageSize: 999, Columns: list}); err != nil {
 			return err
 		}
-		return b.measure(ctx, emu, keyChain100, "single chain, 100 a page", job{Kind: kindChain, PageSize: 100, Columns: list})
+		return b.measure(ctx, emu, keys[2], "single chain, 100 a page"+suffix, job{Kind: kindChain, PageSize: 100, Columns: list})
 	})
 }
 

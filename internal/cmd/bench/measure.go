@@ -28,7 +28,9 @@ type row struct {
 	Thr      int   // 429 answers, outer and inner
 	RU       int64 // resource units charged
 	SHA256   string
-	Output   string // the CSV written
+	Output   string        // the CSV written
+	EmuCPU   time.Duration // the emulator's CPU time during the row; -1 unknown
+	Others   time.Duration // CPU time of everything else on the machine meanwhile; -1 unknown
 }
 
 func (r row) usersPerSecond() float64 { return float64(r.Users) / r.Wall.Seconds() }
@@ -66,12 +68,19 @@ func (m *measurer) export(ctx context.Context, emu *emulator, name string, j job
 	}
 	defer func() { _ = logFile.Close() }()  // written by the child; nothing buffered here
 	cmd := exec.CommandContext(ctx, m.self) //nolint:gosec // this very program, re-run in its child mode
-	cmd.Env = emu.environ(childEnv + "=" + string(spec))
+	env := []string{childEnv + "=" + string(spec)}
+	if prefix := os.Getenv(profileEnv); prefix != "" {
+		// One pair of profiles per row, named like its CSV.
+		env = append(env, profileEnv+"="+prefix+"-"+strings.TrimSuffix(filepath.Base(j.Output), ".csv"))
+	}
+	cmd.Env = emu.environ(env...)
 	var stdout bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, logFile
+	before := snapshotCPU(emu.pid())
 	if err := cmd.Run(); err != nil {
 		return row{}, fmt.Errorf("%s: %w (log: %s)", name, err, logPath)
 	}
+	after := snapshotCPU(emu.pid())
 	use, err := usageOf(cmd.ProcessState)
 	if err != nil {
 		return row{}, err
@@ -89,6 +98,7 @@ func (m *measurer) export(ctx context.Context, emu *emulator, name string, j job
 		Wall: time.Duration(out.Seconds * float64(time.Second)), CPU: use.CPU, PeakRSS: use.PeakRSS,
 		SHA256: out.SHA256, Output: j.Output,
 	}
+	r.attribute(before, after)
 	r.addCounters(counters)
 	return r, nil
 }

@@ -98,11 +98,13 @@ func (t *terraformRun) apply(ctx context.Context, emu *emulator, columns int) (r
 	defer func() { _ = logFile.Close() }()                                                                               // written by terraform; nothing buffered here
 	cmd := exec.CommandContext(ctx, t.terraform, "-chdir="+t.dir, "apply", "-auto-approve", "-input=false", "-no-color") //nolint:gosec // the terraform CLI the user chose
 	cmd.Env, cmd.Stdout, cmd.Stderr = env, logFile, logFile
+	before := snapshotCPU(emu.pid())
 	began := time.Now()
 	if err := cmd.Run(); err != nil {
 		return row{}, fmt.Errorf("terraform apply: %w (log: %s)", err, logPath)
 	}
 	wall := time.Since(began)
+	after := snapshotCPU(emu.pid())
 	use, err := usageOf(cmd.ProcessState)
 	if err != nil {
 		return row{}, err
@@ -119,6 +121,7 @@ func (t *terraformRun) apply(ctx context.Context, emu *emulator, columns int) (r
 		Name: "terraform apply", Profile: emu.spec.Profile, Columns: columns, Users: users,
 		Wall: wall, CPU: use.CPU, PeakRSS: use.PeakRSS, SHA256: sha, Output: filepath.Join(t.dir, "users.csv"),
 	}
+	r.attribute(before, after)
 	r.addCounters(counters)
 	return r, nil
 }
