@@ -158,7 +158,7 @@ func graphRejectsCases() []badInputCase {
 		{
 			name: "filter Graph rejects (legalAgeGroupClassification cannot be filtered)", stage: stageRead, summary: rejected, graph: true,
 			setup: attrsOnly(map[string]tftypes.Value{"filter": str("legalAgeGroupClassification eq 'Adult'")}),
-			shows: "Graph's code, message and request-id; the advanced-query rules (ConsistencyLevel, $count) as the cause",
+			shows: "Graph's code, message and request-id; that ConsistencyLevel and $count were sent, so the advanced-query rules do not allow it",
 			detail: []string{`Graph refused filter "legalAgeGroupClassification eq 'Adult'"\.`, `code Request_UnsupportedQuery: .*'legalAgeGroupClassification'`, requestIDLine,
 				`ConsistencyLevel: eventual`, `advanced query`, `aad-advanced-queries`},
 		},
@@ -171,8 +171,11 @@ func graphRejectsCases() []badInputCase {
 		{
 			name: "filter that closes the partition's parentheses: accountEnabled eq true) or (userType eq 'Guest'", stage: stageRead,
 			summary: rejected, graph: true,
-			setup:  attrsOnly(map[string]tftypes.Value{"filter": str("accountEnabled eq true) or (userType eq 'Guest'")}),
-			shows:  "Graph refuses it as given; never combined into a partition filter",
+			setup: func(*testing.T, string, *tenant.Tenant) badInput {
+				const filter = "accountEnabled eq true) or (userType eq 'Guest'"
+				return badInput{attrs: map[string]tftypes.Value{"filter": str(filter)}, check: onlyFilter(filter)}
+			},
+			shows:  "Graph refuses it as given",
 			detail: []string{`HTTP 400`, requestIDLine},
 		},
 		{
@@ -184,7 +187,7 @@ func graphRejectsCases() []badInputCase {
 		{
 			name: `search on a property Graph cannot search ("jobTitle:x")`, stage: stageRead, summary: rejected, graph: true,
 			setup:  attrsOnly(map[string]tftypes.Value{"search": str(`"jobTitle:x"`)}),
-			shows:  "Graph's code, message and request-id; the advanced-query rules as the cause",
+			shows:  "Graph's code, message and request-id; that ConsistencyLevel was sent, so the advanced-query rules do not allow it",
 			detail: []string{`Graph refused search "\\"jobTitle:x\\""\.`, `code Request_UnsupportedQuery: .*'jobTitle'`, requestIDLine, `ConsistencyLevel: eventual`},
 		},
 		{
@@ -297,6 +300,29 @@ func onlyBatches(log []*exchange) (string, error) {
 		return "", fmt.Errorf("%d single GETs and %d $batch requests; want lookups in $batch only", singles, batches)
 	}
 	return fmt.Sprintf("looked up 20 to a $batch (%d $batch requests, no single GET)", batches), nil
+}
+
+// onlyFilter wants every request to have carried the caller's filter as
+// given: a filter Graph refuses is never combined into partition filters,
+// where unbalanced parentheses could change what a partition selects.
+func onlyFilter(filter string) func([]*exchange) (string, error) {
+	return func(records []*exchange) (string, error) {
+		sent := 0
+		for _, e := range records {
+			u, err := url.ParseRequestURI(e.uri)
+			if err != nil || !u.Query().Has("$filter") {
+				continue
+			}
+			if got := u.Query().Get("$filter"); got != filter {
+				return "", fmt.Errorf("a %s request carried $filter %q, not the caller's filter as given", e.kind, got)
+			}
+			sent++
+		}
+		if sent == 0 {
+			return "", errors.New("no request carried the filter: the row proves nothing")
+		}
+		return fmt.Sprintf("sent as given %d times, never inside a partition filter", sent), nil
+	}
 }
 
 // hostileDirectory wants the partitioned listing of a directory whose names
