@@ -77,11 +77,14 @@ func listColumns() tftypes.Value {
 
 // faultCase is one row of the Graph faults table.
 type faultCase struct {
-	name     string
-	users    int // tenant size; 0 = 60
-	emu      func(*graphemu.Config)
-	provider map[string]tftypes.Value
-	attrs    map[string]tftypes.Value // beyond output_path and results_path; columns default to listColumns
+	name  string
+	users int // tenant size; 0 = 60
+	// clustered: 60% of the names share a prefix, so that partitions run
+	// to several pages.
+	clustered bool
+	emu       func(*graphemu.Config)
+	provider  map[string]tftypes.Value
+	attrs     map[string]tftypes.Value // beyond output_path and results_path; columns default to listColumns
 
 	// inject adds the faults once the baseline read is done, and returns
 	// the object ids of users that must end up as per-user errors.
@@ -146,7 +149,7 @@ var (
 const pagedUsers = 2500
 
 func faultCases() []faultCase {
-	return slices.Concat(throttlingCases(), serverErrorCases(), connectionCases(), tokenCases(), failureCases())
+	return slices.Concat(throttlingCases(), serverErrorCases(), connectionCases(), []faultCase{stormCase()}, tokenCases(), failureCases())
 }
 
 func throttlingCases() []faultCase {
@@ -252,6 +255,45 @@ func connectionCases() []faultCase {
 			attrs:  oneChain,
 			inject: injecting(effect(graphemu.EndpointListNext, graphemu.EffectExpirePageToken, 2, 1)),
 			check:  restartedScan,
+		},
+	}
+}
+
+// stormCase throws everything at once at a partitioned export of a
+// directory whose names cluster (so partitions run to several pages), with
+// the authentication columns: the CSV must still be byte for byte the one a
+// read without faults writes.
+func stormCase() faultCase {
+	return faultCase{
+		name:  `all at once: 429 and inner 503 on 3% of requests, a reset, 2 truncations, an expired page token; 6,000 users, partitioned, all 26 columns`,
+		users: 6000, clustered: true,
+		attrs: allColumns,
+		inject: injecting(
+			graphemu.Fault{Endpoint: graphemu.EndpointAny, Status: 429, Rate: 0.03, Times: 40, RetryAfter: 200 * time.Millisecond, RetryAfterStyle: graphemu.RetryAfterMixed},
+			graphemu.Fault{Endpoint: graphemu.EndpointInner, Status: 503, Rate: 0.03, Times: 40},
+			graphemu.Fault{Endpoint: graphemu.EndpointListNext, Effect: graphemu.EffectReset, Nth: 1},
+			graphemu.Fault{Endpoint: graphemu.EndpointBatch, Effect: graphemu.EffectTruncate, Nth: 5, Times: 2},
+			graphemu.Fault{Endpoint: graphemu.EndpointListNext, Effect: graphemu.EffectExpirePageToken, Nth: 2},
+		),
+		check: func(o *observed) (string, error) {
+			var next, resets, expired int
+			for _, e := range o.log {
+				switch {
+				case e.kind != "listNext":
+				case e.broken == "reset":
+					resets++
+				case e.code == "Directory_ExpiredPageToken":
+					expired++
+				default:
+					next++
+				}
+			}
+			partitions := o.attempts("listFirst")
+			if o.counters.FaultsFired < 20 || resets == 0 || expired == 0 || partitions < 4 {
+				return "", fmt.Errorf("%d faults fired, %d resets and %d expired page tokens over %d nextLinks, %d first pages: not the storm the row names",
+					o.counters.FaultsFired, resets, expired, next, partitions)
+			}
+			return fmt.Sprintf("%d faults fired over %d requests (%d first pages; a nextLink reset, a page token expired)", o.counters.FaultsFired, len(o.log), partitions), nil
 		},
 	}
 }
@@ -409,7 +451,10 @@ func readWithFaults(t *testing.T, c faultCase) rowOutcome {
 	if users == 0 {
 		users = 60
 	}
-	ten := generatedTenant(t, goldenSeed, users)
+	ten, err := tenant.Generate(tenant.GenerateOptions{Seed: goldenSeed, Users: users, SharedPrefixShare: map[bool]float64{true: 0.6}[c.clustered]})
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg := graphemu.Config{Tenant: ten}
 	if c.emu != nil {
 		c.emu(&cfg)
@@ -422,7 +467,6 @@ func readWithFaults(t *testing.T, c faultCase) rowOutcome {
 
 	var baseline [][]string
 	if c.fail == "" {
-		var err error
 		if baseline, err = baselineRead(t, f, c.provider, attrs); err != nil {
 			return rowOutcome{did: "the read without faults failed", err: err}
 		}
