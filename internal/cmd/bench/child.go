@@ -52,6 +52,7 @@ type outcome struct {
 	Seconds   float64 `json:"seconds"` // the export, from building the client to the file in place
 	Requests  int64   `json:"requests"`
 	Throttled int64   `json:"throttled"`
+	PeakRSS   int64   `json:"peakRSS"` // VmHWM in bytes, read just before exiting; 0 unknown
 }
 
 // runChild runs the job in os.Getenv(childEnv) and prints its outcome.
@@ -86,6 +87,7 @@ func runChild(ctx context.Context, spec string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	out.PeakRSS, _ = peakRSS("self") // 0 when unknown: the parent falls back to wait4's figure
 	return json.NewEncoder(stdout).Encode(out)
 }
 

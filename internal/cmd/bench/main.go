@@ -241,14 +241,50 @@ func (b *bench) withEmulator(ctx context.Context, spec emulatorSpec, fn func(*em
 	return fn(emu)
 }
 
-// measure runs one export and records it under key.
+// maxAttempts bounds how often one row is measured when other processes
+// disturb it.
+const maxAttempts = 3
+
+// measure runs one export and records it under key. The machine is shared:
+// when other processes used more than half a core during the export, it is
+// measured again (up to maxAttempts times), and the least disturbed run is
+// kept; the report says which rows were.
 func (b *bench) measure(ctx context.Context, emu *emulator, key, name string, j job) error {
-	r, err := b.m.export(ctx, emu, name, j)
-	if err != nil {
-		return err
+	var best row
+	for attempt := 1; ; attempt++ {
+		r, err := b.m.export(ctx, emu, name, j)
+		if err != nil {
+			return err
+		}
+		if attempt == 1 || r.disturbance() < best.disturbance() {
+			best = r
+		}
+		best.Attempts = attempt
+		if !r.disturbed() || attempt == maxAttempts {
+			break
+		}
+		b.logf("  %s: other processes used %.1f CPU s during its %.1f s; measuring it again", name, r.Others.Seconds(), r.Wall.Seconds())
+		if err := b.settle(ctx, emu); err != nil {
+			return err
+		}
 	}
-	b.record(key, r)
+	b.record(key, best)
 	return nil
+}
+
+// settle waits, before measuring again on a realistic emulator, one throttle
+// window: the bucket is full again, as it was for the first run.
+func (b *bench) settle(ctx context.Context, emu *emulator) error {
+	if emu.spec.Profile != "realistic" {
+		return nil
+	}
+	_, window := b.throttleBudget()
+	select {
+	case <-time.After(time.Duration(float64(window) * emu.spec.TimeScale / b.cfg.timeScale)):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func (b *bench) record(key string, r row) {

@@ -38,6 +38,10 @@ func (r report) markdown() string {
 		p("")
 		p("The clock: %s.", line)
 	}
+	if line := r.remeasuredLine(); line != "" {
+		p("")
+		p("Disturbance: %s.", line)
+	}
 	if b.exact != nil {
 		p("")
 		p("Target 5's directory: %s users, %s of whose userPrincipalNames begin with %q; names begin with these characters outside a-z: %s.",
@@ -70,11 +74,14 @@ func (r report) method() string {
 		"the clock, while the provider, which keeps %d chains busy, becomes bound by the two cores, so a compressed clock would "+
 		"understate its lead.", units, window, b.cfg.timeScale, clockCompression, defaultConcurrency())
 	p("")
-	p("**Each export runs in a child process** (this program re-run in its child mode), so that its CPU time (user + system) " +
-		"and peak RSS, read from `wait4`, are its own. Wall time is the child's, from building the client to the CSV renamed into " +
+	p("**Each export runs in a child process** (this program re-run in its child mode), so that its CPU time (user + system, " +
+		"from `wait4`) and peak RSS are its own. The peak is the child's `VmHWM` (`/proc/self/status`), read just before it exits: " +
+		"`wait4`'s `ru_maxrss` would not do, as Linux carries the parent's peak into a child at exec. Wall time is the child's, from building the client to the CSV renamed into " +
 		"place. The CSV goes to a real file on disk. *emulator CPU s* is what the emulator process spent meanwhile; *others' CPU s* " +
 		"is what every other process on the machine spent (all busy CPU time from `/proc/stat`, less the export's and the " +
-		"emulator's): the machine is shared, and a row with a large figure there ran next to someone else's build.")
+		"emulator's): the machine is shared, and a row with a large figure there ran next to someone else's build. A row during " +
+		"which others used more than half a core is measured again, up to three times, after one throttle window on a realistic " +
+		"emulator (so the bucket is full again), and the least disturbed run is kept.")
 	p("")
 	p("**Rows.**")
 	p("")
@@ -92,7 +99,7 @@ func (r report) method() string {
 	p("- *terraform apply*: the provider built from this tree, found through a `dev_overrides` CLI configuration, " +
 		"`terraform apply -auto-approve` of one `aad_users_export` with the list columns. Wall time is the whole CLI run; CPU " +
 		"includes the provider plugin (terraform waits for it, and Linux adds a waited-for child's time), and peak RSS is the " +
-		"larger of the two processes'. *provider (direct)* is the direct export on the same emulator right after it.")
+		"larger of the two processes' `VmHWM`, sampled every 50 ms. *provider (direct)* is the direct export on the same emulator right after it.")
 	p("")
 	p("**Target 2's floor.** The budget refills at %.0f RU/s and starts full. A client can spend the initial %.0f RU at once, "+
 		"so the true lower bound of the wall time is (RU spent − %.0f) / %.0f per second: that strict reading is the one checked. "+

@@ -31,7 +31,19 @@ type row struct {
 	Output   string        // the CSV written
 	EmuCPU   time.Duration // the emulator's CPU time during the row; -1 unknown
 	Others   time.Duration // CPU time of everything else on the machine meanwhile; -1 unknown
+	Attempts int           // times measured (see bench.measure)
 }
+
+// disturbance is the share of a core other processes used during the row.
+func (r row) disturbance() float64 {
+	if r.Others < 0 {
+		return 0
+	}
+	return r.Others.Seconds() / r.Wall.Seconds()
+}
+
+// disturbed: other processes used more than half a core meanwhile.
+func (r row) disturbed() bool { return r.disturbance() > 0.5 }
 
 func (r row) usersPerSecond() float64 { return float64(r.Users) / r.Wall.Seconds() }
 
@@ -97,6 +109,9 @@ func (m *measurer) export(ctx context.Context, emu *emulator, name string, j job
 		Name: name, Profile: emu.spec.Profile, Columns: len(j.Columns), Users: out.Users,
 		Wall: time.Duration(out.Seconds * float64(time.Second)), CPU: use.CPU, PeakRSS: use.PeakRSS,
 		SHA256: out.SHA256, Output: j.Output,
+	}
+	if out.PeakRSS > 0 {
+		r.PeakRSS = out.PeakRSS // see peakRSS: wait4's figure has the parent's peak as a floor
 	}
 	r.attribute(before, after)
 	r.addCounters(counters)

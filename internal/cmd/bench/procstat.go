@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -81,4 +82,88 @@ func (r *row) attribute(before, after cpuSnapshot) {
 	}
 	r.EmuCPU = after.proc - before.proc
 	r.Others = max(0, after.busy-before.busy-r.EmuCPU-r.CPU)
+}
+
+// On Linux a child's ru_maxrss is never below the peak RSS of the process
+// that started it: exec folds the high-water mark of the address space it
+// leaves (the parent's, with vfork) into the child's. So the peaks in the
+// table are VmHWM, the high-water mark of the program image itself, read
+// from /proc/PID/status: by a child of its own just before it exits, and by
+// sampling for the terraform process tree.
+
+// peakRSS is a process's VmHWM in bytes.
+func peakRSS(pid string) (int64, bool) {
+	b, err := os.ReadFile("/proc/" + pid + "/status")
+	if err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb * 1024, err == nil
+		}
+	}
+	return 0, false
+}
+
+// treePeak samples the VmHWM of a process and its descendants until done
+// is closed, and returns the largest single process's.
+func treePeak(root int, done <-chan struct{}) int64 {
+	peaks := map[int]int64{}
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		for _, pid := range descendants(root) {
+			if v, ok := peakRSS(strconv.Itoa(pid)); ok && v > peaks[pid] {
+				peaks[pid] = v
+			}
+		}
+		select {
+		case <-done:
+			var most int64
+			for _, v := range peaks {
+				most = max(most, v)
+			}
+			return most
+		case <-tick.C:
+		}
+	}
+}
+
+// descendants lists root and every process below it, from /proc's parent
+// links.
+func descendants(root int) []int {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return []int{root}
+	}
+	parent := map[int]int{}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		s := string(b)
+		f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+		if len(f) > 1 {
+			if ppid, err := strconv.Atoi(f[1]); err == nil {
+				parent[pid] = ppid
+			}
+		}
+	}
+	out := []int{root}
+	for changed := true; changed; {
+		changed = false
+		for pid, ppid := range parent {
+			if slices.Contains(out, ppid) && !slices.Contains(out, pid) {
+				out = append(out, pid)
+				changed = true
+			}
+		}
+	}
+	return out
 }

@@ -90,7 +90,7 @@ func (r report) text() string {
 	for _, c := range r.checks {
 		fmt.Fprintf(&buf, "target %d %-4s %s\n         %s (threshold: %s)\n", c.N, c.verdict(), c.Title, orDash(c.Figure), c.Threshold)
 	}
-	for _, line := range []string{r.terraformLine(), r.clockLine()} {
+	for _, line := range []string{r.terraformLine(), r.clockLine(), r.remeasuredLine()} {
 		if line != "" {
 			buf.WriteString("\n" + line + "\n")
 		}
@@ -121,6 +121,20 @@ func (r report) terraformLine() string {
 	return fmt.Sprintf("terraform apply adds %+.2f s wall, %+.2f s CPU and %+.0f MB peak RSS to the direct export of the same %s users; both wrote %s",
 		tf.Wall.Seconds()-direct.Wall.Seconds(), tf.CPU.Seconds()-direct.CPU.Seconds(),
 		float64(tf.PeakRSS-direct.PeakRSS)/1e6, thousands(int64(direct.Users)), same)
+}
+
+// remeasuredLine names the rows measured more than once.
+func (r report) remeasuredLine() string {
+	var rows []string
+	for _, k := range r.b.order {
+		if x := r.b.rows[k]; x.Attempts > 1 {
+			rows = append(rows, fmt.Sprintf("target %s %s (%d runs, the kept one with %.1f CPU s of others')", target(k), x.Name, x.Attempts, x.Others.Seconds()))
+		}
+	}
+	if len(rows) == 0 {
+		return ""
+	}
+	return "measured again because other processes used over half a core meanwhile, keeping the least disturbed run: " + strings.Join(rows, "; ")
 }
 
 // clockLine says what a compressed clock does to target 1's ratios.

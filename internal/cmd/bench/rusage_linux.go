@@ -10,7 +10,8 @@ import (
 // usage is what wait4 reports of a finished process: its CPU time (user and
 // system) and its peak resident set. For a process that waited for its own
 // children (terraform and its provider plugin) Linux adds theirs to the CPU
-// time, and the peak is the largest single process's.
+// time. The peak is never below the parent's own peak (see peakRSS), so it is
+// only a fallback.
 type usage struct {
 	CPU     time.Duration
 	PeakRSS int64 // bytes

@@ -79,9 +79,9 @@ output "sha256" {
 }
 
 // apply runs `terraform apply` against emu and measures the whole CLI run:
-// wall time around the process, CPU and peak RSS from wait4 (terraform
-// waits for its provider plugin, so the plugin's CPU is included; the peak
-// is the larger of the two processes').
+// wall time around the process, CPU from wait4 (terraform waits for its
+// provider plugin, so the plugin's CPU is included), and the peak RSS of
+// the larger of the two processes, sampled (see peakRSS).
 func (t *terraformRun) apply(ctx context.Context, emu *emulator, columns int) (row, error) {
 	if _, err := emu.takeCounters(ctx); err != nil {
 		return row{}, err
@@ -100,11 +100,18 @@ func (t *terraformRun) apply(ctx context.Context, emu *emulator, columns int) (r
 	cmd.Env, cmd.Stdout, cmd.Stderr = env, logFile, logFile
 	before := snapshotCPU(emu.pid())
 	began := time.Now()
-	if err := cmd.Run(); err != nil {
+	if err := cmd.Start(); err != nil {
+		return row{}, fmt.Errorf("terraform apply: %w", err)
+	}
+	exited, peak := make(chan struct{}), make(chan int64, 1)
+	go func() { peak <- treePeak(cmd.Process.Pid, exited) }()
+	err = cmd.Wait()
+	wall := time.Since(began)
+	close(exited)
+	after := snapshotCPU(emu.pid())
+	if err != nil {
 		return row{}, fmt.Errorf("terraform apply: %w (log: %s)", err, logPath)
 	}
-	wall := time.Since(began)
-	after := snapshotCPU(emu.pid())
 	use, err := usageOf(cmd.ProcessState)
 	if err != nil {
 		return row{}, err
@@ -119,7 +126,7 @@ func (t *terraformRun) apply(ctx context.Context, emu *emulator, columns int) (r
 	}
 	r := row{
 		Name: "terraform apply", Profile: emu.spec.Profile, Columns: columns, Users: users,
-		Wall: wall, CPU: use.CPU, PeakRSS: use.PeakRSS, SHA256: sha, Output: filepath.Join(t.dir, "users.csv"),
+		Wall: wall, CPU: use.CPU, PeakRSS: <-peak, SHA256: sha, Output: filepath.Join(t.dir, "users.csv"),
 	}
 	r.attribute(before, after)
 	r.addCounters(counters)

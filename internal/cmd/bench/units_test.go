@@ -254,3 +254,24 @@ func TestSlug(t *testing.T) {
 		t.Errorf("%q", got)
 	}
 }
+
+func TestDisturbed(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		others time.Duration
+		want   bool
+	}{
+		{0, false}, {secs(5), false}, {secs(5.1), true}, {secs(30), true}, {-1, false},
+	}
+	for _, tt := range tests {
+		r := row{Wall: secs(10), Others: tt.others}
+		if got := r.disturbed(); got != tt.want {
+			t.Errorf("others %v in 10 s: disturbed %v, want %v", tt.others, got, tt.want)
+		}
+	}
+	b := testBench(map[string]row{keyZeroRaw: {Name: "raw", Wall: secs(5), Others: secs(1), Attempts: 2}, keyZeroProvider: {Name: "p", Attempts: 1}})
+	b.order = []string{keyZeroProvider, keyZeroRaw}
+	if line := (report{b: b}).remeasuredLine(); !strings.Contains(line, "target 3 raw (2 runs") || strings.Contains(line, "target 3 p ") {
+		t.Errorf("%q", line)
+	}
+}
