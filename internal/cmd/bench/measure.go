@@ -90,7 +90,7 @@ func (m *measurer) export(ctx context.Context, emu *emulator, name string, j job
 	cmd.Stdout, cmd.Stderr = &stdout, logFile
 	before := snapshotCPU(emu.pid())
 	if err := cmd.Run(); err != nil {
-		return row{}, fmt.Errorf("%s: %w (log: %s)", name, err, logPath)
+		return row{}, fmt.Errorf("%s: %w; the end of its log:\n%s", name, err, logTail(logPath))
 	}
 	after := snapshotCPU(emu.pid())
 	use, err := usageOf(cmd.ProcessState)
@@ -126,6 +126,17 @@ func (r *row) addCounters(c graphemu.Counters) {
 		r.Inner += c.InnerTotal(e)
 	}
 	r.Thr, r.RU = c.Throttled, c.ResourceUnits
+}
+
+// logTail is the end of a log file, for an error message: the scratch
+// folder, and the log with it, is removed when the run ends.
+func logTail(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "(unreadable: " + err.Error() + ")"
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-25):], "\n")
 }
 
 // slug makes a file name of a row's name.

@@ -110,7 +110,7 @@ func (t *terraformRun) apply(ctx context.Context, emu *emulator, columns int) (r
 	close(exited)
 	after := snapshotCPU(emu.pid())
 	if err != nil {
-		return row{}, fmt.Errorf("terraform apply: %w (log: %s)", err, logPath)
+		return row{}, fmt.Errorf("terraform apply: %w; the end of its log:\n%s", err, logTail(logPath))
 	}
 	use, err := usageOf(cmd.ProcessState)
 	if err != nil {
