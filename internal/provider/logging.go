@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -15,16 +16,23 @@ import (
 // tflog keeps its logger (and the masking of secrets) in the context, so the
 // record's context is used; records logged without one fall back to the
 // context the provider was configured with.
+//
+// Records are handed to tflog one at a time: terraform-plugin-log (v0.11.0)
+// applies the masks to the context's own field map in place, so two records
+// logged at once through the read's context (the Graph client logs from
+// every list chain) write that map concurrently, and the Go runtime ends
+// the plugin with a fatal error.
 type tflogHandler struct {
 	fallback context.Context
 	attrs    map[string]any // fields added with WithAttrs, keys already prefixed
 	prefix   string         // group path, "a.b." for WithGroup("a").WithGroup("b")
+	mu       *sync.Mutex    // shared by the handlers derived from one logger
 }
 
 var _ slog.Handler = (*tflogHandler)(nil)
 
 func newLogger(ctx context.Context) *slog.Logger {
-	return slog.New(&tflogHandler{fallback: ctx})
+	return slog.New(&tflogHandler{fallback: ctx, mu: new(sync.Mutex)})
 }
 
 func (h *tflogHandler) ctx(ctx context.Context) context.Context {
@@ -62,6 +70,8 @@ func (h *tflogHandler) Handle(ctx context.Context, r slog.Record) error {
 		addField(fields, h.prefix, a)
 		return true
 	})
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	switch {
 	case r.Level < slog.LevelDebug:
 		tflog.Trace(ctx, r.Message, fields)
@@ -78,7 +88,7 @@ func (h *tflogHandler) Handle(ctx context.Context, r slog.Record) error {
 }
 
 func (h *tflogHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
-	next := &tflogHandler{fallback: h.fallback, prefix: h.prefix, attrs: make(map[string]any, len(h.attrs)+len(attrs))}
+	next := &tflogHandler{fallback: h.fallback, prefix: h.prefix, attrs: make(map[string]any, len(h.attrs)+len(attrs)), mu: h.mu}
 	for k, v := range h.attrs {
 		next.attrs[k] = v
 	}
@@ -92,7 +102,7 @@ func (h *tflogHandler) WithGroup(name string) slog.Handler {
 	if name == "" {
 		return h
 	}
-	return &tflogHandler{fallback: h.fallback, attrs: h.attrs, prefix: h.prefix + name + "."}
+	return &tflogHandler{fallback: h.fallback, attrs: h.attrs, prefix: h.prefix + name + ".", mu: h.mu}
 }
 
 // addField flattens an attribute into fields: groups become dotted keys,
