@@ -78,7 +78,8 @@ type config struct {
 	baseline   int
 	exactUsers int
 	e2eUsers   int
-	command    string // how the run was invoked, for the report
+	command    string // how the run was started, for the report
+	args       string // the command line, for the report
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -98,7 +99,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.baseline, "baseline-users", defaultBaseline, "users of the single-chain baselines' tenant (target 1, compared per user)")
 	fs.IntVar(&c.exactUsers, "exact-users", defaultExactUsers, "users of target 5's tenant")
 	fs.IntVar(&c.e2eUsers, "e2e-users", defaultE2EUsers, "users of the terraform apply row")
-	fs.StringVar(&c.command, "command", "", "how this run was started, for the report (default: the command line)")
+	fs.StringVar(&c.command, "command", "", "how this run was started (e.g. make bench), for the report; the command line is recorded too")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -120,9 +121,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if c.timeScale <= 0 {
 		return c, errors.New("-time-scale must be positive")
 	}
-	if c.command == "" {
-		c.command = "go run ./internal/cmd/bench " + strings.Join(args, " ")
-	}
+	c.command = strings.TrimSpace(c.command)
+	c.args = shellJoin(args)
 	return c, nil
 }
 
@@ -415,4 +415,25 @@ func (b *bench) endToEnd(ctx context.Context) error {
 		b.record(keyTerraform, r)
 		return b.measure(ctx, emu, keyTerraformDirect, "provider (direct)", job{Kind: kindProvider, Columns: listColumns()})
 	})
+}
+
+// commandLine is how the run was started, for the report.
+func (c config) commandLine() string {
+	line := "`go run ./internal/cmd/bench " + c.args + "`"
+	if c.command != "" {
+		line = "`" + c.command + "`, that is " + line
+	}
+	return line
+}
+
+// shellJoin quotes the arguments that need it for a POSIX shell.
+func shellJoin(args []string) string {
+	quoted := make([]string, len(args))
+	for i, a := range args {
+		quoted[i] = a
+		if a == "" || strings.ContainsAny(a, " \t\n'\"\\$`*?[]{}()<>|&;#~") {
+			quoted[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+	}
+	return strings.Join(quoted, " ")
 }

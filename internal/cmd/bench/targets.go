@@ -67,8 +67,8 @@ func (b *bench) checkSpeed() check {
 	}
 	p, c999, c100 := rs[0], rs[1], rs[2]
 	s999, s100 := speedups(p, c999, c100)
-	c.Figure = fmt.Sprintf("%.1fx the $top=999 chain and %.1fx the 100-a-page chain (%.1f µs a user, against %.0f and %.0f µs)",
-		s999, s100, 1e6*p.wallPerUser(), 1e6*c999.wallPerUser(), 1e6*c100.wallPerUser())
+	c.Figure = fmt.Sprintf("%.1fx the $top=999 chain and %.1fx the 100-a-page chain (%.1f µs a user, against %s and %s µs)",
+		s999, s100, 1e6*p.wallPerUser(), thousands(int64(1e6*c999.wallPerUser())), thousands(int64(1e6*c100.wallPerUser())))
 	c.Pass = s999 >= minSpeedup999 && s100 >= minSpeedup100
 	return c
 }
@@ -111,12 +111,12 @@ func (b *bench) checkBudget() check {
 	r := rs[0]
 	strict, lenient := b.floors(r)
 	if strict <= 0 {
-		c.Figure = fmt.Sprintf("%d RU fit in the initial bucket: no floor to compare with", r.RU)
+		c.Figure = fmt.Sprintf("%s RU fit in the initial bucket: no floor to compare with", thousands(r.RU))
 		return c
 	}
 	ratio := r.Wall.Seconds() / strict.Seconds()
-	c.Figure = fmt.Sprintf("%.3fx: %.1f s against a floor of %.1f s (%d RU); %.3fx the lenient floor RU spent / rate (%.1f s)",
-		ratio, r.Wall.Seconds(), strict.Seconds(), r.RU, r.Wall.Seconds()/lenient.Seconds(), lenient.Seconds())
+	c.Figure = fmt.Sprintf("%.3fx: %.1f s against a floor of %.1f s (%s RU); %.3fx the lenient floor RU spent / rate (%.1f s)",
+		ratio, r.Wall.Seconds(), strict.Seconds(), thousands(r.RU), r.Wall.Seconds()/lenient.Seconds(), lenient.Seconds())
 	c.Pass = ratio <= maxFloorRatio
 	return c
 }

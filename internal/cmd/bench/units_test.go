@@ -275,3 +275,11 @@ func TestDisturbed(t *testing.T) {
 		t.Errorf("%q", line)
 	}
 }
+
+func TestShellJoin(t *testing.T) {
+	t.Parallel()
+	got := shellJoin([]string{"-only", "speed", "-command", "make bench", "", "it's"})
+	if want := `-only speed -command 'make bench' '' 'it'\''s'`; got != want {
+		t.Errorf("%s, want %s", got, want)
+	}
+}
