@@ -31,7 +31,8 @@ func TestMain(m *testing.M) {
 // clock: every scenario, child process, emulator process, counter read and
 // report path, so that the program cannot rot. It asserts what does not
 // depend on timing: every row ran with the right number of users, target 5
-// (exactness) passed, and the report and README section were written.
+// (exactness) passed, the report was written and says it is not the
+// standard run, the README was left alone, and its section renders.
 func TestSmoke(t *testing.T) {
 	t.Parallel()
 	only := []string{scenarioSpeed, scenarioBudget, scenarioCPU, scenarioMemory, scenarioExact, scenarioClock}
@@ -57,7 +58,7 @@ func TestSmoke(t *testing.T) {
 	if !strings.Contains(stdout.String(), "target 5 PASS") {
 		t.Errorf("target 5 did not pass:\n%s", stdout.String())
 	}
-	report, err := os.ReadFile(out)
+	written, err := os.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,19 +66,25 @@ func TestSmoke(t *testing.T) {
 		"| 1 | single chain, 100 a page |", "| 2 | provider | realistic | 26 | 1,200 |", "| 3 | raw lower bound (no SDK) | zero | 23 | 2,500 |",
 		"| 4 | provider | zero | 26 | 2,500 |", "| 4 | provider | zero | 26 | 1,200 |", "| 5 | provider, concurrency 1 | zero | 26 | 2,000 |",
 		"| (1) | provider (time scale 0.001) | realistic | 23 | 2,500 |", "5. **PASS**", "## Method"} {
-		if !strings.Contains(string(report), want) {
-			t.Errorf("the report lacks %q:\n%s", want, report)
+		if !strings.Contains(string(written), want) {
+			t.Errorf("the report lacks %q:\n%s", want, written)
 		}
 	}
-	if slices.Contains(only, scenarioTerraform) && !strings.Contains(string(report), "| e2e | terraform apply | realistic | 23 | 1,000 |") {
-		t.Errorf("the report lacks the terraform row:\n%s", report)
+	if slices.Contains(only, scenarioTerraform) && !strings.Contains(string(written), "| e2e | terraform apply | realistic | 23 | 1,000 |") {
+		t.Errorf("the report lacks the terraform row:\n%s", written)
 	}
-	after, err := os.ReadFile(readme)
-	if err != nil {
-		t.Fatal(err)
+	if !strings.Contains(string(written), "This is not the standard run") {
+		t.Error("a run on tiny tenants does not say it is not the standard one")
 	}
-	if s := string(after); strings.Contains(s, "old text") || !strings.HasPrefix(s, "# Title\n\n## Performance\n\n"+readmeBegin+": kept -->\n") ||
-		!strings.HasSuffix(s, readmeEnd+"\n\n## Next\n") || !strings.Contains(s, "[BENCHMARKS.md](BENCHMARKS.md)") {
-		t.Errorf("README section:\n%s", s)
+	if after, err := os.ReadFile(readme); err != nil || string(after) != before {
+		t.Errorf("a run that is not the standard one changed the README (%v):\n%s", err, after)
+	}
+	// The README section the standard run writes.
+	r := report{b: &bench{rows: map[string]row{keyProviderList: {Name: "provider", Users: 10, Wall: secs(1), Columns: 23}}}}
+	updated, err := replaceBetween(before, readmeBegin, readmeEnd, r.summary("BENCHMARKS.md"))
+	if err != nil || strings.Contains(updated, "old text") || !strings.HasPrefix(updated, "# Title\n\n## Performance\n\n"+readmeBegin+": kept -->\n") ||
+		!strings.HasSuffix(updated, readmeEnd+"\n\n## Next\n") || !strings.Contains(updated, "[BENCHMARKS.md](BENCHMARKS.md)") ||
+		!strings.Contains(updated, "| this provider, 23 list columns | 10 |") {
+		t.Errorf("README section (%v):\n%s", err, updated)
 	}
 }

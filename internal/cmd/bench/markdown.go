@@ -16,6 +16,10 @@ func (r report) markdown() string {
 	p("")
 	p("Written by `make bench` (the program `internal/cmd/bench`) on %s. Do not edit by hand: run it again.", r.date.Format("2006-01-02 15:04 MST"))
 	p("")
+	if !b.cfg.standard() {
+		p("**This is not the standard run** (every scenario, default sizes, time scale 1): its figures are a quick look, not the published ones.")
+		p("")
+	}
 	p("- **Machine:** %s", b.machine)
 	p("- **Command:** %s", b.cfg.commandLine())
 	p("- **Took:** %s. Load average %s at the start and %s at the end: the machine is shared, and other builds may have run meanwhile.",
