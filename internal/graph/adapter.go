@@ -86,10 +86,21 @@ func (p userAgentPrefix) Intercept(pipeline khttp.Pipeline, index int, req *http
 	return pipeline.Next(req, index)
 }
 
+// perStreamReceiveBuffer bounds the response bytes HTTP/2 accepts on one
+// stream before the client reads them (Go's default is 4 MiB). A page waiting
+// for a page slot stays mostly on Graph's side, not in this process.
+const perStreamReceiveBuffer = 256 << 10
+
 // newTransport clones the configured transport (never mutating the caller's)
 // and sizes its idle pool for the chains kept in flight: the default of two
 // idle connections per host would make most requests open a new TLS
 // connection.
+//
+// Its HTTP/2 receive buffers are bounded so that pages that arrive while
+// every page slot is taken cost at most perStreamReceiveBuffer each. The
+// connection's buffer is as large as all streams' together: were it smaller,
+// the streams waiting for a slot could fill it and starve the streams being
+// read, which hold the slots.
 func newTransport(c *http.Client, concurrency int) http.RoundTripper {
 	base := http.DefaultTransport
 	if c != nil && c.Transport != nil {
@@ -103,5 +114,12 @@ func newTransport(c *http.Client, concurrency int) http.RoundTripper {
 	t.MaxIdleConnsPerHost = max(t.MaxIdleConnsPerHost, 2*concurrency)
 	t.MaxIdleConns = max(t.MaxIdleConns, 2*concurrency)
 	t.ForceAttemptHTTP2 = true
+	h2 := http.HTTP2Config{}
+	if t.HTTP2 != nil {
+		h2 = *t.HTTP2
+	}
+	h2.MaxReceiveBufferPerStream = perStreamReceiveBuffer
+	h2.MaxReceiveBufferPerConnection = max(4<<20, perStreamReceiveBuffer*(concurrency+1))
+	t.HTTP2 = &h2
 	return t
 }

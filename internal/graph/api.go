@@ -93,6 +93,7 @@ type Client struct {
 	retry       *retryPolicy
 	log         *slog.Logger
 	concurrency int
+	pageSlots   pageSlots
 	stats       counters
 }
 

@@ -119,15 +119,17 @@ func (ch chain) run(ctx context.Context) error {
 func (ch chain) pass(ctx context.Context) error {
 	next := ""
 	for {
-		page, err := ch.fetch(ctx, next)
+		page, release, err := ch.fetch(ctx, next)
 		if err != nil {
 			return err
 		}
 		fresh, stop := ch.take(page, next == "")
 		if len(fresh) > 0 {
-			if err := ch.r.deliver(ctx, fresh); err != nil {
-				return err
-			}
+			err = ch.r.deliver(ctx, fresh)
+		}
+		release()
+		if err != nil {
+			return err
 		}
 		if stop || page.NextLink == "" {
 			ch.finish()
@@ -195,15 +197,17 @@ func (ch chain) finish() {
 	}
 }
 
-// fetch gets the first page (next == "") or the page a nextLink names.
-func (ch chain) fetch(ctx context.Context, next string) (userPage, error) {
+// fetch gets the first page (next == "") or the page a nextLink names. The
+// caller must call release once it has delivered the page: until then the
+// page holds one of the client's page slots.
+func (ch chain) fetch(ctx context.Context, next string) (page userPage, release func(), err error) {
 	q := ch.r.q
 	if ch.desc {
 		q.orderDesc, q.advanced = true, true
 	}
-	var page userPage
-	_, err := ch.r.c.do(ctx, call{
-		op: OpListUsers,
+	resp, err := ch.r.c.do(ctx, call{
+		op:   OpListUsers,
+		page: true,
 		build: func(ctx context.Context) (*abs.RequestInformation, error) {
 			if next == "" {
 				return ch.r.c.firstPageRequest(ctx, q)
@@ -215,5 +219,8 @@ func (ch chain) fetch(ctx context.Context, next string) (userPage, error) {
 			return err
 		},
 	})
-	return page, err
+	if err != nil {
+		return userPage{}, nil, err
+	}
+	return page, resp.release, nil
 }

@@ -57,6 +57,7 @@ func assemble(cfg Config, ep endpoints, cred azcore.TokenCredential, kind creden
 		retry:       newRetryPolicy(clk, uint64(time.Now().UnixNano())),
 		log:         logger,
 		concurrency: concurrency,
+		pageSlots:   newPageSlots(),
 	}, nil
 }
 

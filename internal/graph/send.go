@@ -26,6 +26,11 @@ type call struct {
 	// decode consumes a 2xx body. An error means the body was malformed or
 	// cut short, and the request is tried again.
 	decode func(r *response) error
+
+	// page marks a list page: its body is read only once the client has a
+	// page slot for it, and the response returned by do holds that slot
+	// until the caller releases it (see pageSlots).
+	page bool
 }
 
 // response is a Graph response read whole.
@@ -33,7 +38,18 @@ type response struct {
 	status int
 	header http.Header
 	body   []byte
-	token  string // the bearer token the request carried, to replace it on 401
+	token  string    // the bearer token the request carried, to replace it on 401
+	slot   pageSlots // the page slot held while the body is read and used; nil when none
+}
+
+// release gives back the page slot the response holds, if any. It may be
+// called on a nil response and more than once.
+func (r *response) release() {
+	if r == nil || r.slot == nil {
+		return
+	}
+	r.slot.release()
+	r.slot = nil
 }
 
 const (
@@ -58,10 +74,14 @@ func (c *Client) do(ctx context.Context, cl call) (*response, error) {
 	for {
 		resp, err := c.attempt(attemptCtx, cl)
 		if ctx.Err() != nil {
+			resp.release()
 			return nil, ctx.Err()
 		}
 		attemptCtx = ctx
 		v := c.judge(cl, resp, err, &st)
+		if v.err != nil || v.last != nil {
+			resp.release()
+		}
 		switch {
 		case v.err != nil:
 			return nil, v.err
@@ -200,19 +220,28 @@ func (c *Client) attempt(ctx context.Context, cl call) (*response, error) {
 		}
 		defer func() { _ = hr.Body.Close() }() // read whole already; a close error changes nothing
 		resp = &response{status: hr.StatusCode, header: hr.Header, token: bearerToken(hr.Request)}
+		if cl.page {
+			if err := c.pageSlots.acquire(ctx); err != nil {
+				return nil, err
+			}
+			resp.slot = c.pageSlots
+		}
 		resp.body, readErr = readBody(hr)
 		return nil, nil
 	})
 	info.AddRequestOptions([]abs.RequestOption{handler})
 	if _, err := c.adapter.SendPrimitive(ctx, info, "[]byte", nil); err != nil {
+		resp.release()
 		return nil, err
 	}
 	switch {
 	case resp == nil:
 		return nil, errors.New("no HTTP response")
 	case readErr != nil:
+		resp.release()
 		return nil, fmt.Errorf("reading the response body: %w", readErr)
 	case len(resp.body) > maxBody:
+		resp.release()
 		return nil, fmt.Errorf("%w: response body over %d bytes", errPermanent, maxBody)
 	}
 	return resp, nil
