@@ -81,11 +81,17 @@ func clean(s string) string {
 	}
 	s = truncateRunes(strings.ToValidUTF8(s, "\uFFFD"), maxMessage)
 	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
+		if isControl(r) {
 			return ' '
 		}
 		return r
 	}, strings.TrimRight(s, "\r\n "))
+}
+
+// isControl reports C0 and C1 control characters and DEL: terminals act on
+// them (ESC and CSI start escape sequences), so none may reach a diagnostic.
+func isControl(r rune) bool {
+	return r < 0x20 || (r >= 0x7f && r <= 0x9f)
 }
 
 // truncateRunes cuts s to at most n bytes without splitting a character.
