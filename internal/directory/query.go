@@ -75,9 +75,3 @@ func (e UserError) Subject() string {
 		return e.ObjectID
 	}
 }
-
-// Error makes a UserError usable as an error value.
-func (e UserError) Error() string {
-	return fmt.Sprintf("%s %s: %d %s: %s (request-id %s)",
-		e.Operation, e.Subject(), e.Status, e.Code, e.Message, e.RequestID)
-}

@@ -95,11 +95,12 @@ type User struct {
 	Auth *AuthMethods `json:"-"`
 }
 
-// AuthMethods are the phone and email authentication methods of one user, as
-// /users/{id}/authentication/methods reports them. Empty means "not registered".
+// AuthMethods are the authentication methods of one user that the portal's
+// columns show, as /users/{id}/authentication/methods reports them. Empty
+// means "not registered". An "office" phone method has no column, so it is
+// not kept.
 type AuthMethods struct {
 	MobilePhone          string // phoneAuthenticationMethod with phoneType "mobile"
 	AlternateMobilePhone string // phoneType "alternateMobile"
-	OfficePhone          string // phoneType "office"
 	Email                string // emailAuthenticationMethod emailAddress
 }

@@ -227,7 +227,7 @@ func fullUser() directory.User {
 			f.Set(reflect.ValueOf(json.RawMessage(`{ "k" : "` + name + `" }`)))
 		}
 	}
-	u.Auth = &directory.AuthMethods{MobilePhone: "m", AlternateMobilePhone: "am", OfficePhone: "o", Email: "e"}
+	u.Auth = &directory.AuthMethods{MobilePhone: "m", AlternateMobilePhone: "am", Email: "e"}
 	return u
 }
 

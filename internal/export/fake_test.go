@@ -127,7 +127,7 @@ func awkwardUsers() []directory.User {
 			AgeGroup:   "Adult", ConsentProvidedForMinor: "NotRequired", LegalAgeGroupClassification: "Adult",
 			Auth: &directory.AuthMethods{
 				MobilePhone: "+44 7700 900123", AlternateMobilePhone: "+44 7700 900456",
-				OfficePhone: "+44 20 7946 0000", Email: "alice.recovery@example.org",
+				Email: "alice.recovery@example.org",
 			},
 			EmployeeID: "E-0001", CompanyName: "Contoso, Ltd.", CreatedDateTime: "2024-01-10T08:00:00Z",
 			CreationType: "", OnPremisesSyncEnabled: ptr(false), MailNickname: "alice",

@@ -42,8 +42,6 @@ func addMethods(a *directory.AuthMethods, methods []authMethod) {
 				a.MobilePhone = m.PhoneNumber
 			case "alternatemobile":
 				a.AlternateMobilePhone = m.PhoneNumber
-			case "office":
-				a.OfficePhone = m.PhoneNumber
 			}
 		case strings.EqualFold(m.Type, emailMethodType):
 			a.Email = m.EmailAddress

@@ -99,8 +99,6 @@ func wantMethods(u tenant.User) directory.AuthMethods {
 			a.MobilePhone = p.Number
 		case tenant.PhoneAlternateMobile:
 			a.AlternateMobilePhone = p.Number
-		case tenant.PhoneOffice:
-			a.OfficePhone = p.Number
 		}
 	}
 	a.Email = u.Email
