@@ -233,6 +233,7 @@ func TestRunValidatesPaths(t *testing.T) {
 		{name: "same path", output: filepath.Join(dir, "u.csv"), results: filepath.Join(dir, "u.csv"), want: "same file"},
 		{name: "same path spelt differently", output: filepath.Join(dir, "u.csv"), results: dir + "/sub/../u.csv", want: "same file"},
 		{name: "same file through a link", output: existing, results: link, want: "same file"},
+		{name: "same path in another case", output: filepath.Join(dir, "Users.csv"), results: filepath.Join(dir, "users.csv"), want: "same file"},
 		{name: "not a regular file", output: os.DevNull, want: "not a regular file", notOnWindowsOnly: true},
 	}
 	for _, tt := range tests {
@@ -255,6 +256,49 @@ func TestRunValidatesPaths(t *testing.T) {
 			}
 			if err := (Options{OutputPath: tt.output, ResultsPath: tt.results}).Validate(); err == nil {
 				t.Error("Options.Validate accepted the paths")
+			}
+		})
+	}
+}
+
+func TestSamePath(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	existing := filepath.Join(dir, "existing.csv")
+	writePrevious(t, existing, "x")
+	link := filepath.Join(dir, "link.csv")
+	if err := os.Link(existing, link); err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(dir, "other.csv")
+	writePrevious(t, other, "x")
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		a, b string
+		want bool
+	}{
+		{"identical", filepath.Join(dir, "u.csv"), filepath.Join(dir, "u.csv"), true},
+		{"spelt differently", filepath.Join(dir, "u.csv"), dir + "/sub/../u.csv", true},
+		{"relative and absolute", "u.csv", filepath.Join(wd, "u.csv"), true},
+		{"case differs, neither exists", filepath.Join(dir, "Users.csv"), filepath.Join(dir, "users.csv"), true},
+		{"case differs in the folder", filepath.Join(dir, "u.csv"), filepath.Join(strings.ToUpper(dir), "u.csv"), true},
+		{"link to the same file", existing, link, true},
+		{"two existing files", existing, other, false},
+		{"two new names", filepath.Join(dir, "u.csv"), filepath.Join(dir, "r.csv"), false},
+		{"one existing, one new", existing, filepath.Join(dir, "r.csv"), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := SamePath(tt.a, tt.b); got != tt.want {
+				t.Errorf("SamePath(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
+			}
+			if got := SamePath(tt.b, tt.a); got != tt.want {
+				t.Errorf("SamePath(%q, %q) = %v, want %v", tt.b, tt.a, got, tt.want)
 			}
 		})
 	}

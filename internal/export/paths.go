@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // resolvePaths checks the output and results paths before anything is read
@@ -25,8 +26,8 @@ func resolvePaths(output, results string) (out, res string, err error) {
 	if res, err = checkTarget("results", results); err != nil {
 		return "", "", err
 	}
-	if out == res || sameExistingFile(out, res) {
-		return "", "", fmt.Errorf("the results path and the output path are the same file (%s): give each its own name", out)
+	if SamePath(out, res) {
+		return "", "", fmt.Errorf("the results path %q and the output path %q are the same file, or differ only in case (one file on macOS and Windows): give each its own name", res, out)
 	}
 	return out, res, nil
 }
@@ -60,9 +61,16 @@ func checkTarget(label, path string) (string, error) {
 	return abs, nil
 }
 
-// sameExistingFile catches two names for one file (a link, a case-insensitive
-// file system) that comparing the paths misses.
-func sameExistingFile(a, b string) bool {
+// SamePath reports whether a and b may name the same file, so that writing
+// one would replace the other. It errs on the side of "yes": the paths are
+// compared cleaned and absolute, ignoring case, because on a case-insensitive
+// file system (macOS, Windows) "Users.csv" and "users.csv" are one file even
+// before either exists; refusing them on Linux too costs only a rename. Two
+// existing names for one file (a link) are the same file too.
+func SamePath(a, b string) bool {
+	if strings.EqualFold(absClean(a), absClean(b)) {
+		return true
+	}
 	fa, err := os.Stat(a)
 	if err != nil {
 		return false
@@ -72,4 +80,13 @@ func sameExistingFile(a, b string) bool {
 		return false
 	}
 	return os.SameFile(fa, fb)
+}
+
+// absClean is path absolute and clean, or only clean when the working
+// directory cannot be found.
+func absClean(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return filepath.Clean(path)
 }
