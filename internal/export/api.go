@@ -70,7 +70,11 @@ var ErrUserErrors = errors.New("per-user errors occurred")
 // the columns; callers set only the user selection (Filter, Search, lists).
 //
 // On any error or cancellation the previous files are untouched and no
-// temporary file remains.
+// temporary file remains, with one limit: the CSV and the results file are
+// renamed into place one after the other, the CSV first, which no file
+// system offers as one atomic step. Should the second rename (or syncing the
+// folder after either) fail, the CSV has already been replaced, and the
+// error says so and names the file left as it was.
 //
 // The paths and columns are checked (as Options.Validate does) before src is
 // called. src may deliver from many goroutines at once and in any order; the

@@ -187,6 +187,43 @@ func TestRunLeavesPreviousFilesOnFailure(t *testing.T) {
 	}
 }
 
+// The CSV and the results file cannot be published as one atomic step: the
+// CSV, the main artefact, goes first, and when the results file then cannot
+// replace its target (here a folder that appeared during the read) the error
+// says the CSV was already replaced.
+func TestRunPublishesTheCSVFirst(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	out, results := filepath.Join(dir, "u.csv"), filepath.Join(dir, "r.csv")
+	writePrevious(t, out, "previous users")
+	src := sourceFunc(func(ctx context.Context, q directory.Query, sink directory.Sink) error {
+		if err := os.Mkdir(results, 0o700); err != nil {
+			return err
+		}
+		return (&fakeSource{users: awkwardUsers()}).Users(ctx, q, sink)
+	})
+	_, err := Run(t.Context(), src, directory.Query{}, Options{OutputPath: out, ResultsPath: results})
+	if err == nil {
+		t.Fatal("Run succeeded although the results file could not be published")
+	}
+	for _, want := range []string{fmt.Sprintf("%q was already replaced", out), "replacing " + fmt.Sprintf("%q", results)} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("Run = %v, want it to say %s", err, want)
+
+		}
+	}
+	if got := string(readFile(t, out)); !strings.HasPrefix(got, "userPrincipalName,") {
+		t.Errorf("the CSV was not replaced: %q", got)
+	}
+	checkMode(t, out, 0o600)
+	if fi, err := os.Stat(results); err != nil || !fi.IsDir() {
+		t.Errorf("the results path changed: %v, %v", fi, err)
+	}
+	if diff := cmp.Diff([]string{"r.csv", "u.csv"}, filesIn(t, dir)); diff != "" {
+		t.Errorf("files left (-want +got):\n%s", diff)
+	}
+}
+
 func TestSinkRefusesLateDeliveries(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 
 	"github.com/aad-export/terraform-provider-aad/internal/directory"
 )
@@ -92,28 +93,41 @@ func (j *job) finish(ctx context.Context) (Result, error) {
 	if err := errors.Join(j.users.close(), j.errs.close()); err != nil {
 		return Result{}, err
 	}
-	if err := j.publish(ctx, j.res, j.out); err != nil {
+	// The CSV first: should the results file then fail to be published, the
+	// main artefact is at least complete and current.
+	if err := j.publish(ctx, j.out, j.res); err != nil {
 		return Result{}, err
 	}
 	r.SHA256 = j.out.checksum()
 	return r, nil
 }
 
-// publish renames the prepared files into place, unless the export was
-// cancelled meanwhile.
+// publish renames the prepared files into place in the order given, unless
+// the export was cancelled meanwhile. Two renames cannot be one atomic step:
+// when one fails, the error says which files were already replaced and which
+// were left as they were.
 func (j *job) publish(ctx context.Context, files ...*atomicFile) error {
 	if err := ctx.Err(); err != nil {
 		return interrupted(err)
 	}
-	for _, f := range files {
-		if f == nil {
-			continue
-		}
+	files = slices.DeleteFunc(files, func(f *atomicFile) bool { return f == nil })
+	for i, f := range files {
 		if err := f.publish(); err != nil {
-			return err
+			return partlyPublished(err, files[:i], files[i+1:])
 		}
 	}
 	return nil
+}
+
+// partlyPublished adds to err what happened to the other files of a publish.
+func partlyPublished(err error, replaced, untouched []*atomicFile) error {
+	for _, f := range replaced {
+		err = fmt.Errorf("%w; %q was already replaced", err, f.target)
+	}
+	for _, f := range untouched {
+		err = fmt.Errorf("%w; %q was left as it was", err, f.target)
+	}
+	return err
 }
 
 // interrupted says so when err is the export's cancellation or deadline.
