@@ -206,10 +206,9 @@ func TestRunPublishesTheCSVFirst(t *testing.T) {
 	if err == nil {
 		t.Fatal("Run succeeded although the results file could not be published")
 	}
-	for _, want := range []string{fmt.Sprintf("%q was already replaced", out), "replacing " + fmt.Sprintf("%q", results)} {
+	for _, want := range []string{fmt.Sprintf("%q was already replaced", out), fmt.Sprintf("replacing %q", results)} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("Run = %v, want it to say %s", err, want)
-
 		}
 	}
 	if got := string(readFile(t, out)); !strings.HasPrefix(got, "userPrincipalName,") {
