@@ -91,11 +91,11 @@ func fixtureUsers() []User {
 	}
 }
 
-func fixture(t *testing.T) *Tenant {
-	t.Helper()
+func fixture(tb testing.TB) *Tenant {
+	tb.Helper()
 	tn, err := New("contoso.onmicrosoft.com", fixtureUsers())
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	return tn
 }

@@ -272,15 +272,14 @@ func (t *Tenant) spanBounds(v viewKind, s span) bounds {
 }
 
 // scan visits live users in view order (descending when desc), restricted to
-// spans of lower-cased UPN (nil = all; only the UPN view has spans), strictly
-// after the cursor in the direction of the scan. It stops when fn returns
-// false and reports whether it was stopped. Callers hold t.mu.
+// spans of lower-cased UPN (allSpans() for every user; no spans visit no one,
+// as an unsatisfiable filter's plan must), strictly after the cursor in the
+// direction of the scan. Only the UPN view is restricted by spans other than
+// allSpans(). It stops when fn returns false and reports whether it was
+// stopped. Callers hold t.mu.
 func (t *Tenant) scan(v viewKind, desc bool, spans []span, after *sortKey, fn func(cand) bool) bool {
 	if v == vDN && t.base.n > 0 {
 		t.dnIdx()
-	}
-	if spans == nil {
-		spans = allSpans()
 	}
 	ov := t.overlay(v)
 	for j := range spans {

@@ -106,7 +106,7 @@ func (t *Tenant) fillPage(pg *Page, o *queryOpts, sel []prop, limit int, after *
 	bp := t.getBuf()
 	b := (*bp)[:0]
 	b = append(b, '[')
-	var spans []span
+	spans := allSpans()
 	skipEval := o.filter == nil
 	if o.filter != nil && o.view == vUPN {
 		spans = o.filter.spans
@@ -206,7 +206,7 @@ func (t *Tenant) count(o *queryOpts) int {
 	var u User
 	d := t.deriver()
 	defer t.putDeriver(d)
-	t.scan(vUPN, false, o.filter.spansOrNil(), nil, func(c cand) bool {
+	t.scan(vUPN, false, o.filter.scanSpans(), nil, func(c cand) bool {
 		t.load(c, needs, &u, d)
 		if t.matches(o, c, &u) {
 			n++
@@ -216,9 +216,10 @@ func (t *Tenant) count(o *queryOpts) int {
 	return n
 }
 
-func (f *boundFilter) spansOrNil() []span {
+// scanSpans is where a scan for the filter must look: everywhere without one.
+func (f *boundFilter) scanSpans() []span {
 	if f == nil {
-		return nil
+		return allSpans()
 	}
 	return f.spans
 }

@@ -7,7 +7,8 @@ import (
 
 // span is a half-open range [lo, hi) of lower-cased UPNs; lo "" is the start,
 // hiInf the end. A $filter's spans are a superset of the UPNs it can match,
-// so a scan visits only those parts of the index.
+// so a scan visits only those parts of the index; no spans means it matches
+// no one.
 type span struct {
 	lo, hi string
 	hiInf  bool

@@ -190,7 +190,7 @@ func (t *Tenant) usersChunk(after *sortKey, n int) ([]User, *sortKey) {
 	var last *sortKey
 	more := false
 	d := newDeriver()
-	t.scan(vUPN, false, nil, after, func(c cand) bool {
+	t.scan(vUPN, false, allSpans(), after, func(c cand) bool {
 		if len(out) == n {
 			more = true
 			return false
