@@ -3,6 +3,7 @@ package export
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/aad-export/terraform-provider-aad/internal/directory"
 )
@@ -106,20 +107,11 @@ func (p *plan) selection() (sel []string, authMethods bool) {
 		switch {
 		case c.needsAuthMethods():
 			authMethods = true
-		case !containsString(sel, c.property):
+		case !slices.Contains(sel, c.property):
 			sel = append(sel, c.property)
 		}
 	}
 	return sel, authMethods
-}
-
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // query is q with what the columns need filled in.
