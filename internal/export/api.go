@@ -76,10 +76,10 @@ var ErrUserErrors = errors.New("per-user errors occurred")
 // folder after either) fail, the CSV has already been replaced, and the
 // error says so and names the file left as it was.
 //
-// The paths and columns are checked (as Options.Validate does) before src is
-// called. src may deliver from many goroutines at once and in any order; the
-// CSV's rows are in the CSV contract's order whatever it does, and a user
-// delivered twice fails the export (ErrDuplicateUser).
+// The options, paths and columns are checked before src is called. src may
+// deliver from many goroutines at once and in any order; the CSV's rows are
+// in the CSV contract's order whatever it does, and a user delivered twice
+// fails the export (ErrDuplicateUser).
 func Run(ctx context.Context, src Source, q directory.Query, opts Options) (Result, error) {
 	p, err := newPlan(opts)
 	if err != nil {

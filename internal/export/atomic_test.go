@@ -290,8 +290,8 @@ func TestRunValidatesPaths(t *testing.T) {
 			if called {
 				t.Error("the directory was read before the paths were checked")
 			}
-			if err := (Options{OutputPath: tt.output, ResultsPath: tt.results}).Validate(); err == nil {
-				t.Error("Options.Validate accepted the paths")
+			if err := (Options{OutputPath: tt.output, ResultsPath: tt.results}).validate(); err == nil {
+				t.Error("Options.validate accepted the paths")
 			}
 		})
 	}
@@ -358,7 +358,7 @@ func TestValidateOptions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			err := tt.opts.Validate()
+			err := tt.opts.validate()
 			if tt.want == "" {
 				if err != nil {
 					t.Fatal(err)
@@ -366,7 +366,7 @@ func TestValidateOptions(t *testing.T) {
 				return
 			}
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("Validate = %v, want an error saying %q", err, tt.want)
+				t.Errorf("validate = %v, want an error saying %q", err, tt.want)
 			}
 		})
 	}

@@ -10,8 +10,8 @@ import (
 // the portal's order.
 func DefaultColumns() []string { return newCatalogue().defaults }
 
-// ValidColumnNames returns every column name Columns accepts, sorted.
-func ValidColumnNames() []string { return newCatalogue().names }
+// validColumnNames returns every column name Columns accepts, sorted.
+func validColumnNames() []string { return newCatalogue().names }
 
 // ValidateColumns checks a column list: not empty, no duplicates, every name
 // known. The error names the offending entries and lists the valid names.

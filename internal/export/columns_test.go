@@ -79,7 +79,7 @@ func TestEveryUserPropertyIsAColumn(t *testing.T) {
 func TestColumnsReadTheirOwnProperty(t *testing.T) {
 	t.Parallel()
 	full := fullUser()
-	for _, name := range ValidColumnNames() {
+	for _, name := range validColumnNames() {
 		c := newCatalogue().byName[name]
 		q := directory.Query{Select: []string{c.property}, AuthMethods: c.needsAuthMethods()}
 		only := selectOnly(full, q)
@@ -102,18 +102,18 @@ func TestColumnsReadTheirOwnProperty(t *testing.T) {
 
 func TestValidColumnNames(t *testing.T) {
 	t.Parallel()
-	names := ValidColumnNames()
+	names := validColumnNames()
 	if !slices.IsSorted(names) {
-		t.Error("ValidColumnNames is not sorted")
+		t.Error("validColumnNames is not sorted")
 	}
 	if len(slices.Compact(slices.Clone(names))) != len(names) {
-		t.Error("ValidColumnNames has duplicates")
+		t.Error("validColumnNames has duplicates")
 	}
 	for _, n := range append(DefaultColumns(), "employeeId", "companyName", "createdDateTime", "creationType",
 		"onPremisesSyncEnabled", "mailNickname", "proxyAddresses", "businessPhones", "id", "officeLocation",
 		"mobilePhone", "otherMails", "assignedLicenses") {
 		if !slices.Contains(names, n) {
-			t.Errorf("ValidColumnNames lacks %s", n)
+			t.Errorf("validColumnNames lacks %s", n)
 		}
 	}
 }
@@ -126,7 +126,7 @@ func TestValidateColumns(t *testing.T) {
 		want    []string // substrings of the error; nil = valid
 	}{
 		{"defaults", DefaultColumns(), nil},
-		{"every name", ValidColumnNames(), nil},
+		{"every name", validColumnNames(), nil},
 		{"graph names", []string{"id", "employeeId", "proxyAddresses"}, nil},
 		{"nil", nil, []string{"no columns", "userPrincipalName, "}},
 		{"empty", []string{}, []string{"no columns", "valid column names"}},

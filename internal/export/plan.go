@@ -39,10 +39,10 @@ type plan struct {
 	fanIn            int
 }
 
-// Validate checks the options as Run would before reading anything: the
+// validate checks the options as Run does before reading anything: the
 // columns, the line ending, the limits and the paths (which it looks up on
 // the file system, so the folders must exist when it is called).
-func (o Options) Validate() error {
+func (o Options) validate() error {
 	_, err := newPlan(o)
 	return err
 }

@@ -96,7 +96,7 @@ func TestRunGolden(t *testing.T) {
 		{"default.csv", Options{EscapeFormulas: true}},
 		{"default_unescaped.csv", Options{}},
 		{"crlf_bom.csv", Options{EscapeFormulas: true, LineEnding: CRLF, ByteOrderMark: true}},
-		{"all_columns.csv", Options{EscapeFormulas: true, Columns: ValidColumnNames()}},
+		{"all_columns.csv", Options{EscapeFormulas: true, Columns: validColumnNames()}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -193,7 +193,7 @@ func TestRunDeterministic(t *testing.T) {
 		dir := t.TempDir()
 		opts := Options{
 			OutputPath: filepath.Join(dir, "u.csv"), ResultsPath: filepath.Join(dir, "r.csv"),
-			EscapeFormulas: true, Columns: ValidColumnNames(), MaxDetailedErrors: 25,
+			EscapeFormulas: true, Columns: validColumnNames(), MaxDetailedErrors: 25,
 		}
 		res, err := runPlan(t, &fakeSource{users: users, errs: errs, workers: 1}, opts, nil)
 		if err != nil {
@@ -222,7 +222,7 @@ func TestRunDeterministic(t *testing.T) {
 			dir := t.TempDir()
 			opts := Options{
 				OutputPath: filepath.Join(dir, "u.csv"), ResultsPath: filepath.Join(dir, "r.csv"),
-				EscapeFormulas: true, Columns: ValidColumnNames(), MaxDetailedErrors: 25, SortMemory: tt.sortMemory,
+				EscapeFormulas: true, Columns: validColumnNames(), MaxDetailedErrors: 25, SortMemory: tt.sortMemory,
 			}
 			src := &fakeSource{users: users, errs: errs, batch: tt.batch, workers: tt.workers, seed: tt.seed}
 			res, err := runPlan(t, src, opts, func(p *plan) {
