@@ -92,16 +92,19 @@ func (p userAgentPrefix) Intercept(pipeline khttp.Pipeline, index int, req *http
 const perStreamReceiveBuffer = 256 << 10
 
 // newTransport clones the configured transport (never mutating the caller's)
-// and sizes its idle pool for the chains kept in flight: the default of two
-// idle connections per host would make most requests open a new TLS
-// connection.
+// and sizes it for MaxConcurrency requests in flight, so that every client
+// sharing it (WithConcurrency) is served: its idle pool, because the default
+// of two idle connections per host would make most requests open a new TLS
+// connection; and its HTTP/2 receive buffers.
 //
-// Its HTTP/2 receive buffers are bounded so that pages that arrive while
-// every page slot is taken cost at most perStreamReceiveBuffer each. The
-// connection's buffer is as large as all streams' together: were it smaller,
-// the streams waiting for a slot could fill it and starve the streams being
-// read, which hold the slots.
-func newTransport(c *http.Client, concurrency int) http.RoundTripper {
+// Those buffers are flow-control limits, not allocations: memory is taken
+// only by response bytes that arrive before the client reads them. Each
+// stream may hold at most perStreamReceiveBuffer unread, so pages that arrive
+// while every page slot is taken cost at most that much each, whatever the
+// limits. The connection's limit is as large as all streams' together: were
+// it smaller, the streams waiting for a slot could fill it and starve the
+// streams being read, which hold the slots.
+func newTransport(c *http.Client) http.RoundTripper {
 	base := http.DefaultTransport
 	if c != nil && c.Transport != nil {
 		base = c.Transport
@@ -111,15 +114,15 @@ func newTransport(c *http.Client, concurrency int) http.RoundTripper {
 		return base
 	}
 	t = t.Clone()
-	t.MaxIdleConnsPerHost = max(t.MaxIdleConnsPerHost, 2*concurrency)
-	t.MaxIdleConns = max(t.MaxIdleConns, 2*concurrency)
+	t.MaxIdleConnsPerHost = max(t.MaxIdleConnsPerHost, 2*MaxConcurrency)
+	t.MaxIdleConns = max(t.MaxIdleConns, 2*MaxConcurrency)
 	t.ForceAttemptHTTP2 = true
 	h2 := http.HTTP2Config{}
 	if t.HTTP2 != nil {
 		h2 = *t.HTTP2
 	}
 	h2.MaxReceiveBufferPerStream = perStreamReceiveBuffer
-	h2.MaxReceiveBufferPerConnection = max(4<<20, perStreamReceiveBuffer*(concurrency+1))
+	h2.MaxReceiveBufferPerConnection = max(4<<20, perStreamReceiveBuffer*(MaxConcurrency+1))
 	t.HTTP2 = &h2
 	return t
 }

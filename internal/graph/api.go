@@ -73,7 +73,7 @@ type Config struct {
 	HTTPClient *http.Client
 
 	// Concurrency is the number of list chains (and batches) kept in flight;
-	// 0 = the package default.
+	// 0 = the package default (DefaultConcurrency), at most MaxConcurrency.
 	Concurrency int
 
 	// Logger receives progress (INFO) and diagnostics (DEBUG). Never secrets.

@@ -18,14 +18,19 @@ import (
 // there, the cores being the limit, and cost more $count probes.
 const DefaultConcurrency = 96
 
+// MaxConcurrency is the most list chains (and $batch requests) a client may
+// keep in flight. The transport's HTTP/2 flow-control windows are sized for
+// it, so that clients of any concurrency up to it can share one transport.
+const MaxConcurrency = 256
+
 // newClient is New with an injectable clock.
 func newClient(_ context.Context, cfg Config, clk clock) (*Client, error) {
 	ep, err := resolveEndpoints(cfg)
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Concurrency < 0 {
-		return nil, fmt.Errorf("concurrency must not be negative, got %d", cfg.Concurrency)
+	if cfg.Concurrency < 0 || cfg.Concurrency > MaxConcurrency {
+		return nil, fmt.Errorf("concurrency must be between 0 (the default) and %d, got %d", MaxConcurrency, cfg.Concurrency)
 	}
 	cred, kind, err := newCredential(cfg.Credentials, credentialSetup{ep: ep, httpClient: cfg.HTTPClient})
 	if err != nil {
@@ -41,7 +46,7 @@ func assemble(cfg Config, ep endpoints, cred azcore.TokenCredential, kind creden
 		concurrency = DefaultConcurrency
 	}
 	tokens := newTokenSource(cred, clk, kind != kindCLI)
-	adapter, err := newAdapter(ep, tokens, newTransport(cfg.HTTPClient, concurrency), cfg.UserAgent)
+	adapter, err := newAdapter(ep, tokens, newTransport(cfg.HTTPClient), cfg.UserAgent)
 	if err != nil {
 		return nil, fmt.Errorf("building the Graph request adapter: %w", err)
 	}
@@ -59,6 +64,28 @@ func assemble(cfg Config, ep endpoints, cred azcore.TokenCredential, kind creden
 		concurrency: concurrency,
 		pageSlots:   newPageSlots(),
 	}, nil
+}
+
+// WithConcurrency returns a client that keeps n list chains (and $batch
+// requests) in flight and shares everything else with c: the credential and
+// its cached tokens, the request adapter and its transport (connections), the
+// retry policy, the logger and the page slots, which bound the pages held in
+// memory across both. n < 1 keeps c's concurrency; n is capped at
+// MaxConcurrency. The new client's Stats start at zero.
+func (c *Client) WithConcurrency(n int) *Client {
+	if n < 1 {
+		n = c.concurrency
+	}
+	return &Client{
+		ep:          c.ep,
+		adapter:     c.adapter,
+		tokens:      c.tokens,
+		credKind:    c.credKind,
+		retry:       c.retry,
+		log:         c.log,
+		concurrency: min(n, MaxConcurrency),
+		pageSlots:   c.pageSlots,
+	}
 }
 
 // counters are the client's running totals, for progress logs and Stats.

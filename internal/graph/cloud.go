@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -13,20 +14,35 @@ type cloudHosts struct {
 	graph string // Microsoft Graph host
 }
 
-// cloudOf returns the hosts of a national cloud (names as the azuread
-// provider spells them, in any case).
-func cloudOf(name Cloud) (cloudHosts, bool) {
-	switch Cloud(strings.ToLower(string(name))) {
-	case CloudPublic:
-		return cloudHosts{login: "login.microsoftonline.com", graph: "graph.microsoft.com"}, true
-	case CloudUSGovernment:
-		return cloudHosts{login: "login.microsoftonline.us", graph: "graph.microsoft.us"}, true
-	case CloudDoD:
-		return cloudHosts{login: "login.microsoftonline.us", graph: "dod-graph.microsoft.us"}, true
-	case CloudChina:
-		return cloudHosts{login: "login.chinacloudapi.cn", graph: "microsoftgraph.chinacloudapi.cn"}, true
+// parseCloud maps a cloud name to its Cloud: the four names, the azuread
+// provider's older synonyms (global, usgovernmentl4, usgovernmentl5), in any
+// case; "" is the public cloud.
+func parseCloud(name string) (Cloud, error) {
+	switch strings.ToLower(name) {
+	case "", "public", "global":
+		return CloudPublic, nil
+	case "usgovernment", "usgovernmentl4":
+		return CloudUSGovernment, nil
+	case "dod", "usgovernmentl5":
+		return CloudDoD, nil
+	case "china":
+		return CloudChina, nil
 	}
-	return cloudHosts{}, false
+	return "", fmt.Errorf("unknown cloud %q: valid clouds are %s (or the azuread provider's global, usgovernmentl4, usgovernmentl5)", name, cloudNames())
+}
+
+// cloudOf returns the hosts of a national cloud, as parseCloud names it.
+func cloudOf(c Cloud) cloudHosts {
+	switch c {
+	case CloudUSGovernment:
+		return cloudHosts{login: "login.microsoftonline.us", graph: "graph.microsoft.us"}
+	case CloudDoD:
+		return cloudHosts{login: "login.microsoftonline.us", graph: "dod-graph.microsoft.us"}
+	case CloudChina:
+		return cloudHosts{login: "login.chinacloudapi.cn", graph: "microsoftgraph.chinacloudapi.cn"}
+	default:
+		return cloudHosts{login: "login.microsoftonline.com", graph: "graph.microsoft.com"}
+	}
 }
 
 // microsoftAuthority reports whether host is an Entra authority host that
@@ -67,14 +83,11 @@ func cloudNames() string {
 // overridden: Entra issues tokens for registered resources only, and a proxy
 // in front of Graph forwards the token it is given.
 func resolveEndpoints(cfg Config) (endpoints, error) {
-	name := cfg.Cloud
-	if name == "" {
-		name = CloudPublic
+	name, err := parseCloud(string(cfg.Cloud))
+	if err != nil {
+		return endpoints{}, err
 	}
-	hosts, ok := cloudOf(name)
-	if !ok {
-		return endpoints{}, fmt.Errorf("unknown cloud %q: valid clouds are %s", cfg.Cloud, cloudNames())
-	}
+	hosts := cloudOf(name)
 	graphURL, err := parseEndpoint("graph_endpoint", cfg.GraphEndpoint, hosts.graph, true)
 	if err != nil {
 		return endpoints{}, err
@@ -95,30 +108,40 @@ func resolveEndpoints(cfg Config) (endpoints, error) {
 // parseEndpoint validates an endpoint override (or the cloud's default host).
 // Plain http is accepted for the Graph endpoint only on loopback, because the
 // token would otherwise cross the network in clear; the authority host must be
-// https because azidentity refuses anything else.
+// https because azidentity refuses anything else. Errors show at most the
+// scheme and host of the value: its user info or query may hold a secret.
 func parseEndpoint(attr, raw, defaultHost string, allowLoopbackHTTP bool) (*url.URL, error) {
 	if raw == "" {
 		return &url.URL{Scheme: "https", Host: defaultHost}, nil
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("%s %q is not a URL: %w", attr, raw, err)
+		return nil, fmt.Errorf("%s is not a URL: %w", attr, urlProblem(err))
 	}
 	if u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("%s %q must be a URL of the form https://host[:port][/path] without credentials, query or fragment", attr, raw)
+		return nil, fmt.Errorf("%s must be a URL of the form https://host[:port][/path] without credentials, query or fragment", attr)
 	}
 	switch {
 	case strings.EqualFold(u.Scheme, "https"):
 	case strings.EqualFold(u.Scheme, "http") && allowLoopbackHTTP && isLoopbackHost(u.Hostname()):
 	case strings.EqualFold(u.Scheme, "http") && allowLoopbackHTTP:
-		return nil, fmt.Errorf("%s %q uses plain http: only https is allowed, or http to localhost, 127.0.0.1 or [::1]", attr, raw)
+		return nil, fmt.Errorf("%s http://%s uses plain http: only https is allowed, or http to localhost, 127.0.0.1 or [::1]", attr, u.Host)
 	default:
-		return nil, fmt.Errorf("%s %q must use https", attr, raw)
+		return nil, fmt.Errorf("%s %s://%s must use https", attr, u.Scheme, u.Host)
 	}
 	u.Scheme = strings.ToLower(u.Scheme)
 	u.Path = strings.TrimSuffix(strings.TrimRight(u.Path, "/"), "/v1.0")
 	u.RawPath = ""
 	return u, nil
+}
+
+// urlProblem is what url.Parse found wrong, without the URL it quotes.
+func urlProblem(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
 }
 
 // isLoopbackHost reports whether host is one the Graph auth provider treats

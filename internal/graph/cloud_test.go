@@ -24,6 +24,8 @@ func TestResolveEndpoints(t *testing.T) {
 			authority: "https://login.chinacloudapi.cn/", scope: "https://microsoftgraph.chinacloudapi.cn/.default", discovery: true},
 		{name: "cloud names ignore case", cfg: Config{Cloud: "China"}, base: "https://microsoftgraph.chinacloudapi.cn/v1.0",
 			authority: "https://login.chinacloudapi.cn/", scope: "https://microsoftgraph.chinacloudapi.cn/.default", discovery: true},
+		{name: "azuread's older names", cfg: Config{Cloud: "UsGovernmentL5"}, base: "https://dod-graph.microsoft.us/v1.0",
+			authority: "https://login.microsoftonline.us/", scope: "https://dod-graph.microsoft.us/.default", discovery: true},
 		{name: "overrides keep the cloud's scope", cfg: Config{GraphEndpoint: "https://proxy.example.net/graph/", AuthorityHost: "https://sts.example.net"},
 			base: "https://proxy.example.net/graph/v1.0", authority: "https://sts.example.net/", scope: "https://graph.microsoft.com/.default"},
 		{name: "version suffix is dropped", cfg: Config{GraphEndpoint: "https://graph.example.net/v1.0"},

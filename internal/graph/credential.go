@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"regexp"
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -37,10 +36,6 @@ const credentialHelp = `configure one of (tried in this order):
   - OIDC: use_oidc = true, tenant_id, client_id and one of oidc_token, oidc_token_file_path, or oidc_request_url with oidc_request_token (ARM_USE_OIDC, ARM_OIDC_TOKEN, ARM_OIDC_TOKEN_FILE_PATH, ARM_OIDC_REQUEST_URL and ARM_OIDC_REQUEST_TOKEN, or GitHub Actions' ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN)
   - managed identity: use_msi = true, with client_id for a user-assigned identity and msi_endpoint to override the endpoint (ARM_USE_MSI, ARM_CLIENT_ID, ARM_MSI_ENDPOINT)
   - Azure CLI: use_cli = true after "az login" (ARM_USE_CLI)`
-
-var guidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-
-func isGUID(s string) bool { return guidPattern.MatchString(s) }
 
 // selectKind picks the first configured way of obtaining tokens.
 func selectKind(c Credentials) (credentialKind, error) {
@@ -111,10 +106,10 @@ func newCredential(c Credentials, s credentialSetup) (azcore.TokenCredential, cr
 // requireApp checks the ids an app registration credential needs.
 func requireApp(c Credentials) error {
 	var errs []error
-	if !isGUID(c.TenantID) {
+	if !IsGUID(c.TenantID) {
 		errs = append(errs, fmt.Errorf("tenant_id must be a GUID (ARM_TENANT_ID), got %q", c.TenantID))
 	}
-	if !isGUID(c.ClientID) {
+	if !IsGUID(c.ClientID) {
 		errs = append(errs, fmt.Errorf("client_id must be a GUID (ARM_CLIENT_ID), got %q", c.ClientID))
 	}
 	return errors.Join(errs...)
@@ -181,7 +176,7 @@ func msiCredential(c Credentials, s credentialSetup) (azcore.TokenCredential, er
 		opts.Transport = s.httpClient
 	}
 	if c.ClientID != "" {
-		if !isGUID(c.ClientID) {
+		if !IsGUID(c.ClientID) {
 			return nil, fmt.Errorf("client_id (of a user-assigned identity) must be a GUID, got %q", c.ClientID)
 		}
 		opts.ID = azidentity.ClientID(c.ClientID)
@@ -198,10 +193,11 @@ func msiCredential(c Credentials, s credentialSetup) (azcore.TokenCredential, er
 
 // parseMSIEndpoint validates an msi_endpoint override. Managed identity
 // endpoints are plain http on the host itself (link-local or loopback).
+// Errors show at most the scheme and host of the value.
 func parseMSIEndpoint(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("msi_endpoint %q is not an absolute URL", raw)
+		return nil, errors.New("msi_endpoint is not an absolute URL such as http://169.254.169.254/metadata/identity/oauth2/token")
 	}
 	ip := net.ParseIP(u.Hostname())
 	local := isLoopbackHost(u.Hostname()) || (ip != nil && (ip.IsLoopback() || ip.IsLinkLocalUnicast()))
@@ -209,7 +205,7 @@ func parseMSIEndpoint(raw string) (*url.URL, error) {
 	case u.Scheme == "https":
 	case u.Scheme == "http" && local:
 	default:
-		return nil, fmt.Errorf("msi_endpoint %q must use https, or http to a loopback or link-local address", raw)
+		return nil, fmt.Errorf("msi_endpoint %s://%s must use https, or http to a loopback or link-local address", u.Scheme, u.Host)
 	}
 	return u, nil
 }
@@ -243,7 +239,7 @@ func transportOf(c *http.Client) http.RoundTripper {
 // cliCredential uses the Azure CLI's login. Its absence is found now rather
 // than at the first request, with the list of other ways to authenticate.
 func cliCredential(c Credentials) (azcore.TokenCredential, error) {
-	if c.TenantID != "" && !isGUID(c.TenantID) {
+	if c.TenantID != "" && !IsGUID(c.TenantID) {
 		return nil, fmt.Errorf("tenant_id must be a GUID (ARM_TENANT_ID), got %q", c.TenantID)
 	}
 	if _, err := exec.LookPath("az"); err != nil {

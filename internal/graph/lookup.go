@@ -50,7 +50,7 @@ func explicitKeys(q directory.Query) ([]lookupKey, []directory.UserError) {
 	}
 	for _, raw := range q.ObjectIDs {
 		id := strings.TrimSpace(raw)
-		if !isGUID(id) {
+		if !IsGUID(id) {
 			invalid = append(invalid, directory.UserError{ObjectID: raw, Operation: directory.OpLookup, Message: "not an object id (a GUID)"})
 			continue
 		}

@@ -1,0 +1,129 @@
+package graph
+
+import (
+	"strings"
+	"testing"
+)
+
+// secretInValue is planted in the values the checks refuse: their errors
+// must not repeat it.
+const secretInValue = "hunter2-secret"
+
+func TestChecks(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		check func(string) error
+		in    string
+		err   string // "" = valid
+	}{
+		{"graph: unset", CheckGraphEndpoint, "", ""},
+		{"graph: https", CheckGraphEndpoint, "https://graph.example.net", ""},
+		{"graph: https with a path and version", CheckGraphEndpoint, "https://proxy.example.net/graph/v1.0", ""},
+		{"graph: http to 127.0.0.1", CheckGraphEndpoint, "http://127.0.0.1:8080", ""},
+		{"graph: http to localhost", CheckGraphEndpoint, "http://localhost:8080", ""},
+		{"graph: http to [::1]", CheckGraphEndpoint, "http://[::1]:8080", ""},
+		{"graph: http elsewhere", CheckGraphEndpoint, "http://graph.example.net", "plain http"},
+		{"graph: http to a link-local address", CheckGraphEndpoint, "http://169.254.169.254", "plain http"},
+		{"graph: credentials", CheckGraphEndpoint, "https://user:" + secretInValue + "@graph.example.net", "without credentials"},
+		{"graph: a query", CheckGraphEndpoint, "https://graph.example.net/?sig=" + secretInValue, "without credentials, query"},
+		{"graph: a fragment", CheckGraphEndpoint, "https://graph.example.net/#" + secretInValue, "or fragment"},
+		{"graph: no scheme", CheckGraphEndpoint, "graph.example.net", "https://host"},
+		{"graph: ftp", CheckGraphEndpoint, "ftp://graph.example.net", "must use https"},
+		{"graph: unparsable", CheckGraphEndpoint, "https://graph.example.net/%zz?sig=" + secretInValue, "not a URL"},
+
+		{"authority: unset", CheckAuthorityHost, "", ""},
+		{"authority: https", CheckAuthorityHost, "https://login.example.net", ""},
+		{"authority: http even on loopback", CheckAuthorityHost, "http://127.0.0.1:8443", "must use https"},
+		{"authority: credentials", CheckAuthorityHost, "https://u:" + secretInValue + "@login.example.net", "without credentials"},
+
+		{"msi: unset", CheckMSIEndpoint, "", ""},
+		{"msi: the metadata service", CheckMSIEndpoint, imdsEndpoint, ""},
+		{"msi: http to loopback", CheckMSIEndpoint, "http://127.0.0.1:50342/oauth2/token", ""},
+		{"msi: http to localhost", CheckMSIEndpoint, "http://localhost:50342/oauth2/token", ""},
+		{"msi: http to IPv6 link-local", CheckMSIEndpoint, "http://[fe80::1]/token", ""},
+		{"msi: https anywhere", CheckMSIEndpoint, "https://identity.example.net/token", ""},
+		{"msi: http to another host", CheckMSIEndpoint, "http://identity.example.net/token?secret=" + secretInValue, "must use https"},
+		{"msi: http to a private address", CheckMSIEndpoint, "http://10.0.0.1/token", "must use https"},
+		{"msi: not absolute", CheckMSIEndpoint, "/token?secret=" + secretInValue, "not an absolute URL"},
+
+		{"oidc: unset", CheckOIDCRequestURL, "", ""},
+		{"oidc: https", CheckOIDCRequestURL, "https://token.actions.example.net/token?api-version=2.0", ""},
+		{"oidc: http to loopback", CheckOIDCRequestURL, "http://127.0.0.1:8080/token", ""},
+		{"oidc: http elsewhere", CheckOIDCRequestURL, "http://token.example.net/?t=" + secretInValue, "must use https"},
+		{"oidc: not absolute", CheckOIDCRequestURL, "token?t=" + secretInValue, "not an absolute URL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			err := tt.check(tt.in)
+			switch {
+			case tt.err == "" && err != nil:
+				t.Fatalf("error %v, want none", err)
+			case tt.err == "":
+				return
+			case err == nil || !strings.Contains(err.Error(), tt.err):
+				t.Fatalf("error %v, want one saying %q", err, tt.err)
+			case strings.Contains(err.Error(), secretInValue):
+				t.Errorf("the error repeats the value's secret: %v", err)
+			}
+		})
+	}
+}
+
+func TestIsGUID(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{"7d0b1f6e-2a4c-4e58-9b3d-5c6a7e8f9012", true},
+		{"7D0B1F6E-2A4C-4E58-9B3D-5C6A7E8F9012", true},
+		{"00000000-0000-0000-0000-000000000000", true},
+		{"", false},
+		{"7d0b1f6e-2a4c-4e58-9b3d-5c6a7e8f901", false},
+		{"7d0b1f6e-2a4c-4e58-9b3d-5c6a7e8f90123", false},
+		{"{7d0b1f6e-2a4c-4e58-9b3d-5c6a7e8f9012}", false},
+		{"7d0b1f6e2a4c4e589b3d5c6a7e8f9012", false},
+		{"7d0b1f6e-2a4c-4e58-9b3d_5c6a7e8f9012", false},
+		{"7d0b1f6e-2a4c4-e58-9b3d-5c6a7e8f9012", false},
+		{"7d0b1f6g-2a4c-4e58-9b3d-5c6a7e8f9012", false},
+		{"contoso.onmicrosoft.com", false},
+	}
+	for _, tt := range tests {
+		if got := IsGUID(tt.in); got != tt.want {
+			t.Errorf("IsGUID(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestParseCloud(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		want Cloud
+		ok   bool
+	}{
+		{"", CloudPublic, true},
+		{"public", CloudPublic, true},
+		{"PUBLIC", CloudPublic, true},
+		{"global", CloudPublic, true},
+		{"usgovernment", CloudUSGovernment, true},
+		{"UsGovernmentL4", CloudUSGovernment, true},
+		{"dod", CloudDoD, true},
+		{"usgovernmentl5", CloudDoD, true},
+		{"China", CloudChina, true},
+		{"mars", "", false},
+		{"usgov", "", false},
+		{" public", "", false},
+	}
+	for _, tt := range tests {
+		got, err := ParseCloud(tt.in)
+		if got != tt.want || (err == nil) != tt.ok {
+			t.Errorf("ParseCloud(%q) = %q, %v; want %q, ok %v", tt.in, got, err, tt.want, tt.ok)
+		}
+		if err != nil && !strings.Contains(err.Error(), "valid clouds are public, usgovernment, dod, china") {
+			t.Errorf("ParseCloud(%q): error %v does not list the clouds", tt.in, err)
+		}
+	}
+}
