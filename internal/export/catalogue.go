@@ -32,7 +32,8 @@ type catalogue struct {
 }
 
 func newCatalogue() *catalogue {
-	all := append(portalColumns(), graphColumns()...)
+	portal := portalColumns()
+	all := slices.Concat(portal, graphColumns())
 	c := &catalogue{byName: make(map[string]*column, len(all))}
 	for i := range all {
 		col := &all[i]
@@ -42,9 +43,9 @@ func newCatalogue() *catalogue {
 		c.byName[col.name] = col
 		c.names = append(c.names, col.name)
 	}
-	for _, col := range portalColumns() {
-		c.defaults = append(c.defaults, col.name)
-	}
+	// The portal's columns come first in all, so their names head c.names
+	// until it is sorted.
+	c.defaults = slices.Clone(c.names[:len(portal)])
 	slices.Sort(c.names)
 	return c
 }
