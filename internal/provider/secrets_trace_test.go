@@ -77,6 +77,10 @@ type secretsCase struct {
 	env     map[string]string
 	secrets []string
 	fails   string // a regexp the failed plan's output must match; "" = the export succeeds
+	// pkcs12, when set, adds to env and secrets what needs a PKCS#12 file.
+	// It runs inside the case's subtest: the file is made with the openssl
+	// command, and without one only the cases that need it skip.
+	pkcs12 func(t *testing.T) (env map[string]string, secrets []string)
 }
 
 // TestAccSecretsNeverLogged runs an export with the provider built as a real
@@ -111,6 +115,10 @@ func TestAccSecretsNeverLogged(t *testing.T) {
 	for _, tc := range secretsCases(t, emu, ca, ts.URL) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
+			if tc.pkcs12 != nil {
+				env, secrets := tc.pkcs12(t)
+				tc.env, tc.secrets = merge(tc.env, env), append(tc.secrets, secrets...)
+			}
 			env := merge(base, tc.env)
 			places := runLoggedExport(t, tf, plugins, env, tc.fails)
 			tokens := rec.all()
@@ -129,10 +137,17 @@ func TestAccSecretsNeverLogged(t *testing.T) {
 func secretsCases(t *testing.T, emu *graphemu.Server, ca certApp, baseURL string) []secretsCase {
 	t.Helper()
 	const password = "pfx-Password~7c1d9e#not-in-any-log"
-	pfx := pkcs12Bundle(t, ca.pem, password)
-	pfx64 := base64.StdEncoding.EncodeToString(pfx)
-	// A leak may be partial: look for pieces of the encoded certificate too.
-	pfxPieces := []string{pfx64, pfx64[:48], pfx64[len(pfx64)/2 : len(pfx64)/2+48], pfx64[len(pfx64)-48:]}
+	// withPFX configures the certificate as a PKCS#12 file protected by
+	// password, and sends passwordSent with it.
+	withPFX := func(passwordSent string) func(t *testing.T) (map[string]string, []string) {
+		return func(t *testing.T) (map[string]string, []string) {
+			t.Helper()
+			pfx64 := base64.StdEncoding.EncodeToString(pkcs12Bundle(t, ca.pem, password))
+			// A leak may be partial: look for pieces of the encoded certificate too.
+			pfxPieces := []string{pfx64, pfx64[:48], pfx64[len(pfx64)/2 : len(pfx64)/2+48], pfx64[len(pfx64)-48:]}
+			return map[string]string{"ARM_CLIENT_CERTIFICATE": pfx64, "ARM_CLIENT_CERTIFICATE_PASSWORD": passwordSent}, pfxPieces
+		}
+	}
 	_, keyPEM, _ := strings.Cut(string(ca.pem), "-----BEGIN PRIVATE KEY-----\n")
 	keyLines := strings.Split(keyPEM, "\n")
 	keyPieces := []string{keyLines[0], keyLines[4]}
@@ -145,8 +160,9 @@ func secretsCases(t *testing.T, emu *graphemu.Server, ca certApp, baseURL string
 		{name: "client secret", env: map[string]string{"ARM_CLIENT_ID": app.ClientID, "ARM_CLIENT_SECRET": app.ClientSecret}, secrets: []string{app.ClientSecret}},
 		{
 			name:    "client certificate (PKCS#12, base64) with a password",
-			env:     merge(certApp, map[string]string{"ARM_CLIENT_CERTIFICATE": pfx64, "ARM_CLIENT_CERTIFICATE_PASSWORD": password}),
-			secrets: append([]string{password}, pfxPieces...),
+			env:     certApp,
+			secrets: []string{password},
+			pkcs12:  withPFX(password),
 		},
 		{
 			name:    "client certificate (PEM, base64)",
@@ -173,9 +189,10 @@ func secretsCases(t *testing.T, emu *graphemu.Server, ca certApp, baseURL string
 		},
 		{
 			name:    "certificate with a wrong password",
-			env:     merge(certApp, map[string]string{"ARM_CLIENT_CERTIFICATE": pfx64, "ARM_CLIENT_CERTIFICATE_PASSWORD": "wrong-" + password}),
-			secrets: append([]string{password}, pfxPieces...),
+			env:     certApp,
+			secrets: []string{password},
 			fails:   `client_certificate_password`,
+			pkcs12:  withPFX("wrong-" + password),
 		},
 		{
 			name: "OIDC request token refused",
