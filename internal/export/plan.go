@@ -36,7 +36,7 @@ type plan struct {
 	failOnUserErrors bool
 	sortMemory       int64
 	maxDetailed      int
-	fanIn            int
+	fanIn            int // runs merged at once; tests lower it to force several passes
 }
 
 // validate checks the options as Run does before reading anything: the

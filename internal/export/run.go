@@ -52,9 +52,8 @@ func (p *plan) start(ctx context.Context) (*job, error) {
 		}
 	}
 	dir := filepath.Dir(p.output)
-	j.users = newSorter(dir, p.sortMemory, order{unique: true})
-	j.errs = newSorter(dir, p.sortMemory/errorSortShare, order{})
-	j.users.fanIn, j.errs.fanIn = p.fanIn, p.fanIn
+	j.users = newSorter(dir, p.sortMemory, p.fanIn, order{unique: true})
+	j.errs = newSorter(dir, p.sortMemory/errorSortShare, p.fanIn, order{})
 	j.sink = newSink(ctx, &p.enc, j.users, j.errs)
 	return j, nil
 }

@@ -77,8 +77,10 @@ type sorter struct {
 	runs []segment
 }
 
-func newSorter(dir string, budget int64, ord order) *sorter {
-	return &sorter{dir: dir, budget: max(budget, 1), fanIn: defaultFanIn, ord: ord}
+// newSorter makes a sorter that spills to dir beyond budget bytes and merges
+// at most fanIn runs at once (at least two, or the runs would never shrink).
+func newSorter(dir string, budget int64, fanIn int, ord order) *sorter {
+	return &sorter{dir: dir, budget: max(budget, 1), fanIn: max(fanIn, 2), ord: ord}
 }
 
 // add takes ownership of buf, into which ents point, and returns an empty

@@ -69,8 +69,7 @@ func TestSorterSpillsAndMerges(t *testing.T) {
 			for i := range sorted {
 				want[i] = string(sorted[i].data)
 			}
-			s := newSorter(dir, tt.budget, order{})
-			s.fanIn = tt.fanIn
+			s := newSorter(dir, tt.budget, tt.fanIn, order{})
 			for i := range ents {
 				if _, err := s.add(bufs[i], ents[i:i+1]); err != nil {
 					t.Fatal(err)
@@ -117,7 +116,7 @@ func TestSorterRejectsDuplicates(t *testing.T) {
 	for _, budget := range []int64{1 << 20, 1} {
 		t.Run(fmt.Sprint("budget=", budget), func(t *testing.T) {
 			t.Parallel()
-			s := newSorter(t.TempDir(), budget, order{unique: true})
+			s := newSorter(t.TempDir(), budget, defaultFanIn, order{unique: true})
 			t.Cleanup(func() {
 				if err := s.close(); err != nil {
 					t.Error(err)
@@ -140,7 +139,7 @@ func TestSorterRejectsDuplicates(t *testing.T) {
 func TestSorterHonoursCancellation(t *testing.T) {
 	t.Parallel()
 	for _, budget := range []int64{1 << 20, 1} {
-		s := newSorter(t.TempDir(), budget, order{})
+		s := newSorter(t.TempDir(), budget, defaultFanIn, order{})
 		bufs, ents := testEntries(50, 1)
 		for i := range ents {
 			if _, err := s.add(bufs[i], ents[i:i+1]); err != nil {
