@@ -105,10 +105,15 @@ func (r report) method() string {
 		"includes the provider plugin (terraform waits for it, and Linux adds a waited-for child's time), and peak RSS is the " +
 		"larger of the two processes' `VmHWM`, sampled every 50 ms. *provider (direct)* is the direct export on the same emulator right after it.")
 	p("")
-	p("**Target 2's floor.** The budget refills at %.0f RU/s and starts full. A client can spend the initial %s RU at once, "+
-		"so the true lower bound of the wall time is (RU spent − %s) / %.0f per second: that strict reading is the one checked. "+
-		"RU spent / rate, which counts the initial bucket as if it too had to be earned, is the lenient one, shown alongside.",
-		units/window.Seconds(), thousands(int64(units)), thousands(int64(units)), units/window.Seconds())
+	p("**Target 2's floor.** It is set by the RU the export needs, not by what it spent (a client that wasted RU would "+
+		"otherwise raise its own floor): one per authentication-methods GET (one per user) plus one per `$select`+`$top=%d` "+
+		"list page (users / %d, rounded up); the token and the `$batch` envelopes cost none, and `$count` probes, smaller "+
+		"pages and retries are the client's own choice. The budget refills at %.0f RU/s and starts full. A client can spend "+
+		"the initial %s RU at once, so the true lower bound of the wall time is (RU needed − %s) / %.0f per second: that strict "+
+		"reading is the one checked. RU needed / rate, which counts the initial bucket as if it too had to be earned, is the "+
+		"lenient one, shown alongside, with RU spent against RU needed (flagged as wasteful above %.0f%% more).",
+		maxPageSize, maxPageSize, units/window.Seconds(), thousands(int64(units)), thousands(int64(units)), units/window.Seconds(),
+		100*(ruWasteFlag-1))
 	p("")
 	p("**Target 4** is measured on the zero profile: nothing paces the flow of pages and batches there, which is the worst " +
 		"case for memory. The list-only export at zero latency (target 3's provider row) holds more: every one of its chains " +

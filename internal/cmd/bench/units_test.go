@@ -148,7 +148,17 @@ func TestChecks(t *testing.T) {
 		{"slower than 20x the $top=999 chain", func(r map[string]row, _ *bench) { setWall(r, keyProviderList, 28) }, 1},
 		{"slower than 100x the 100-a-page chain", func(r map[string]row, _ *bench) { setWall(r, keyProviderList, 10.1) }, 1},
 		{"over 1.15x the strict floor", func(r map[string]row, _ *bench) { setWall(r, keyProviderAll, 1.16*52.5) }, 2},
-		{"within the bucket: no floor", func(r map[string]row, _ *bench) { x := r[keyProviderAll]; x.RU = 8000; r[keyProviderAll] = x }, 2},
+		{"within the bucket: no floor", func(r map[string]row, _ *bench) {
+			x := r[keyProviderAll]
+			x.Users, x.RU = 7000, 8000
+			r[keyProviderAll] = x
+		}, 2},
+		// The floor is what the export needs: RU wasted do not excuse a slow wall.
+		{"wasted RU do not raise the floor", func(r map[string]row, _ *bench) {
+			x := r[keyProviderAll]
+			x.RU, x.Wall = 100_000, secs(70)
+			r[keyProviderAll] = x
+		}, 2},
 		{"over twice the raw CPU", func(r map[string]row, _ *bench) { x := r[keyZeroProvider]; x.CPU = secs(8.1); r[keyZeroProvider] = x }, 3},
 		{"over 150 MB", func(r map[string]row, _ *bench) { setRSS(r, keyMemLarge, 151e6); setRSS(r, keyMemMedium, 150e6) }, 4},
 		{"grows over 1.25x", func(r map[string]row, _ *bench) { setRSS(r, keyMemLarge, 76e6) }, 4},
@@ -171,6 +181,36 @@ func TestChecks(t *testing.T) {
 			if want := c.N != tt.failed; c.Pass != want || c.Skipped {
 				t.Errorf("%s: target %d %s (%s), want pass %v", tt.name, c.N, c.verdict(), c.Figure, want)
 			}
+		}
+	}
+}
+
+func TestRUNeeded(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		users                  int
+		total, gets, listPages int64
+	}{
+		{1, 2, 1, 1}, {999, 1000, 999, 1}, {1000, 1002, 1000, 2}, {50_000, 50_051, 50_000, 51},
+	}
+	for _, tt := range tests {
+		total, gets, pages := ruNeeded(tt.users)
+		if total != tt.total || gets != tt.gets || pages != tt.listPages {
+			t.Errorf("%d users: %d = %d + %d, want %d = %d + %d", tt.users, total, gets, pages, tt.total, tt.gets, tt.listPages)
+		}
+	}
+}
+
+func TestBudgetFigureFlagsWaste(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		ru       int64
+		wasteful bool
+	}{{50_051, false}, {50_551, false}, {50_552, true}, {100_000, true}} {
+		b := testBench(map[string]row{keyProviderAll: {Users: 50_000, Wall: secs(56), RU: tt.ru}})
+		c := b.checkBudget()
+		if strings.Contains(c.Figure, "WASTEFUL") != tt.wasteful || !strings.Contains(c.Figure, "50,051 needed") {
+			t.Errorf("%d RU spent: %s", tt.ru, c.Figure)
 		}
 	}
 }
