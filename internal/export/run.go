@@ -161,7 +161,7 @@ func (j *job) writeUsers(ctx context.Context) (int, error) {
 
 func (j *job) writeHead(f *atomicFile, header []byte) error {
 	if j.p.bom {
-		if _, err := f.w.WriteString(utf8BOM); err != nil {
+		if _, err := f.Write([]byte(utf8BOM)); err != nil {
 			return fmt.Errorf("writing %q: %w", f.target, err)
 		}
 	}
