@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -69,6 +70,10 @@ func (rec *tokenRecorder) all() []string {
 	return out
 }
 
+// tracedUsers is the size of the directory TestAccSecretsNeverLogged
+// exports.
+const tracedUsers = 150
+
 // secretsCase is one credential configuration of TestAccSecretsNeverLogged:
 // the environment that configures it, the secret values it holds, and
 // whether Entra (the emulator) accepts it.
@@ -96,7 +101,7 @@ func TestAccSecretsNeverLogged(t *testing.T) {
 	tf := terraformBinary(t)
 	plugins := providerPlugin(t)
 	ca := newCertApp(t)
-	emu, err := graphemu.New(graphemu.Config{Tenant: generatedTenant(t, goldenSeed, 150), Apps: []graphemu.App{graphemu.DefaultApp(), ca.app}})
+	emu, err := graphemu.New(graphemu.Config{Tenant: generatedTenant(t, goldenSeed, tracedUsers), Apps: []graphemu.App{graphemu.DefaultApp(), ca.app}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,8 +269,8 @@ output "users" {
 				t.Fatal(err)
 			}
 		}
-		if !strings.Contains(lastLine(captured.String()), "150") {
-			t.Errorf("terraform output users = %q, want 150", lastLine(captured.String()))
+		if !strings.Contains(lastLine(captured.String()), strconv.Itoa(tracedUsers)) {
+			t.Errorf("terraform output users = %q, want %d", lastLine(captured.String()), tracedUsers)
 		}
 		for name, path := range map[string]string{"saved plan": filepath.Join(work, "export.tfplan"), "state": filepath.Join(work, "terraform.tfstate")} {
 			places[name] = readFile(t, path)
@@ -279,6 +284,7 @@ output "users" {
 	wants := []string{"[TRACE]", "provider.terraform-provider-aad"}
 	if fails == "" {
 		wants = append(wants, "exporting users", "exported users")
+		checkReadUsersLogged(t, log, tracedUsers)
 	}
 	for _, want := range wants {
 		if !strings.Contains(log, want) {
@@ -286,6 +292,23 @@ output "users" {
 		}
 	}
 	return places
+}
+
+// checkReadUsersLogged checks the progress the Graph client logs at INFO
+// reaches Terraform's log: the record that ends each read, with the number
+// of users it read, which must be the number exported.
+func checkReadUsersLogged(t *testing.T, log string, users int) {
+	t.Helper()
+	records := regexp.MustCompile(`\[INFO\]\s+provider\.terraform-provider-aad: read users: .*`).FindAllString(log, -1)
+	if len(records) == 0 {
+		t.Error(`the log lacks the Graph client's INFO record "read users": the export's progress is not logged`)
+	}
+	field := regexp.MustCompile(`(?:^|\s)users=(\d+)(?:\s|$)`)
+	for _, r := range records {
+		if m := field.FindStringSubmatch(r); len(m) < 2 || m[1] != strconv.Itoa(users) {
+			t.Errorf("the INFO record that ends the read does not say users=%d: %s", users, r)
+		}
+	}
 }
 
 // checkNoSecrets fails for every secret found in any place.
