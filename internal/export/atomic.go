@@ -57,7 +57,13 @@ func (w hashingWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-func (a *atomicFile) Write(p []byte) (int, error) { return a.w.Write(p) }
+// writeAll writes p, the error naming the target.
+func (a *atomicFile) writeAll(p []byte) error {
+	if _, err := a.w.Write(p); err != nil {
+		return fmt.Errorf("writing %q: %w", a.target, err)
+	}
+	return nil
+}
 
 // prepare makes the temporary file durable: flushed, synced and closed.
 func (a *atomicFile) prepare() error {

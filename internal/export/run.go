@@ -139,56 +139,48 @@ func interrupted(err error) error {
 
 // writeUsers writes the CSV, rows in order, to its temporary file.
 func (j *job) writeUsers(ctx context.Context) (int, error) {
-	if err := j.writeHead(j.out, j.p.enc.header()); err != nil {
-		return 0, err
-	}
 	rows := 0
-	err := j.users.finish(ctx, func(e *entry) error {
+	err := j.writeSorted(ctx, j.out, j.p.enc.header(), j.users, func(e *entry) error {
 		rows++
-		if _, err := j.out.Write(e.payload()); err != nil {
-			return fmt.Errorf("writing %q: %w", j.p.output, err)
-		}
-		return nil
+		return j.out.writeAll(e.payload())
 	})
 	if err != nil {
-		return 0, interrupted(err)
-	}
-	if err := j.out.prepare(); err != nil {
 		return 0, err
 	}
 	return rows, nil
-}
-
-func (j *job) writeHead(f *atomicFile, header []byte) error {
-	if j.p.bom {
-		if _, err := f.Write([]byte(utf8BOM)); err != nil {
-			return fmt.Errorf("writing %q: %w", f.target, err)
-		}
-	}
-	if _, err := f.Write(header); err != nil {
-		return fmt.Errorf("writing %q: %w", f.target, err)
-	}
-	return nil
 }
 
 // writeResults writes the results file (when there is one) and returns the
 // first per-user errors in its order.
 func (j *job) writeResults(ctx context.Context) ([]directory.UserError, error) {
 	w := resultsWriter{out: j.res, max: j.p.maxDetailed, escape: j.p.enc.escape, crlf: j.p.enc.crlf}
-	if j.res != nil {
-		if err := j.writeHead(j.res, encodeRecord(resultsColumns(), w.crlf)); err != nil {
-			return nil, err
-		}
-	}
-	if err := j.errs.finish(ctx, w.emit); err != nil {
-		return nil, interrupted(err)
-	}
-	if j.res != nil {
-		if err := j.res.prepare(); err != nil {
-			return nil, err
-		}
+	if err := j.writeSorted(ctx, j.res, encodeRecord(resultsColumns(), w.crlf), j.errs, w.emit); err != nil {
+		return nil, err
 	}
 	return w.first, nil
+}
+
+// writeSorted hands every row of s, in order, to emit and makes f ready to
+// publish: the BOM (if asked for) and header first, flushed and synced
+// after. f is nil when there is no file, and emit still sees every row.
+func (j *job) writeSorted(ctx context.Context, f *atomicFile, header []byte, s *sorter, emit func(e *entry) error) error {
+	if f != nil {
+		if j.p.bom {
+			if err := f.writeAll([]byte(utf8BOM)); err != nil {
+				return err
+			}
+		}
+		if err := f.writeAll(header); err != nil {
+			return err
+		}
+	}
+	if err := s.finish(ctx, emit); err != nil {
+		return interrupted(err)
+	}
+	if f == nil {
+		return nil
+	}
+	return f.prepare()
 }
 
 // resultsWriter turns sorted per-user errors into results-file rows.
@@ -212,8 +204,5 @@ func (w *resultsWriter) emit(e *entry) error {
 		return nil
 	}
 	w.row, w.scratch = f.appendRow(w.row[:0], w.scratch, w.escape, w.crlf)
-	if _, err := w.out.Write(w.row); err != nil {
-		return fmt.Errorf("writing %q: %w", w.out.target, err)
-	}
-	return nil
+	return w.out.writeAll(w.row)
 }
