@@ -101,6 +101,13 @@ func (m *measurer) export(ctx context.Context, emu *emulator, name string, j job
 	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
 		return row{}, fmt.Errorf("%s: reading the child's outcome %q: %w", name, stdout.String(), err)
 	}
+	if out.Errors != 0 {
+		return row{}, fmt.Errorf("%s: the export reported %d per-user errors: its figures are not a whole export's; the end of its log:\n%s",
+			name, out.Errors, logTail(logPath))
+	}
+	if err := wholeExport(name, out.Users, emu.spec.Users); err != nil {
+		return row{}, err
+	}
 	counters, err := emu.takeCounters(ctx)
 	if err != nil {
 		return row{}, err
@@ -116,6 +123,16 @@ func (m *measurer) export(ctx context.Context, emu *emulator, name string, j job
 	r.attribute(before, after)
 	r.addCounters(counters)
 	return r, nil
+}
+
+// wholeExport fails a row that did not export every user of its tenant: a
+// faster figure for a partial export would be a false one.
+func wholeExport(name string, users, tenant int) error {
+	if users != tenant {
+		return fmt.Errorf("%s: exported %s users of the tenant's %s: its figures are not a whole export's",
+			name, thousands(int64(users)), thousands(int64(tenant)))
+	}
+	return nil
 }
 
 func (r *row) addCounters(c graphemu.Counters) {

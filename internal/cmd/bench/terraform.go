@@ -68,6 +68,10 @@ output "user_count" {
 output "sha256" {
   value = data.aad_users_export.bench.sha256
 }
+
+output "error_count" {
+  value = data.aad_users_export.bench.error_count
+}
 `, strings.Join(quoted, ", "))
 	if err := os.WriteFile(filepath.Join(dir, "terraformrc"), []byte(rc), 0o600); err != nil {
 		return nil, err
@@ -124,6 +128,9 @@ func (t *terraformRun) apply(ctx context.Context, emu *emulator, columns int) (r
 	if err != nil {
 		return row{}, err
 	}
+	if err := wholeExport("terraform apply", users, emu.spec.Users); err != nil {
+		return row{}, err
+	}
 	r := row{
 		Name: "terraform apply", Profile: emu.spec.Profile, Columns: columns, Users: users,
 		Wall: wall, CPU: use.CPU, PeakRSS: <-peak, SHA256: sha, Output: filepath.Join(t.dir, "users.csv"),
@@ -133,7 +140,8 @@ func (t *terraformRun) apply(ctx context.Context, emu *emulator, columns int) (r
 	return r, nil
 }
 
-// outputs reads the data source's user_count and sha256 from the state.
+// outputs reads the data source's user_count and sha256 from the state; an
+// export with per-user errors is refused (see wholeExport).
 func (t *terraformRun) outputs(ctx context.Context, env []string) (int, string, error) {
 	cmd := exec.CommandContext(ctx, t.terraform, "-chdir="+t.dir, "output", "-json") //nolint:gosec // as in apply
 	cmd.Env = env
@@ -149,9 +157,15 @@ func (t *terraformRun) outputs(ctx context.Context, env []string) (int, string, 
 		SHA256 struct {
 			Value string `json:"value"`
 		} `json:"sha256"`
+		ErrorCount struct {
+			Value int `json:"value"`
+		} `json:"error_count"`
 	}
 	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
 		return 0, "", fmt.Errorf("terraform output: %w", err)
+	}
+	if out.ErrorCount.Value != 0 {
+		return 0, "", fmt.Errorf("terraform apply: the export reported %d per-user errors: its figures are not a whole export's", out.ErrorCount.Value)
 	}
 	return out.UserCount.Value, out.SHA256.Value, nil
 }

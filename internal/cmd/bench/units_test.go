@@ -215,6 +215,18 @@ func TestBudgetFigureFlagsWaste(t *testing.T) {
 	}
 }
 
+func TestWholeExport(t *testing.T) {
+	t.Parallel()
+	if err := wholeExport("row", 10, 10); err != nil {
+		t.Error(err)
+	}
+	for _, users := range []int{0, 9, 11} {
+		if err := wholeExport("row", users, 10); err == nil {
+			t.Errorf("%d users of 10 accepted", users)
+		}
+	}
+}
+
 func setWall(r map[string]row, key string, s float64) { x := r[key]; x.Wall = secs(s); r[key] = x }
 
 func setRSS(r map[string]row, key string, b int64) { x := r[key]; x.PeakRSS = b; r[key] = x }
