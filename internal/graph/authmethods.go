@@ -142,8 +142,11 @@ func (a *authStage) outcome(u *directory.User, r *innerResponse, o *authOutcome)
 	switch {
 	case r.Status >= 200 && r.Status < 300:
 		var page authMethodsPage
-		if json.Unmarshal(r.Body, &page) != nil || page.Value == nil {
-			return errRetryItem
+		if err := json.Unmarshal(r.Body, &page); err != nil {
+			return &malformedStepError{err}
+		}
+		if page.Value == nil {
+			return &malformedStepError{errNoValue}
 		}
 		addMethods(&o.methods, *page.Value)
 		o.nextLink = page.NextLink

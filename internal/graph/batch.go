@@ -25,18 +25,26 @@ type batchItem struct {
 	op  string // the Op of the request, for errors
 	url string // relative to the version root
 
-	// finish takes the inner response once it is final (not a 429, 503 or
-	// 504). It runs on a sending goroutine and must not block. A non-nil
-	// error ends the read; errRetryItem sends the item round again.
+	// finish takes the inner response once it is final (not one the retry
+	// policy retries). It runs on a sending goroutine and must not block.
+	// A non-nil error ends the read, except a malformedStepError: the item goes
+	// round again.
 	finish func(r *innerResponse) error
 
-	attempts  int
+	retry     retryState
 	notBefore time.Time
-	last      *Error // the latest retryable failure, for the final error
 }
 
-// errRetryItem asks the batcher to send an item again (a malformed body).
-var errRetryItem = errors.New("retry the batch step")
+// malformedStepError is what finish returns for a 2xx inner body it could not
+// use (cut short, or not what the request returns): the batcher retries the
+// item as do retries a malformed direct response.
+type malformedStepError struct{ err error }
+
+func (m *malformedStepError) Error() string { return m.err.Error() }
+func (m *malformedStepError) Unwrap() error { return m.err }
+
+// errUnanswered: a $batch response held no answer for one of its requests.
+var errUnanswered = errors.New("the $batch response holds no answer for this request")
 
 // innerResponse is one element of a $batch response.
 type innerResponse struct {
@@ -105,8 +113,9 @@ func (b *batcher) closeInput() { close(b.in) }
 type batchResult struct {
 	sentAt    time.Time
 	requeue   []*batchItem
-	throttled bool // an inner (or outer) 429
-	pressure  bool // Graph reported its budget nearly spent
+	throttled bool      // an inner (or outer) 429
+	gate      time.Time // the latest Retry-After of an inner 429
+	pressure  bool      // Graph reported its budget nearly spent
 	err       error
 }
 
@@ -196,9 +205,9 @@ func (d *dispatch) timer(clk clock, now time.Time) (<-chan time.Time, func()) {
 func (d *dispatch) absorb(r batchResult, now time.Time, maxLimit float64) {
 	for _, it := range r.requeue {
 		heap.Push(&d.delayed, it)
-		if r.throttled && it.notBefore.After(d.gate) {
-			d.gate = it.notBefore
-		}
+	}
+	if r.gate.After(d.gate) {
+		d.gate = r.gate
 	}
 	switch {
 	case r.throttled:
@@ -239,8 +248,9 @@ func (b *batcher) send(ctx context.Context, items []*batchItem, sentAt time.Time
 	}
 	var inner []innerResponse
 	resp, err := b.c.do(ctx, call{
-		op:    items[0].op,
-		build: func(context.Context) (*abs.RequestInformation, error) { return b.c.batchRequest(payload), nil },
+		op:        items[0].op,
+		build:     func(context.Context) (*abs.RequestInformation, error) { return b.c.batchRequest(payload), nil },
+		throttled: func() { res.throttled = true },
 		decode: func(r *response) error {
 			var v struct {
 				Responses *[]innerResponse `json:"responses"`
@@ -260,13 +270,13 @@ func (b *batcher) send(ctx context.Context, items []*batchItem, sentAt time.Time
 		return res
 	}
 	res.pressure = pressured(resp.header.Get("x-ms-throttle-limit-percentage"))
-	res.err = b.sort(ctx, items, inner, resp.token, &res)
+	res.err = b.sort(ctx, items, inner, resp, &res)
 	return res
 }
 
 // sort hands each inner response to its item; items Graph did not answer
 // go round again.
-func (b *batcher) sort(ctx context.Context, items []*batchItem, inner []innerResponse, token string, res *batchResult) error {
+func (b *batcher) sort(ctx context.Context, items []*batchItem, inner []innerResponse, env *response, res *batchResult) error {
 	answered := make([]bool, len(items))
 	for i := range inner {
 		r := &inner[i]
@@ -276,58 +286,65 @@ func (b *batcher) sort(ctx context.Context, items []*batchItem, inner []innerRes
 		}
 		answered[idx] = true
 		res.pressure = res.pressure || pressured(r.header("x-ms-throttle-limit-percentage"))
-		if r.Status == http.StatusUnauthorized && errorCode(r.graphError(items[idx].op)) == codeInvalidToken {
-			// The token died between the envelope and this step: a new one
-			// for the next batch, and this step goes again.
-			b.c.tokens.invalidate(ctx, token)
-			r.Status = http.StatusServiceUnavailable
-		}
-		if err := b.settle(ctx, items[idx], r, res); err != nil {
+		if err := b.settle(ctx, items[idx], r, env, res); err != nil {
 			return err
 		}
 	}
 	for idx, ok := range answered {
-		if !ok {
-			if err := b.again(ctx, items[idx], &innerResponse{Status: http.StatusServiceUnavailable}, res); err != nil {
-				return err
-			}
+		if ok {
+			continue
+		}
+		e := &Error{Operation: items[idx].op, Message: errUnanswered.Error(), Err: errUnanswered}
+		setIDs(e, env.header)
+		if err := b.again(ctx, items[idx], failure{err: e, kind: failTransient}, env.token, res); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// settle hands a final inner response to its item, or queues the item again.
-func (b *batcher) settle(ctx context.Context, it *batchItem, r *innerResponse, res *batchResult) error {
-	if retryableStatus(r.Status) {
-		return b.again(ctx, it, r, res)
+// settle hands a final inner response to its item, or queues the item again
+// as the retry policy decides. env is the $batch response r came in.
+func (b *batcher) settle(ctx context.Context, it *batchItem, r *innerResponse, env *response, res *batchResult) error {
+	if r.Status >= 200 && r.Status < 300 {
+		err := it.finish(r)
+		var m *malformedStepError
+		if !errors.As(err, &m) {
+			return err
+		}
+		e := malformed(it.op, r.Status, r.httpHeader(), m.err)
+		if e.RequestID == "" {
+			// Inner answers seldom carry ids; the envelope's find it.
+			setIDs(e, env.header)
+		}
+		return b.again(ctx, it, failure{err: e, kind: failTransient}, env.token, res)
 	}
-	err := it.finish(r)
-	if errors.Is(err, errRetryItem) {
-		return b.again(ctx, it, &innerResponse{Status: http.StatusServiceUnavailable, Headers: r.Headers}, res)
+	f := graphFailure(r.graphError(it.op), r.header("Retry-After"))
+	if f.kind == failFinal {
+		return it.finish(r)
 	}
-	return err
+	return b.again(ctx, it, f, env.token, res)
 }
 
-// again schedules it after the inner response's Retry-After (or a backoff),
-// unless that would pass the deadline or it has been tried too often.
-func (b *batcher) again(ctx context.Context, it *batchItem, r *innerResponse, res *batchResult) error {
-	it.attempts++
-	it.last = r.graphError(it.op)
-	limit := b.c.retry.maxTransient
-	if r.Status == http.StatusTooManyRequests {
+// again applies the retry policy's verdict on an item's failure: the read
+// ends, or the item is queued for after its wait. A token Graph rejected
+// inside the batch is marked stale, so the item's next batch carries a new
+// one. tok is the token the batch carried.
+func (b *batcher) again(ctx context.Context, it *batchItem, f failure, tok string, res *batchResult) error {
+	v := b.c.decide(ctx, f, &it.retry)
+	switch {
+	case v.giveUp != nil:
+		return v.giveUp
+	case v.refresh:
+		b.c.tokens.invalidate(ctx, tok)
+	}
+	it.notBefore = b.c.retry.clock.Now().Add(v.wait)
+	if f.kind == failThrottled {
 		res.throttled = true
-		b.c.stats.throttled.Add(1)
-		limit = b.c.retry.maxThrottled
+		if it.notBefore.After(res.gate) {
+			res.gate = it.notBefore
+		}
 	}
-	if it.attempts >= limit {
-		return it.last
-	}
-	wait := b.c.retry.wait(r.header("Retry-After"), it.attempts)
-	if !b.c.retry.fitsDeadline(ctx, wait) {
-		return pastTimeout(it.last, wait)
-	}
-	b.c.stats.retries.Add(1)
-	it.notBefore = b.c.retry.clock.Now().Add(wait)
 	res.requeue = append(res.requeue, it)
 	return nil
 }

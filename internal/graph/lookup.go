@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"sync"
@@ -20,6 +21,10 @@ const (
 	// overlap one chunk's lookups with the next step of another.
 	lookupWorkers = 4
 )
+
+// errNoID: a user Graph returned without its id cannot be told apart from
+// others (a cut-off body that still parsed, or an intermediary's answer).
+var errNoID = errors.New(`the user has no "id"`)
 
 // lookupKey is one explicitly selected user: a userPrincipalName or an
 // object id.
@@ -178,8 +183,11 @@ func lookupOutcome(k lookupKey, r *innerResponse) (*directory.User, *directory.U
 	switch {
 	case r.Status >= 200 && r.Status < 300:
 		var u directory.User
-		if json.Unmarshal(r.Body, &u) != nil || u.ID == "" {
-			return nil, nil, errRetryItem
+		if err := json.Unmarshal(r.Body, &u); err != nil {
+			return nil, nil, &malformedStepError{err}
+		}
+		if u.ID == "" {
+			return nil, nil, &malformedStepError{errNoID}
 		}
 		return &u, nil, nil
 	case r.Status == http.StatusUnauthorized || r.Status == http.StatusForbidden || r.Status >= 500:

@@ -83,6 +83,91 @@ func retryableStatus(status int) bool {
 		status == http.StatusGatewayTimeout
 }
 
+// failureKind says what may follow a failed attempt.
+type failureKind int
+
+const (
+	failFinal     failureKind = iota // no retry can help
+	failTransient                    // network failure, malformed body, 503, 504: back off
+	failThrottled                    // 429: wait for Retry-After
+	failToken                        // 401 InvalidAuthenticationToken: once more with a new token
+)
+
+// failure is a failed attempt of a request or of a $batch step: the error it
+// stands for (Graph's status, code and request ids, as they came), its kind,
+// and the Retry-After it carried.
+type failure struct {
+	err        *Error
+	kind       failureKind
+	retryAfter string
+}
+
+// graphFailure classifies Graph's answer e (not a 2xx).
+func graphFailure(e *Error, retryAfter string) failure {
+	f := failure{err: e, retryAfter: retryAfter}
+	switch {
+	case e.Status == http.StatusUnauthorized && e.Code == codeInvalidToken:
+		f.kind = failToken
+	case e.Status == http.StatusTooManyRequests:
+		f.kind = failThrottled
+	case retryableStatus(e.Status):
+		f.kind = failTransient
+	}
+	return f
+}
+
+// retryState counts one request's (or $batch step's) failed attempts, each
+// kind against its own limit.
+type retryState struct {
+	transient, throttled int
+	refreshed            bool
+}
+
+// verdict is what follows a failed attempt: give up with an error, try once
+// more with a new token, or try again after wait.
+type verdict struct {
+	giveUp  error
+	refresh bool
+	wait    time.Duration
+}
+
+// decide is the retry policy's judgement on a failure, the same for direct
+// requests (which sleep through the wait) and $batch steps (which are
+// re-queued for after it). It counts the failure in st: transient failures
+// and 429s each have their own limit, and a token is replaced once. It
+// gives up when the kind's attempts are spent or the wait would pass ctx's
+// deadline.
+func (c *Client) decide(ctx context.Context, f failure, st *retryState) verdict {
+	p := c.retry
+	var n, limit int
+	switch f.kind {
+	case failToken:
+		if st.refreshed {
+			return verdict{giveUp: f.err}
+		}
+		st.refreshed = true
+		return verdict{refresh: true}
+	case failThrottled:
+		c.stats.throttled.Add(1)
+		st.throttled++
+		n, limit = st.throttled, p.maxThrottled
+	case failTransient:
+		st.transient++
+		n, limit = st.transient, p.maxTransient
+	default:
+		return verdict{giveUp: f.err}
+	}
+	if n >= limit {
+		return verdict{giveUp: f.err}
+	}
+	wait := p.wait(f.retryAfter, n)
+	if !p.fitsDeadline(ctx, wait) {
+		return verdict{giveUp: pastTimeout(f.err, wait)}
+	}
+	c.stats.retries.Add(1)
+	return verdict{wait: wait}
+}
+
 // backoff is the wait before retry number attempt (1-based) when the server
 // gave no Retry-After: exponential, capped, with jitter over the upper half
 // of the step so that many clients (or chains) do not retry in lockstep.

@@ -31,6 +31,11 @@ type call struct {
 	// page slot for it, and the response returned by do holds that slot
 	// until the caller releases it (see pageSlots).
 	page bool
+
+	// throttled, when set, is told of each 429 answer before do waits it
+	// out, so that a $batch envelope's throttling paces the dispatcher as
+	// its inner requests' does. It runs on the calling goroutine.
+	throttled func()
 }
 
 // response is a Graph response read whole.
@@ -78,108 +83,74 @@ func (c *Client) do(ctx context.Context, cl call) (*response, error) {
 			return nil, ctx.Err()
 		}
 		attemptCtx = ctx
-		v := c.judge(cl, resp, err, &st)
-		if v.err != nil || v.last != nil {
-			resp.release()
-		}
-		switch {
-		case v.err != nil:
-			return nil, v.err
-		case v.last == nil:
+		f, ok := c.judge(cl, resp, err)
+		if ok {
 			return resp, nil
+		}
+		resp.release()
+		if f.kind == failThrottled && cl.throttled != nil {
+			cl.throttled()
+		}
+		v := c.decide(ctx, f, &st)
+		switch {
+		case v.giveUp != nil:
+			return nil, v.giveUp
 		case v.refresh:
 			// The token expired or was revoked under us: one more try
 			// with a new one.
 			attemptCtx = withStaleToken(ctx, resp.token)
 			c.log.DebugContext(ctx, "graph rejected the token; retrying with a new one", "op", cl.op)
 			continue
-		case st.transient >= c.retry.maxTransient || st.throttled >= c.retry.maxThrottled:
-			return nil, v.last
 		}
-		if err := c.pause(ctx, v.last, v.wait); err != nil {
+		c.log.DebugContext(ctx, "retrying graph request", "op", f.err.Operation, "status", f.err.Status,
+			"code", f.err.Code, "request_id", f.err.RequestID, "wait", v.wait)
+		if err := c.retry.clock.Sleep(ctx, v.wait); err != nil {
 			return nil, err
 		}
 	}
 }
 
-// retryState counts one request's failed attempts.
-type retryState struct {
-	transient, throttled int
-	refreshed            bool
-}
-
-// verdict is what to do after an attempt: stop with err, succeed (last is
-// nil), retry at once with a new token, or retry after wait.
-type verdict struct {
-	err     error
-	last    *Error
-	refresh bool
-	wait    time.Duration
-}
-
-// judge classifies an attempt.
-func (c *Client) judge(cl call, resp *response, err error, st *retryState) verdict {
+// judge classifies an attempt: ok when it succeeded (its body decoded),
+// else the failure.
+func (c *Client) judge(cl call, resp *response, err error) (failure, bool) {
 	switch {
 	case err != nil:
-		last, err := c.failedAttempt(cl.op, err)
-		if err != nil {
-			return verdict{err: err}
-		}
-		st.transient++
-		return verdict{last: last, wait: c.retry.backoff(st.transient)}
+		return c.failedAttempt(cl.op, err), false
 	case resp.status >= 200 && resp.status < 300:
 		derr := cl.decode(resp)
 		if derr == nil {
-			return verdict{}
+			return failure{}, true
 		}
-		last := &Error{Operation: cl.op, Status: resp.status, Message: "malformed response: " + clean(derr.Error()), Err: derr}
-		setIDs(last, resp.header)
-		st.transient++
-		return verdict{last: last, wait: c.retry.backoff(st.transient)}
+		return failure{err: malformed(cl.op, resp.status, resp.header, derr), kind: failTransient}, false
 	}
-	gerr := newGraphError(cl.op, resp.status, resp.header, resp.body)
-	switch {
-	case resp.status == http.StatusUnauthorized && !st.refreshed && gerr.Code == codeInvalidToken:
-		st.refreshed = true
-		return verdict{last: gerr, refresh: true}
-	case resp.status == http.StatusTooManyRequests:
-		st.throttled++
-		c.stats.throttled.Add(1)
-		return verdict{last: gerr, wait: c.retry.wait(resp.header.Get("Retry-After"), st.throttled)}
-	case retryableStatus(resp.status):
-		st.transient++
-		return verdict{last: gerr, wait: c.retry.wait(resp.header.Get("Retry-After"), st.transient)}
-	}
-	return verdict{err: gerr}
+	return graphFailure(newGraphError(cl.op, resp.status, resp.header, resp.body), resp.header.Get("Retry-After")), false
 }
 
-// failedAttempt classifies an attempt that produced no response. It returns
-// the error to retry with, or a final error.
-func (c *Client) failedAttempt(op string, err error) (*Error, error) {
+// malformed is the *Error of a 2xx answer whose body could not be used (cut
+// short, or not what the request returns): worth another try.
+func malformed(op string, status int, h http.Header, cause error) *Error {
+	e := &Error{Operation: op, Status: status, Message: "malformed response: " + clean(cause.Error()), Err: cause}
+	setIDs(e, h)
+	return e
+}
+
+// failedAttempt classifies an attempt that produced no response: a network
+// failure is transient, a token failure is transient or final as the
+// credential says, anything else (errPermanent) is final.
+func (c *Client) failedAttempt(op string, err error) failure {
 	var te *tokenError
 	switch {
 	case errors.Is(err, errPermanent):
-		return nil, &Error{Operation: op, Message: clean(err.Error()), Err: err}
+		return failure{err: &Error{Operation: op, Message: clean(err.Error()), Err: err}}
 	case errors.As(err, &te):
 		e, retry := tokenFailure(te.err, c.credKind)
 		if !retry {
-			return nil, e
+			return failure{err: e}
 		}
-		return e, nil
+		return failure{err: e, kind: failTransient}
 	default:
-		return &Error{Operation: op, Message: "network error: " + clean(err.Error()), Err: err}, nil
+		return failure{err: &Error{Operation: op, Message: "network error: " + clean(err.Error()), Err: err}, kind: failTransient}
 	}
-}
-
-// pause waits before a retry, unless the wait would outlast ctx's deadline.
-func (c *Client) pause(ctx context.Context, last *Error, wait time.Duration) error {
-	if !c.retry.fitsDeadline(ctx, wait) {
-		return pastTimeout(last, wait)
-	}
-	c.stats.retries.Add(1)
-	c.log.DebugContext(ctx, "retrying graph request", "op", last.Operation, "status", last.Status,
-		"code", last.Code, "request_id", last.RequestID, "wait", wait)
-	return c.retry.clock.Sleep(ctx, wait)
 }
 
 // pastTimeout is the error for a retry that would land after the deadline.
