@@ -97,22 +97,16 @@ func (f *errorFields) userError() directory.UserError {
 // appendRow appends the results-file row. A status of 0 means Graph never
 // answered: the cell is empty, like any other absent value.
 func (f *errorFields) appendRow(dst, scratch []byte, escape, crlf bool) (row, scratchOut []byte) {
-	dst = appendCell(dst, f.upn, escape, crlf)
-	dst = append(dst, ',')
-	dst = appendCell(dst, f.objectID, escape, crlf)
-	dst = append(dst, ',')
-	dst = appendCell(dst, f.operation, escape, crlf)
-	dst = append(dst, ',')
 	scratch = scratch[:0]
 	if f.status != 0 {
 		scratch = strconv.AppendInt(scratch, f.status, 10)
 	}
-	dst = appendCell(dst, scratch, escape, crlf)
-	dst = append(dst, ',')
-	dst = appendCell(dst, f.code, escape, crlf)
-	dst = append(dst, ',')
-	dst = appendCell(dst, f.message, escape, crlf)
-	dst = append(dst, ',')
-	dst = appendCell(dst, f.requestID, escape, crlf)
+	// In resultsColumns order.
+	for i, cell := range [...][]byte{f.upn, f.objectID, f.operation, scratch, f.code, f.message, f.requestID} {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendCell(dst, cell, escape, crlf)
+	}
 	return appendLineEnd(dst, crlf), scratch
 }
