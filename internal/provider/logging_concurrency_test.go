@@ -33,7 +33,7 @@ func TestTFLogHandlerConcurrent(t *testing.T) {
 	const secret = "Pa55w0rd~Secret"
 	var out lockedBuffer
 	ctx := tflog.SetField(tflogtest.RootLogger(context.Background(), &out), "tf_req_id", "req-1")
-	ctx = (&providerData{secrets: []string{secret}}).maskSecrets(ctx)
+	ctx = maskSecrets([]string{secret})(ctx)
 	l := newLogger(context.Background())
 	const goroutines, lines = 32, 100
 	var wg sync.WaitGroup

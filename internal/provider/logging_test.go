@@ -85,24 +85,57 @@ func TestTFLogHandler(t *testing.T) {
 }
 
 // TestMaskSecrets: should a secret or a bearer token reach a log line
-// through the Graph client, the read's context masks it.
+// through the Graph client, the read's context masks it, and so does the
+// provider's, which records logged without a context go to.
 func TestMaskSecrets(t *testing.T) {
 	t.Parallel()
 	const secret = "Pa55w0rd~Secret"
 	const token = "eyJ0eXAiOiJKV1QiLCJhbGciOi.eyJhdWQiOiJodHRwczovL2dyYXBo.c2lnbmF0dXJlLXNpZ25hdHVyZQ"
-	var out bytes.Buffer
-	ctx := tflogtest.RootLogger(context.Background(), &out)
-	p := &providerData{secrets: []string{secret}}
-	l := newLogger(context.Background())
-	l.InfoContext(p.maskSecrets(ctx), "sent "+secret+" and Bearer "+token, "body", "client_secret="+secret, "authorization", "Bearer x", "t", token)
-	logged := out.String()
-	for _, leak := range []string{secret, token, "Bearer x"} {
-		if strings.Contains(logged, leak) {
-			t.Errorf("log holds %q: %s", leak, logged)
-		}
+	mask := maskSecrets([]string{secret})
+	args := []any{"body", "client_secret=" + secret, "authorization", "Bearer x", "t", token}
+	tests := []struct {
+		name string
+		log  func(ctx context.Context, l *slog.Logger)
+		// viaFallback: the line goes to the provider's context, not the record's.
+		viaFallback bool
+	}{
+		{
+			name: "the read's context",
+			log: func(ctx context.Context, l *slog.Logger) {
+				l.InfoContext(ctx, "sent "+secret+" and Bearer "+token, args...)
+			},
+		},
+		{
+			name: "no context: the provider's",
+			log: func(_ context.Context, l *slog.Logger) {
+				l.Info("sent "+secret+" and Bearer "+token, args...)
+			},
+			viaFallback: true,
+		},
 	}
-	if !strings.Contains(logged, "sent ***") {
-		t.Errorf("log lost its message: %s", logged)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var recordOut, fallbackOut bytes.Buffer
+			l := newLogger(mask(tflogtest.RootLogger(context.Background(), &fallbackOut)))
+			tt.log(mask(tflogtest.RootLogger(context.Background(), &recordOut)), l)
+			out, other := &recordOut, &fallbackOut
+			if tt.viaFallback {
+				out, other = other, out
+			}
+			if other.Len() > 0 {
+				t.Errorf("lines went to the wrong context: %s", other)
+			}
+			logged := out.String()
+			for _, leak := range []string{secret, token, "Bearer x"} {
+				if strings.Contains(logged, leak) {
+					t.Errorf("log holds %q: %s", leak, logged)
+				}
+			}
+			if !strings.Contains(logged, "sent ***") {
+				t.Errorf("log lost its message: %s", logged)
+			}
+		})
 	}
 }
 

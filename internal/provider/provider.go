@@ -218,14 +218,16 @@ func (p *AADProvider) Configure(ctx context.Context, req provider.ConfigureReque
 		return
 	}
 	cfg.UserAgent = p.userAgent(req.TerraformVersion)
-	cfg.Logger = newLogger(ctx)
+	mask := maskSecrets(secrets)
+	// Records the Graph client logs without a context go to this one.
+	cfg.Logger = newLogger(mask(ctx))
 
 	client, err := graph.New(ctx, cfg)
 	if err != nil {
 		resp.Diagnostics.Append(configError(err))
 		return
 	}
-	resp.DataSourceData = &providerData{cfg: cfg, client: client, secrets: secrets}
+	resp.DataSourceData = &providerData{cfg: cfg, client: client, mask: mask}
 }
 
 // DataSources lists the data sources the provider serves.

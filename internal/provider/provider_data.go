@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,8 +21,8 @@ import (
 type providerData struct {
 	cfg     graph.Config
 	client  *graph.Client
-	secrets []string // values to mask in every log line
-	unknown []string // provider arguments unknown at plan time
+	mask    func(context.Context) context.Context // see maskSecrets
+	unknown []string                              // provider arguments unknown at plan time
 }
 
 // deferRead reports whether Read must stop because the provider could not be
@@ -58,20 +59,24 @@ func (p *providerData) clientFor(ctx context.Context, concurrency int64) (*graph
 	return graph.New(ctx, cfg)
 }
 
-// maskSecrets makes every log line of the read (the provider's and the Graph
-// client's, which logs through the read's context) mask the configured
-// secrets and anything shaped like a bearer token, should one ever reach a
-// message or a field.
-func (p *providerData) maskSecrets(ctx context.Context) context.Context {
+// maskSecrets returns what makes every log line logged through a context
+// (the provider's and the Graph client's) mask the configured secrets and
+// anything shaped like a bearer token, should one ever reach a message or a
+// field. Configure applies it to the context the Graph client's logger falls
+// back on, and each read to its own context.
+func maskSecrets(secrets []string) func(context.Context) context.Context {
 	jwt := regexp.MustCompile(`eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*`)
-	ctx = tflog.MaskFieldValuesWithFieldKeys(ctx, "authorization", "Authorization", "access_token", "client_secret", "client_assertion")
-	ctx = tflog.MaskAllFieldValuesRegexes(ctx, jwt)
-	ctx = tflog.MaskMessageRegexes(ctx, jwt)
-	if len(p.secrets) > 0 {
-		ctx = tflog.MaskAllFieldValuesStrings(ctx, p.secrets...)
-		ctx = tflog.MaskMessageStrings(ctx, p.secrets...)
+	secrets = slices.Clone(secrets)
+	return func(ctx context.Context) context.Context {
+		ctx = tflog.MaskFieldValuesWithFieldKeys(ctx, "authorization", "Authorization", "access_token", "client_secret", "client_assertion")
+		ctx = tflog.MaskAllFieldValuesRegexes(ctx, jwt)
+		ctx = tflog.MaskMessageRegexes(ctx, jwt)
+		if len(secrets) > 0 {
+			ctx = tflog.MaskAllFieldValuesStrings(ctx, secrets...)
+			ctx = tflog.MaskMessageStrings(ctx, secrets...)
+		}
+		return ctx
 	}
-	return ctx
 }
 
 // failureContext gathers what error diagnostics need to say what to do.

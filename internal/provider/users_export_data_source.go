@@ -221,7 +221,7 @@ func (d *UsersExportDataSource) Read(ctx context.Context, req datasource.ReadReq
 
 	ctx, stop := interruptible(ctx)
 	defer stop()
-	ctx, cancel := context.WithTimeout(d.data.maskSecrets(ctx), timeout)
+	ctx, cancel := context.WithTimeout(d.data.mask(ctx), timeout)
 	defer cancel()
 	tflog.Info(ctx, "exporting users", m.logFields(opts))
 	res, err := export.Run(ctx, client, q, opts)
