@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -23,7 +24,7 @@ type atomicFile struct {
 	tmp    string
 	f      *os.File
 	w      *bufio.Writer
-	sum    hash.Hash
+	sum    hash.Hash // nil unless created withChecksum
 
 	closed    bool
 	published bool
@@ -31,7 +32,10 @@ type atomicFile struct {
 
 const outputBufferSize = 256 << 10
 
-func createAtomic(target string) (*atomicFile, error) {
+// createAtomic starts writing target; withChecksum computes the SHA-256 of
+// what is written (which costs a pass over every byte, so only the file
+// whose checksum is reported asks for it).
+func createAtomic(target string, withChecksum bool) (*atomicFile, error) {
 	dir := filepath.Dir(target)
 	// os.CreateTemp creates the file with mode 0600 whatever mode a file
 	// being replaced had: the rename replaces the inode, not its content.
@@ -39,8 +43,13 @@ func createAtomic(target string) (*atomicFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot create a file in folder %q: %w", dir, err)
 	}
-	a := &atomicFile{target: target, tmp: f.Name(), f: f, sum: sha256.New()}
-	a.w = bufio.NewWriterSize(hashingWriter{f: f, h: a.sum}, outputBufferSize)
+	a := &atomicFile{target: target, tmp: f.Name(), f: f}
+	var w io.Writer = f
+	if withChecksum {
+		a.sum = sha256.New()
+		w = hashingWriter{f: f, h: a.sum}
+	}
+	a.w = bufio.NewWriterSize(w, outputBufferSize)
 	return a, nil
 }
 
@@ -92,8 +101,14 @@ func (a *atomicFile) publish() error {
 	return nil
 }
 
-// checksum is the hex SHA-256 of every byte written.
-func (a *atomicFile) checksum() string { return hex.EncodeToString(a.sum.Sum(nil)) }
+// checksum is the hex SHA-256 of every byte written, or "" for a file
+// created without one.
+func (a *atomicFile) checksum() string {
+	if a.sum == nil {
+		return ""
+	}
+	return hex.EncodeToString(a.sum.Sum(nil))
+}
 
 // discard removes the temporary file unless it was published; the target is
 // left as it was.

@@ -41,13 +41,13 @@ type job struct {
 // start creates the temporary output files first: that proves the folders
 // writable before the directory is read.
 func (p *plan) start(ctx context.Context) (*job, error) {
-	out, err := createAtomic(p.output)
+	out, err := createAtomic(p.output, true)
 	if err != nil {
 		return nil, fmt.Errorf("output path %q: %w", p.output, err)
 	}
 	j := &job{p: p, out: out}
 	if p.results != "" {
-		if j.res, err = createAtomic(p.results); err != nil {
+		if j.res, err = createAtomic(p.results, false); err != nil {
 			return nil, errors.Join(fmt.Errorf("results path %q: %w", p.results, err), out.discard())
 		}
 	}
