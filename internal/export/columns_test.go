@@ -74,6 +74,44 @@ func TestEveryUserPropertyIsAColumn(t *testing.T) {
 	}
 }
 
+// Every authentication method a directory.AuthMethods can hold shows in some
+// column, one that asks for the methods API: a method added to the
+// vocabulary without a column, or a column that reads it without asking,
+// fails here.
+func TestEveryAuthMethodIsAColumn(t *testing.T) {
+	t.Parallel()
+	cat := newCatalogue()
+	typ := reflect.TypeFor[directory.AuthMethods]()
+	for i := range typ.NumField() {
+		field := typ.Field(i)
+		if field.Type.Kind() != reflect.String {
+			t.Errorf("AuthMethods.%s is a %v: teach this test to fill it", field.Name, field.Type)
+			continue
+		}
+		var auth directory.AuthMethods
+		marker := "v-" + field.Name
+		reflect.ValueOf(&auth).Elem().Field(i).SetString(marker)
+		u := directory.User{Auth: &auth}
+		shown := false
+		for _, name := range cat.names {
+			c := cat.byName[name]
+			enc := rowEncoder{cols: []*column{c}}
+			row, _ := enc.appendRow(nil, nil, &u)
+			if !strings.Contains(string(row), marker) {
+				continue
+			}
+			shown = true
+			if !c.needsAuthMethods() {
+				t.Errorf("column %s shows AuthMethods.%s but reads property %q, so the methods are never asked for",
+					name, field.Name, c.property)
+			}
+		}
+		if !shown {
+			t.Errorf("AuthMethods.%s is shown by no column", field.Name)
+		}
+	}
+}
+
 // Each column's cell changes when, and only when, its own property does:
 // catches a column wired to the wrong field.
 func TestColumnsReadTheirOwnProperty(t *testing.T) {
