@@ -25,10 +25,11 @@ type providerData struct {
 	unknown []string                              // provider arguments unknown at plan time
 }
 
-// deferRead reports whether Read must stop because the provider could not be
-// configured: it defers the read when Terraform allows it and explains why
-// otherwise.
-func (p *providerData) deferRead(req datasource.ReadRequest, resp *datasource.ReadResponse) bool {
+// notConfigured reports whether Read must stop because the provider could
+// not be configured, and says why. Provider arguments unknown at plan time
+// end here only when Terraform cannot defer: when it can, Configure defers
+// and the framework answers every read as deferred without calling Read.
+func (p *providerData) notConfigured(resp *datasource.ReadResponse) bool {
 	switch {
 	case p == nil:
 		resp.Diagnostics.AddError("Provider not configured",
@@ -36,9 +37,6 @@ func (p *providerData) deferRead(req datasource.ReadRequest, resp *datasource.Re
 		return true
 	case len(p.unknown) == 0:
 		return false
-	case req.ClientCapabilities.DeferralAllowed:
-		resp.Deferred = &datasource.Deferred{Reason: datasource.DeferredReasonProviderConfigUnknown}
-		return true
 	default:
 		resp.Diagnostics.AddError("Provider configuration not known yet", fmt.Sprintf(
 			"The aad provider's %s depend on values that are known only after apply, so the export cannot run now. "+

@@ -11,9 +11,10 @@ import (
 )
 
 // TestUnknownProviderConfiguration: provider arguments that depend on
-// resources not created yet defer the read when Terraform can defer, and
-// otherwise fail it with the names of those arguments, never with a half
-// configured client.
+// resources not created yet defer the provider's configuration when
+// Terraform can defer (the framework then answers the read as deferred
+// without calling the data source), and otherwise fail the read with the
+// names of those arguments, never with a half configured client.
 func TestUnknownProviderConfiguration(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -55,7 +56,15 @@ func TestUnknownProviderConfiguration(t *testing.T) {
 				t.Fatal(err)
 			}
 			if got := read.Deferred != nil; got != tt.wantDeferred {
-				t.Errorf("deferred = %v, want %v", got, tt.wantDeferred)
+				t.Errorf("read deferred = %v, want %v", got, tt.wantDeferred)
+			}
+			if tt.wantDeferred {
+				// The framework's answer for a provider that deferred its
+				// configuration: the whole state unknown.
+				dsType := schemas.DataSourceSchemas["aad_users_export"].ValueType()
+				if state, err := read.State.Unmarshal(dsType); err != nil || state.IsKnown() {
+					t.Errorf("deferred read state = %v (%v), want the framework's wholly unknown value", state, err)
+				}
 			}
 			var errs []string
 			for _, d := range read.Diagnostics {

@@ -210,7 +210,7 @@ func (d *UsersExportDataSource) Read(ctx context.Context, req datasource.ReadReq
 	resp.Diagnostics.Append(diags...)
 	q, opts, diags := m.request()
 	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() || d.data.deferRead(req, resp) {
+	if resp.Diagnostics.HasError() || d.data.notConfigured(resp) {
 		return
 	}
 	client, err := d.data.clientFor(ctx, m.Concurrency.ValueInt64())
