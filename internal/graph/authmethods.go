@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -48,6 +49,9 @@ func addMethods(a *directory.AuthMethods, methods []authMethod) {
 		}
 	}
 }
+
+// errEmptyID: a listed user without an id, whose methods cannot be asked for.
+var errEmptyID = errors.New("empty user id")
 
 // authStage adds each user's authentication methods before delivery: one
 // GET per user, 20 to a $batch, through the shared batcher.
@@ -98,15 +102,10 @@ func (a *authStage) resolve(ctx context.Context, users []directory.User) ([]auth
 	done := make(chan struct{})
 	items := make([]*batchItem, len(users))
 	for i := range users {
-		info, err := a.c.authMethodsRequest(ctx, users[i].ID)
-		if err != nil {
-			return nil, err
+		if users[i].ID == "" {
+			return nil, errEmptyID
 		}
-		url, err := a.c.relativeURL(info)
-		if err != nil {
-			return nil, err
-		}
-		items[i] = &batchItem{op: OpAuthMethods, url: url, finish: func(r *innerResponse) error {
+		items[i] = &batchItem{op: OpAuthMethods, url: authMethodsPath(users[i].ID), finish: func(r *innerResponse) error {
 			if err := a.outcome(&users[i], r, &out[i]); err != nil {
 				return err
 			}
