@@ -78,8 +78,10 @@ func startEmulator(ctx context.Context, binary, dir string, spec emulatorSpec) (
 		return nil, fmt.Errorf("emulator log: %w", err)
 	}
 	// The emulator outlives ctx's cancellation only until stop: it is
-	// stopped by a signal, gracefully, not killed with the context.
+	// stopped by a signal, gracefully, not killed with the context. If this
+	// program dies without stopping it, it dies too.
 	cmd := exec.Command(binary, args...) //nolint:gosec,noctx // the emulator binary this program built, with arguments it made
+	dieWithParent(cmd)
 	cmd.Stdout, cmd.Stderr = logOut, logOut
 	if err := cmd.Start(); err != nil {
 		_ = logOut.Close()

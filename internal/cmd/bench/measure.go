@@ -80,6 +80,7 @@ func (m *measurer) export(ctx context.Context, emu *emulator, name string, j job
 	}
 	defer func() { _ = logFile.Close() }()  // written by the child; nothing buffered here
 	cmd := exec.CommandContext(ctx, m.self) //nolint:gosec // this very program, re-run in its child mode
+	dieWithParent(cmd)
 	env := []string{childEnv + "=" + string(spec)}
 	if prefix := os.Getenv(profileEnv); prefix != "" {
 		// One pair of profiles per row, named like its CSV.
