@@ -113,14 +113,6 @@ func timeoutError(err error, fc failureContext) diag.Diagnostic {
 	return diag.NewErrorDiagnostic("Export timed out", detail+"\n\n"+nothingWritten)
 }
 
-// authColumns names the authentication columns, the configured ones first.
-func authColumns(columns []string) []string {
-	if configured := export.AuthColumns(columns); len(configured) > 0 {
-		return configured
-	}
-	return export.AuthColumns(export.DefaultColumns())
-}
-
 // graphSays renders Graph's error verbatim for a support case.
 func graphSays(ge *graph.Error) string {
 	if ge.Status == 0 {
@@ -146,7 +138,7 @@ func graphAdvice(ge *graph.Error, fc failureContext) (summary, advice string) {
 			"The columns %s come from the authentication methods API, which %s may not read. Grant it the Microsoft Graph "+
 				"application permission UserAuthenticationMethod.Read.All (or UserAuthMethod-Phone.Read.All and UserAuthMethod-Email.Read.All) "+
 				"and grant admin consent, or remove these columns from columns.",
-			strings.Join(authColumns(fc.columns), ", "), who(fc))
+			strings.Join(export.AuthColumns(fc.columns), ", "), who(fc))
 	case ge.Status == 403:
 		return "Missing permission to read users", listPermissionAdvice(fc)
 	case ge.Status == 400 && (fc.filter != "" || fc.search != ""):

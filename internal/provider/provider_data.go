@@ -79,14 +79,10 @@ func maskSecrets(secrets []string) func(context.Context) context.Context {
 
 // failureContext gathers what error diagnostics need to say what to do.
 func (p *providerData) failureContext(q directory.Query, opts export.Options, timeout time.Duration) failureContext {
-	columns := opts.Columns
-	if columns == nil {
-		columns = export.DefaultColumns()
-	}
 	return failureContext{
 		tenantID:    p.cfg.Credentials.TenantID,
 		clientID:    p.cfg.Credentials.ClientID,
-		columns:     columns,
+		columns:     opts.Columns,
 		filter:      q.Filter,
 		search:      q.Search,
 		resultsPath: opts.ResultsPath,

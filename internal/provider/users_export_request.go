@@ -20,6 +20,11 @@ const maxDetailedWarnings = 10
 func (m usersExportModel) request() (directory.Query, export.Options, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	columns := m.strings(&diags, "columns", m.Columns)
+	if columns == nil {
+		// Resolved here, once: state, log lines and diagnostics all name
+		// the columns the file was written with.
+		columns = export.DefaultColumns()
+	}
 	q := directory.Query{
 		Filter:             m.Filter.ValueString(),
 		Search:             m.Search.ValueString(),
@@ -57,12 +62,8 @@ func (m usersExportModel) strings(diags *diag.Diagnostics, name string, l types.
 // setResult records the export's outcome and the effective value of every
 // defaulted argument, so that state says exactly how the file was written.
 func (m *usersExportModel) setResult(opts export.Options, res export.Result) {
-	columns := opts.Columns
-	if columns == nil {
-		columns = export.DefaultColumns()
-	}
-	elems := make([]attr.Value, len(columns))
-	for i, c := range columns {
+	elems := make([]attr.Value, len(opts.Columns))
+	for i, c := range opts.Columns {
 		elems[i] = types.StringValue(c)
 	}
 	m.Columns = types.ListValueMust(types.StringType, elems)
@@ -86,14 +87,10 @@ func (m usersExportModel) logFields(opts export.Options) map[string]any {
 	case !m.Filter.IsNull() || !m.Search.IsNull():
 		selection = "filter/search"
 	}
-	columns := len(opts.Columns)
-	if opts.Columns == nil {
-		columns = len(export.DefaultColumns())
-	}
 	return map[string]any{
 		"output_path":  opts.OutputPath,
 		"results_path": opts.ResultsPath,
-		"columns":      columns,
+		"columns":      len(opts.Columns),
 		"selection":    selection,
 	}
 }
