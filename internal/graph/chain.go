@@ -53,8 +53,15 @@ const (
 	descFinished
 )
 
+// maxSeenPresize caps the room made up front for a partition's ids: a
+// planned partition holds at most about this many users, while a count
+// Graph gives for a partition listed unplanned (or a hostile one) may be
+// any size; past the cap the set grows as users come.
+const maxSeenPresize = maxPartitionPages * pageSize
+
 func newPartRun(c *Client, part *partition, q listQuery, deliver func(context.Context, []directory.User) error) *partRun {
-	return &partRun{c: c, part: part, q: q, deliver: deliver, seen: map[idKey]struct{}{}, firstCount: -1}
+	seen := make(map[idKey]struct{}, min(max(part.count, 0), maxSeenPresize))
+	return &partRun{c: c, part: part, q: q, deliver: deliver, seen: seen, firstCount: -1}
 }
 
 // listed is how many distinct users the run has seen.
@@ -172,8 +179,12 @@ func (ch chain) take(page userPage, first bool) ([]directory.User, bool) {
 	return fresh, met || r.descDone
 }
 
-// reach records how far this end has come; r.mu is held.
+// reach records how far this end has come; r.mu is held. A whole
+// re-listing does not stop where the ends meet, so it records nothing.
 func (ch chain) reach(users []directory.User) {
+	if ch.whole {
+		return
+	}
 	r := ch.r
 	for i := range users {
 		name := strings.ToLower(users[i].UserPrincipalName)
