@@ -177,10 +177,15 @@ func TestChecks(t *testing.T) {
 		b := testBench(rows)
 		b.exact = &completeness{Expected: 10, Rows: 10}
 		tt.change(rows, b)
-		for _, c := range b.checks() {
+		checks := b.checks()
+		for _, c := range checks {
 			if want := c.N != tt.failed; c.Pass != want || c.Skipped {
 				t.Errorf("%s: target %d %s (%s), want pass %v", tt.name, c.N, c.verdict(), c.Figure, want)
 			}
+		}
+		// The run's exit status: errTargetsMissed exactly when one failed.
+		if got := (report{b: b, checks: checks}).passed(); got != (tt.failed == 0) {
+			t.Errorf("%s: report passed %v, want %v", tt.name, got, tt.failed == 0)
 		}
 	}
 }
