@@ -194,7 +194,8 @@ func queryAdvice(code string, fc failureContext) string {
 }
 
 // tokenAdvice explains the AADSTS codes people meet most when configuring a
-// service principal.
+// service principal. The graph client reports Entra's first error code as
+// the code, "AADSTS" and its digits.
 func tokenAdvice(code string, fc failureContext) string {
 	fix := map[string]string{
 		"AADSTS7000215": "The client secret is wrong: set client_secret (ARM_CLIENT_SECRET) to the secret's Value, not its Secret ID.",
@@ -208,25 +209,11 @@ func tokenAdvice(code string, fc failureContext) string {
 		"AADSTS700213":  "No federated identity credential of the application matches the OIDC token's subject.",
 		"AADSTS7000112": "The application is disabled in the tenant.",
 	}
-	if advice, ok := fix[aadstsCode(code)]; ok {
+	if advice, ok := fix[code]; ok {
 		return advice
 	}
 	return "Check tenant_id, client_id and the credential (ARM_* environment variables included), and that the application " +
 		"exists in that tenant and cloud."
-}
-
-// aadstsCode extracts an Entra ID error code such as AADSTS7000215 from
-// the code the token request failed with.
-func aadstsCode(code string) string {
-	i := strings.Index(code, "AADSTS")
-	if i < 0 {
-		return ""
-	}
-	end := i + len("AADSTS")
-	for end < len(code) && '0' <= code[end] && code[end] <= '9' {
-		end++
-	}
-	return code[i:end]
 }
 
 func orNone(s string) string {

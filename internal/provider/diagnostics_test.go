@@ -51,10 +51,17 @@ func TestExportError(t *testing.T) {
 		},
 		{
 			name:        "unknown application",
-			err:         &graph.Error{Operation: graph.OpToken, Status: 400, Code: "invalid_client AADSTS700016", RequestID: "req-2"},
+			err:         &graph.Error{Operation: graph.OpToken, Status: 400, Code: "AADSTS700016", RequestID: "req-2"},
 			fc:          base,
 			wantSummary: "Authentication to Entra ID failed",
 			wantDetail:  []string{"No application " + testClient + " exists in tenant " + testTenant},
+		},
+		{
+			name:        "token refused without an AADSTS code",
+			err:         &graph.Error{Operation: graph.OpToken, Status: 400, Code: "invalid_client", RequestID: "req-11"},
+			fc:          base,
+			wantSummary: "Authentication to Entra ID failed",
+			wantDetail:  []string{"Check tenant_id, client_id and the credential", "invalid_client", "req-11"},
 		},
 		{
 			name: "listing without User.Read.All",
@@ -261,19 +268,5 @@ func TestUserErrorWarnings(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-func TestAADSTSCode(t *testing.T) {
-	t.Parallel()
-	for in, want := range map[string]string{
-		"AADSTS7000215":               "AADSTS7000215",
-		"invalid_client AADSTS700016": "AADSTS700016",
-		"invalid_client":              "",
-		"AADSTS":                      "AADSTS",
-	} {
-		if got := aadstsCode(in); got != want {
-			t.Errorf("aadstsCode(%q) = %q, want %q", in, got, want)
-		}
 	}
 }
