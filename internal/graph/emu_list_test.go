@@ -299,7 +299,7 @@ func TestTwoEndsMeet(t *testing.T) {
 			// Pages take time, so the partition is still being listed when
 			// the idle worker comes to help.
 			srv := emulator(t, tn, func(c *graphemu.Config) { c.Profile = graphemu.RealisticProfile(0.05) })
-			var desc atomic.Int64
+			var desc, pages atomic.Int64
 			c := proxied(t, srv, func(next http.Handler) http.Handler {
 				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					if r.URL.Query().Get("$orderby") != "" && tt.refuse {
@@ -308,6 +308,9 @@ func TestTwoEndsMeet(t *testing.T) {
 					}
 					if descending(r) {
 						desc.Add(1)
+					}
+					if strings.HasSuffix(r.URL.Path, "/users") {
+						pages.Add(1)
 					}
 					next.ServeHTTP(w, r)
 				})
@@ -332,6 +335,12 @@ func TestTwoEndsMeet(t *testing.T) {
 			checkExactly(t, sink.ids(), tenantIDs(tn, nil))
 			if got := desc.Load(); (got > 0) == tt.refuse {
 				t.Errorf("%d pages listed from the other end; want some exactly when Graph allows it", got)
+			}
+			// The ends stop where they meet: together they list the
+			// partition's pages once, give or take the page each had in
+			// flight when they met.
+			if most := int64((tn.Len()+998)/999 + 2); pages.Load() > most {
+				t.Errorf("%d pages listed from both ends, want at most %d", pages.Load(), most)
 			}
 		})
 	}
