@@ -15,6 +15,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
+	"github.com/aad-export/terraform-provider-aad/internal/export"
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu"
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu/tenant"
 )
@@ -456,7 +457,7 @@ func checkSelection(in badInput, res readResult, dir, out string) (string, error
 	}
 	wantWarnings := 0
 	if in.perUser > 0 {
-		wantWarnings = min(in.perUser, maxDetailedWarnings) + 1
+		wantWarnings = min(in.perUser, export.DefaultMaxDetailedErrors) + 1
 	}
 	if got := len(res.warnings()); got != wantWarnings {
 		errs = append(errs, fmt.Errorf("%d warnings, want %d", got, wantWarnings))

@@ -16,6 +16,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
+	"github.com/aad-export/terraform-provider-aad/internal/export"
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu"
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu/tenant"
 )
@@ -571,7 +572,7 @@ func checkComplete(o *observed, dir string, ten *tenant.Tenant, missing map[stri
 	errs = append(errs, checkResultsFile(filepath.Join(dir, "results.csv"), missing))
 	wantWarnings := 0
 	if len(missing) > 0 {
-		wantWarnings = min(len(missing), maxDetailedWarnings) + 1
+		wantWarnings = min(len(missing), export.DefaultMaxDetailedErrors) + 1
 	}
 	if got := len(res.warnings()); got != wantWarnings {
 		errs = append(errs, fmt.Errorf("%d warnings (%s), want %d", got, summaries(res.warnings()), wantWarnings))

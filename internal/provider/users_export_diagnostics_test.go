@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
+	"github.com/aad-export/terraform-provider-aad/internal/export"
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu"
 )
 
@@ -95,7 +96,7 @@ func TestReadDiagnostics(t *testing.T) {
 			name:  "25 users missing",
 			cfg:   graphemu.Config{Tenant: ten},
 			attrs: map[string]tftypes.Value{"user_principal_names": strList(upns...), "columns": strList("userPrincipalName")},
-			wantWarnings: append(repeat(userErrorSummary, maxDetailedWarnings),
+			wantWarnings: append(repeat(userErrorSummary, export.DefaultMaxDetailedErrors),
 				"25 of the selected users were not exported"),
 			wantUsers: 2,
 		},

@@ -9,10 +9,6 @@ import (
 	"github.com/aad-export/terraform-provider-aad/internal/export"
 )
 
-// maxDetailedWarnings caps the per-user warnings: the results file has them
-// all, and thousands of diagnostics would bury the one that matters.
-const maxDetailedWarnings = 10
-
 // request turns the configuration into the plain Go the export takes. The
 // schema validators have run on these exact values (Terraform validates a
 // data source again right before reading it), so only unknown values remain
@@ -32,14 +28,17 @@ func (m usersExportModel) request() (directory.Query, export.Options, diag.Diagn
 		ObjectIDs:          m.strings(&diags, "object_ids", m.ObjectIDs),
 	}
 	opts := export.Options{
-		OutputPath:        m.OutputPath.ValueString(),
-		ResultsPath:       m.ResultsPath.ValueString(),
-		Columns:           columns,
-		EscapeFormulas:    m.EscapeFormulas.IsNull() || m.EscapeFormulas.ValueBool(),
-		LineEnding:        export.LF,
-		ByteOrderMark:     m.ByteOrderMark.ValueBool(),
-		FailOnUserErrors:  m.FailOnUserErrors.ValueBool(),
-		MaxDetailedErrors: maxDetailedWarnings,
+		OutputPath:       m.OutputPath.ValueString(),
+		ResultsPath:      m.ResultsPath.ValueString(),
+		Columns:          columns,
+		EscapeFormulas:   m.EscapeFormulas.IsNull() || m.EscapeFormulas.ValueBool(),
+		LineEnding:       export.LF,
+		ByteOrderMark:    m.ByteOrderMark.ValueBool(),
+		FailOnUserErrors: m.FailOnUserErrors.ValueBool(),
+		// One warning each for the first few per-user errors: the results
+		// file has them all, and thousands of diagnostics would bury the
+		// one that matters.
+		MaxDetailedErrors: export.DefaultMaxDetailedErrors,
 	}
 	if !m.LineEnding.IsNull() {
 		opts.LineEnding = export.LineEnding(m.LineEnding.ValueString())
