@@ -138,11 +138,7 @@ func (b *batcher) run(ctx context.Context) error {
 	for {
 		now := clk.Now()
 		d.promote(now)
-		for len(d.ready) > 0 && d.inFlight < max(1, int(d.limit)) && !now.Before(d.gate) {
-			n := min(maxBatchSize, len(d.ready))
-			items := append([]*batchItem(nil), d.ready[:n]...)
-			d.ready = d.ready[n:]
-			d.inFlight++
+		for items := d.next(now); items != nil; items = d.next(now) {
 			go func() { results <- b.send(ctx, items, now) }()
 		}
 		if in == nil && len(d.ready) == 0 && d.delayed.Len() == 0 && d.inFlight == 0 {
@@ -169,6 +165,20 @@ func (b *batcher) run(ctx context.Context) error {
 		}
 		stop()
 	}
+}
+
+// next takes the next batch to send, when the pacing allows one now: items
+// are ready, fewer batches than the limit are in flight, and the gate is
+// open.
+func (d *dispatch) next(now time.Time) []*batchItem {
+	if len(d.ready) == 0 || d.inFlight >= max(1, int(d.limit)) || now.Before(d.gate) {
+		return nil
+	}
+	n := min(maxBatchSize, len(d.ready))
+	items := append([]*batchItem(nil), d.ready[:n]...)
+	d.ready = d.ready[n:]
+	d.inFlight++
+	return items
 }
 
 // promote moves items whose wait is over to the ready queue, ahead of new

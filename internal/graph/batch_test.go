@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"strings"
 	"sync"
@@ -224,5 +225,111 @@ func TestBatchEnvelopeThrottlingIsReported(t *testing.T) {
 	}
 	if got := fmt.Sprint(st.clock.sleeps()); got != "[2s]" {
 		t.Errorf("slept %s, want the envelope's Retry-After [2s]", got)
+	}
+}
+
+// The dispatcher's pacing: a 429 halves the batches allowed in flight, once
+// per round trip; Graph's warning that the budget is nearly spent holds the
+// limit; clean answers grow it by one per round trip, up to the most.
+func TestDispatchPacing(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2024, 1, 10, 8, 0, 0, 0, time.UTC)
+	at := func(s float64) time.Time { return t0.Add(time.Duration(s * float64(time.Second))) }
+	type answer struct {
+		sent, back          float64 // when the batch left, and came back
+		throttled, pressure bool
+	}
+	clean := func(sent, back float64) answer { return answer{sent: sent, back: back} }
+	const most = 16
+	tests := []struct {
+		name    string
+		limit   float64
+		answers []answer
+		want    float64
+		approx  bool // growth adds 1/limit an answer: about one a round trip, a little less as the limit grows under it
+	}{
+		{"a 429 halves", 16, []answer{{sent: 1, back: 2, throttled: true}}, 8, false},
+		{"429s of one round trip halve once", 16, []answer{
+			{sent: 1, back: 2, throttled: true}, {sent: 1.5, back: 2.5, throttled: true}, {sent: 1.9, back: 3, throttled: true}}, 8, false},
+		{"a 429 of the next round trip halves again", 16, []answer{
+			{sent: 1, back: 2, throttled: true}, {sent: 2.1, back: 3, throttled: true}}, 4, false},
+		{"never below one", 1, []answer{{sent: 1, back: 2, throttled: true}}, 1, false},
+		{"a 429 wins over pressure", 8, []answer{{sent: 1, back: 2, throttled: true, pressure: true}}, 4, false},
+		{"pressure holds", 8, []answer{{sent: 1, back: 2, pressure: true}, {sent: 2, back: 3, pressure: true}}, 8, false},
+		{"clean answers grow the limit by one a round trip", 4, []answer{clean(1, 2), clean(1, 2), clean(1, 2), clean(1, 2)}, 5, true},
+		{"growth stops at the most", most, []answer{clean(1, 2), clean(2, 3)}, most, false},
+		{"halved, then grown back", 8, []answer{{sent: 1, back: 2, throttled: true}, clean(3, 4), clean(3, 4), clean(3, 4), clean(3, 4)}, 5, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			d := &dispatch{limit: tt.limit}
+			for _, a := range tt.answers {
+				d.absorb(batchResult{sentAt: at(a.sent), throttled: a.throttled, pressure: a.pressure}, at(a.back), most)
+			}
+			tolerance := 1e-9
+			if tt.approx {
+				tolerance = 0.1
+			}
+			if math.Abs(d.limit-tt.want) > tolerance {
+				t.Errorf("limit %v, want %v", d.limit, tt.want)
+			}
+		})
+	}
+}
+
+// An inner 429's Retry-After closes the gate: ready items wait for it, and
+// the dispatcher's timer wakes it then. Other retries wait alone, and an
+// envelope's 429 (waited out by its sender) only lowers the limit.
+func TestDispatchGate(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2024, 1, 10, 8, 0, 0, 0, time.UTC)
+	sent := t0.Add(-time.Second)
+	tests := []struct {
+		name     string
+		result   batchResult
+		inFlight int
+		batches  int       // batches of the 45 ready items that go at t0+1s
+		wakeAt   time.Time // when nothing goes: when the timer wakes the dispatcher (zero: no timer)
+	}{
+		{"a 429 closes the gate", batchResult{sentAt: sent, throttled: true, gate: t0.Add(3 * time.Second),
+			requeue: []*batchItem{{notBefore: t0.Add(3 * time.Second)}}}, 0, 0, t0.Add(3 * time.Second)},
+		{"a 429 gates until its own Retry-After, not a 503's backoff", batchResult{sentAt: sent, throttled: true, gate: t0.Add(3 * time.Second),
+			requeue: []*batchItem{{notBefore: t0.Add(3 * time.Second)}, {notBefore: t0.Add(10 * time.Second)}}}, 0, 0, t0.Add(3 * time.Second)},
+		{"a 503's backoff does not", batchResult{sentAt: sent, requeue: []*batchItem{{notBefore: t0.Add(5 * time.Second)}}}, 0, 3, time.Time{}},
+		{"an envelope 429 halves the limit but does not gate", batchResult{sentAt: sent, throttled: true}, 0, 2, time.Time{}},
+		{"no more in flight than the limit", batchResult{sentAt: sent}, 4, 0, time.Time{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			d := &dispatch{limit: 4, inFlight: tt.inFlight}
+			d.absorb(tt.result, t0, 4)
+			for i := range 45 {
+				d.ready = append(d.ready, &batchItem{url: fmt.Sprint(i)})
+			}
+			now := t0.Add(time.Second)
+			d.promote(now)
+			var sizes []int
+			for b := d.next(now); b != nil; b = d.next(now) {
+				sizes = append(sizes, len(b))
+			}
+			if want := []int{20, 20, 5}[:tt.batches]; fmt.Sprint(sizes) != fmt.Sprint(want) {
+				t.Fatalf("at t0+1s sent batches of %v, want %v", sizes, want)
+			}
+			if tt.wakeAt.IsZero() {
+				return
+			}
+			clk := &fakeClock{now: now}
+			fired, stop := d.timer(clk, now)
+			defer stop()
+			if woke := <-fired; !woke.Equal(tt.wakeAt) {
+				t.Fatalf("the timer woke the dispatcher at %v, want %v", woke, tt.wakeAt)
+			}
+			d.promote(tt.wakeAt)
+			if got := d.next(tt.wakeAt); len(got) != maxBatchSize || got[0].notBefore != tt.wakeAt {
+				t.Errorf("at the gate sent %d items, want a batch led by the throttled item", len(got))
+			}
+		})
 	}
 }
