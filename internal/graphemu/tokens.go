@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -48,6 +49,13 @@ func (c *accessClaims) hasAnyRole(roles ...string) bool {
 // tokenIssuer mints and checks access tokens. Tokens are HMAC-signed with a
 // key only this emulator holds; each carries a serial number ("uti") so that
 // revoking every token issued so far is one atomic store.
+//
+// What a token's bytes prove (its signature, claims, tenant and serial) is
+// remembered by the raw token once checked: a client sends the same token on
+// every request, $batch entries included, and decoding and checking it
+// from scratch cost more than serving an authentication-methods GET. What
+// depends on the moment (expiry, revocation) and on the request (the
+// audience against the host) is checked on every call.
 type tokenIssuer struct {
 	key       []byte
 	tenantID  string
@@ -55,7 +63,25 @@ type tokenIssuer struct {
 	clock     Clock
 	next      atomic.Uint64 // serial of the next token
 	validFrom atomic.Uint64 // tokens with a lower serial are revoked
+
+	verified   sync.Map   // raw token -> *verifiedToken
+	verifiedMu sync.Mutex // serialises adding and pruning
+	nVerified  int        // entries in verified; under verifiedMu
 }
+
+// verifiedToken is what a token's bytes proved when first checked. Its
+// claims are shared by every request bearing the token: read-only.
+type verifiedToken struct {
+	claims accessClaims
+	serial uint64
+}
+
+// maxVerifiedTokens bounds the remembered tokens. Only tokens this emulator
+// signed are remembered, so the bound matters only to a long-running
+// emulator issuing short-lived tokens; past it the expired ones are dropped,
+// and if that is not enough, all of them (they are checked again when next
+// seen).
+const maxVerifiedTokens = 1024
 
 func newTokenIssuer(tenantID string, lifetime time.Duration, clock Clock) *tokenIssuer {
 	key := make([]byte, 32)
@@ -99,12 +125,34 @@ const (
 )
 
 // verify checks an Authorization header value sent to the Graph at base
-// (scheme://host) and returns the token's claims, or the message of Graph's 401.
+// (scheme://host) and returns the token's claims (read-only), or the message
+// of Graph's 401.
 func (ti *tokenIssuer) verify(authorization, base string) (*accessClaims, string) {
 	scheme, raw, _ := strings.Cut(strings.TrimSpace(authorization), " ")
 	raw = strings.TrimSpace(raw)
 	if !strings.EqualFold(scheme, "Bearer") || raw == "" {
 		return nil, msgTokenEmpty
+	}
+	vt, msg := ti.check(raw)
+	if msg != "" {
+		return nil, msg
+	}
+	c := &vt.claims
+	if !graphAudience(c.Aud, base) {
+		return nil, msgTokenAudience
+	}
+	now := ti.clock.Now().Unix()
+	if now >= c.Exp || now < c.Nbf || vt.serial < ti.validFrom.Load() {
+		return nil, msgTokenExpired
+	}
+	return c, ""
+}
+
+// check proves what a raw token's bytes can: its signature, its claims, its
+// tenant and its serial number; remembered once proved.
+func (ti *tokenIssuer) check(raw string) (*verifiedToken, string) {
+	if v, ok := ti.verified.Load(raw); ok {
+		return v.(*verifiedToken), "" //nolint:forcetypeassert // only remember stores into verified
 	}
 	t, err := parseJWT(raw)
 	if err != nil {
@@ -113,22 +161,44 @@ func (ti *tokenIssuer) verify(authorization, base string) (*accessClaims, string
 	if !t.verifyHS256(ti.key) {
 		return nil, msgTokenInvalid
 	}
-	var c accessClaims
-	if err := json.Unmarshal(t.claims, &c); err != nil || !strings.EqualFold(c.TID, ti.tenantID) {
+	vt := &verifiedToken{}
+	if err := json.Unmarshal(t.claims, &vt.claims); err != nil || !strings.EqualFold(vt.claims.TID, ti.tenantID) {
 		return nil, msgTokenInvalid
 	}
-	if !graphAudience(c.Aud, base) {
-		return nil, msgTokenAudience
-	}
-	serial, err := strconv.ParseUint(c.UTI, 10, 64)
-	if err != nil {
+	if vt.serial, err = strconv.ParseUint(vt.claims.UTI, 10, 64); err != nil {
 		return nil, msgTokenInvalid
+	}
+	ti.remember(raw, vt)
+	return vt, ""
+}
+
+// remember adds a proved token, keeping at most maxVerifiedTokens.
+func (ti *tokenIssuer) remember(raw string, vt *verifiedToken) {
+	ti.verifiedMu.Lock()
+	defer ti.verifiedMu.Unlock()
+	if _, loaded := ti.verified.LoadOrStore(raw, vt); loaded {
+		return
+	}
+	ti.nVerified++
+	if ti.nVerified <= maxVerifiedTokens {
+		return
 	}
 	now := ti.clock.Now().Unix()
-	if now >= c.Exp || now < c.Nbf || serial < ti.validFrom.Load() {
-		return nil, msgTokenExpired
+	ti.forget(func(v *verifiedToken) bool { return now >= v.claims.Exp })
+	if ti.nVerified > maxVerifiedTokens {
+		ti.forget(func(*verifiedToken) bool { return true })
 	}
-	return &c, ""
+}
+
+// forget drops the remembered tokens drop selects. Callers hold verifiedMu.
+func (ti *tokenIssuer) forget(drop func(*verifiedToken) bool) {
+	ti.verified.Range(func(k, v any) bool {
+		if drop(v.(*verifiedToken)) { //nolint:forcetypeassert // as in check
+			ti.verified.Delete(k)
+			ti.nVerified--
+		}
+		return true
+	})
 }
 
 // graphAudience reports whether a token audience names Microsoft Graph as
