@@ -1,72 +1,18 @@
 package provider
 
 import (
-	"context"
 	"fmt"
 	"math/big"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/aad-export/terraform-provider-aad/internal/export"
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu"
 )
-
-// readOnce configures the provider and reads the data source once, through
-// the protocol Terraform speaks, and returns every diagnostic and the state:
-// the CLI would collapse the warnings this test counts.
-func readOnce(t *testing.T, srv *graphemu.Server, provider, attrs map[string]tftypes.Value) ([]*tfprotov6.Diagnostic, map[string]tftypes.Value) {
-	t.Helper()
-	ctx := context.Background()
-	server, err := providerserver.NewProtocol6WithError(&AADProvider{version: "test", lookupEnv: envOf(nil)})()
-	if err != nil {
-		t.Fatal(err)
-	}
-	schemas, err := server.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	app := srv.App()
-	providerAttrs := map[string]tftypes.Value{
-		"tenant_id": str(srv.TenantID()), "client_id": str(app.ClientID), "client_secret": str(app.ClientSecret),
-		"graph_endpoint": str(srv.URL()), "authority_host": str(srv.AuthorityHost()), "use_cli": tftypes.NewValue(tftypes.Bool, false),
-	}
-	for k, v := range provider {
-		providerAttrs[k] = v
-	}
-	configured, err := server.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{
-		TerraformVersion: "1.11.4", Config: configValue(t, schemas.Provider, providerAttrs),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(configured.Diagnostics) > 0 {
-		return configured.Diagnostics, nil
-	}
-	dsSchema := schemas.DataSourceSchemas["aad_users_export"]
-	read, err := server.ReadDataSource(ctx, &tfprotov6.ReadDataSourceRequest{
-		TypeName: "aad_users_export", Config: configValue(t, dsSchema, attrs),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if read.State == nil {
-		return read.Diagnostics, nil
-	}
-	state, err := read.State.Unmarshal(dsSchema.ValueType())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var values map[string]tftypes.Value
-	if err := state.As(&values); err != nil {
-		t.Fatal(err)
-	}
-	return read.Diagnostics, values
-}
 
 // TestReadDiagnostics counts the diagnostics of one read exactly: per-user
 // errors give at most ten detailed warnings with one summary plus a total;
@@ -120,7 +66,10 @@ func TestReadDiagnostics(t *testing.T) {
 			for k, v := range tt.attrs {
 				attrs[k] = v
 			}
-			diags, state := readOnce(t, srv, tt.provider, attrs)
+			// Through the protocol Terraform speaks: the CLI would collapse
+			// the warnings this test counts.
+			res := readAt(t.Context(), t, srv.URL(), nil, tt.provider, attrs)
+			diags, state := res.diags, res.state
 			var warnings, errs []string
 			for _, d := range diags {
 				if d.Severity == tfprotov6.DiagnosticSeverityError {
