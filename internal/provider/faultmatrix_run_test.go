@@ -184,6 +184,7 @@ func stateString(state map[string]tftypes.Value, name string) string {
 
 func number(n int64) tftypes.Value { return tftypes.NewValue(tftypes.Number, n) }
 
+// readTimeout is a timeouts block setting read.
 func readTimeout(d string) tftypes.Value {
 	typ := tftypes.Object{AttributeTypes: map[string]tftypes.Type{"read": tftypes.String}}
 	return tftypes.NewValue(typ, map[string]tftypes.Value{"read": str(d)})

@@ -141,10 +141,6 @@ func TestUsersExportConfigValidation(t *testing.T) {
 		}
 		return m
 	}
-	timeouts := func(read string) tftypes.Value {
-		typ := tftypes.Object{AttributeTypes: map[string]tftypes.Type{"read": tftypes.String}}
-		return tftypes.NewValue(typ, map[string]tftypes.Value{"read": str(read)})
-	}
 	tests := []struct {
 		name  string
 		attrs map[string]tftypes.Value
@@ -155,7 +151,7 @@ func TestUsersExportConfigValidation(t *testing.T) {
 		{name: "everything valid", attrs: with(map[string]tftypes.Value{
 			"columns": strList("userPrincipalName", "employeeId"), "filter": str("accountEnabled eq true"), "search": str(`"displayName:a"`),
 			"results_path": str("results.csv"), "line_ending": str("crlf"), "concurrency": tftypes.NewValue(tftypes.Number, 256),
-			"timeouts": timeouts("90m"),
+			"timeouts": readTimeout("90m"),
 		})},
 		{name: "explicit lists", attrs: with(map[string]tftypes.Value{
 			"user_principal_names": strList("a@contoso.com", "o'brien#EXT#@contoso.com"), "object_ids": strList(id1, id2),
@@ -188,7 +184,7 @@ func TestUsersExportConfigValidation(t *testing.T) {
 			want: []string{"between 1 and 256"}},
 		{name: "concurrency too high", attrs: with(map[string]tftypes.Value{"concurrency": tftypes.NewValue(tftypes.Number, 257)}),
 			want: []string{"between 1 and 256"}},
-		{name: "bad timeout", attrs: with(map[string]tftypes.Value{"timeouts": timeouts("forever")}), want: []string{"forever"}},
+		{name: "bad timeout", attrs: with(map[string]tftypes.Value{"timeouts": readTimeout("forever")}), want: []string{"forever"}},
 	}
 	server, schemas := protoServer(t)
 	for _, tt := range tests {
