@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	khttp "github.com/microsoft/kiota-http-go"
 
@@ -95,6 +96,8 @@ type Client struct {
 	concurrency int
 	pageSlots   pageSlots
 	stats       counters
+
+	progressEvery time.Duration // how often a read logs its progress at INFO
 }
 
 // New validates cfg and builds a client. It does not call Graph; a missing

@@ -55,14 +55,15 @@ func assemble(cfg Config, ep endpoints, cred azcore.TokenCredential, kind creden
 		logger = slog.New(slog.DiscardHandler)
 	}
 	return &Client{
-		ep:          ep,
-		adapter:     adapter,
-		tokens:      tokens,
-		credKind:    kind,
-		retry:       newRetryPolicy(clk, uint64(time.Now().UnixNano())),
-		log:         logger,
-		concurrency: concurrency,
-		pageSlots:   newPageSlots(),
+		ep:            ep,
+		adapter:       adapter,
+		tokens:        tokens,
+		credKind:      kind,
+		retry:         newRetryPolicy(clk, uint64(time.Now().UnixNano())),
+		log:           logger,
+		concurrency:   concurrency,
+		pageSlots:     newPageSlots(),
+		progressEvery: progressEvery,
 	}, nil
 }
 
@@ -77,14 +78,15 @@ func (c *Client) WithConcurrency(n int) *Client {
 		n = c.concurrency
 	}
 	return &Client{
-		ep:          c.ep,
-		adapter:     c.adapter,
-		tokens:      c.tokens,
-		credKind:    c.credKind,
-		retry:       c.retry,
-		log:         c.log,
-		concurrency: min(n, MaxConcurrency),
-		pageSlots:   c.pageSlots,
+		ep:            c.ep,
+		adapter:       c.adapter,
+		tokens:        c.tokens,
+		credKind:      c.credKind,
+		retry:         c.retry,
+		log:           c.log,
+		concurrency:   min(n, MaxConcurrency),
+		pageSlots:     c.pageSlots,
+		progressEvery: c.progressEvery,
 	}
 }
 

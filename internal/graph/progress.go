@@ -6,7 +6,8 @@ import (
 	"time"
 )
 
-// progressEvery is how often a read reports its progress at INFO.
+// progressEvery is how often a read reports its progress at INFO, unless a
+// test sets Client.progressEvery otherwise.
 const progressEvery = 5 * time.Second
 
 // progress reports a read's users, rate and throttling while it runs.
@@ -35,7 +36,7 @@ func (p *progress) add(n int) { p.users.Add(int64(n)) }
 
 func (p *progress) loop(ctx context.Context) {
 	defer close(p.done)
-	t := time.NewTicker(progressEvery)
+	t := time.NewTicker(p.c.progressEvery)
 	defer t.Stop()
 	for {
 		select {
