@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -21,14 +23,6 @@ type batchRequest struct {
 	Headers   map[string]string `json:"headers"`
 	Body      json.RawMessage   `json:"body"`
 	DependsOn []string          `json:"dependsOn"`
-}
-
-// batchResponse is one entry of a $batch answer.
-type batchResponse struct {
-	ID      string            `json:"id"`
-	Status  int               `json:"status"`
-	Headers map[string]string `json:"headers,omitempty"`
-	Body    json.RawMessage   `json:"body,omitempty"`
 }
 
 // handleBatch runs a $batch: each inner request goes through the whole
@@ -79,37 +73,72 @@ func (s *Server) batchReply(reqs []batchRequest, results []*reply) *reply {
 	if abort == abortGone || abort == abortReset {
 		return &reply{status: StatusAborted, header: http.Header{}, abort: abort}
 	}
-	out := make([]batchResponse, len(reqs))
+	order := make([]int, len(reqs))
+	size := len(`{"responses":[]}`)
 	for i, r := range results {
-		out[i] = innerResponse(reqs[i].ID, r)
+		order[i] = i
+		size += r.bodyLen() + 256 // id, status, headers
 	}
-	s.shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+	s.shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+	b := append(make([]byte, 0, size), `{"responses":[`...)
+	for k, i := range order {
+		if k > 0 {
+			b = append(b, ',')
+		}
+		b = appendInnerResponse(b, reqs[i].ID, results[i])
+	}
 	return &reply{
 		status: http.StatusOK,
 		header: http.Header{"Content-Type": {contentTypeJSON}},
-		body: [][]byte{marshalJSON(struct {
-			Responses []batchResponse `json:"responses"`
-		}{out})},
-		abort: abort,
+		body:   [][]byte{append(b, "]}"...)},
+		abort:  abort,
 	}
 }
 
-// innerResponse renders an inner reply: JSON bodies as JSON, text as a JSON
-// string (as OData JSON batches carry textual media types).
-func innerResponse(id string, r *reply) batchResponse {
-	br := batchResponse{ID: id, Status: r.status, Headers: map[string]string{}}
-	for k, v := range r.header {
-		br.Headers[graphHeaderName(k)] = strings.Join(v, ", ")
+// appendInnerResponse appends an inner reply as {id, status, headers, body}
+// (headers sorted, left out when there are none; body left out when empty):
+// JSON bodies as JSON, text as a JSON string (as OData JSON batches carry
+// textual media types). The body is copied once and scanned once, to tell
+// JSON from text.
+func appendInnerResponse(b []byte, id string, r *reply) []byte {
+	b = appendJSONString(append(b, `{"id":`...), id)
+	b = strconv.AppendInt(append(b, `,"status":`...), int64(r.status), 10)
+	b = appendInnerHeaders(b, r.header)
+	if r.bodyLen() == 0 {
+		return append(b, '}')
 	}
-	body := r.bodyBytes()
-	switch {
-	case len(body) == 0:
-	case strings.HasPrefix(r.header.Get("Content-Type"), "application/json") && json.Valid(body):
-		br.Body = body
-	default:
-		br.Body = marshalJSON(string(body))
+	b = append(b, `,"body":`...)
+	start := len(b)
+	for _, p := range r.body {
+		b = append(b, p...)
 	}
-	return br
+	if !strings.HasPrefix(r.header.Get("Content-Type"), "application/json") || !json.Valid(b[start:]) {
+		b = appendJSONString(b[:start], string(b[start:]))
+	}
+	return append(b, '}')
+}
+
+// appendInnerHeaders appends ,"headers":{...} with Graph's spelling of the
+// names, sorted, a header's values joined by ", "; nothing without headers.
+func appendInnerHeaders(b []byte, h http.Header) []byte {
+	if len(h) == 0 {
+		return b
+	}
+	type field struct{ name, value string }
+	fields := make([]field, 0, len(h))
+	for k, v := range h {
+		fields = append(fields, field{graphHeaderName(k), strings.Join(v, ", ")})
+	}
+	slices.SortFunc(fields, func(x, y field) int { return strings.Compare(x.name, y.name) })
+	b = append(b, `,"headers":{`...)
+	for i, f := range fields {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(appendJSONString(b, f.name), ':')
+		b = appendJSONString(b, f.value)
+	}
+	return append(b, '}')
 }
 
 // graphHeaderName spells a header name as Graph does in batch answers

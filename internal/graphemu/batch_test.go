@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/aad-export/terraform-provider-aad/internal/graphemu/tenant"
 )
 
 type batchAnswer struct {
@@ -22,8 +26,8 @@ func batchOf(reqs ...string) string {
 	return `{"requests":[` + strings.Join(reqs, ",") + `]}`
 }
 
-func get(id, url string, extra ...string) string {
-	s := fmt.Sprintf(`{"id":%q,"method":"GET","url":%q`, id, url)
+func get(id, target string, extra ...string) string {
+	s := fmt.Sprintf(`{"id":%q,"method":"GET","url":%q`, id, target)
 	for _, e := range extra {
 		s += "," + e
 	}
@@ -248,4 +252,78 @@ func checkBatchShape(t *testing.T, body []byte) {
 			checkErrorBody(t, one.Body)
 		}
 	}
+}
+
+// TestInnerResponseAsEncodingJSON checks the hand-built $batch entries
+// byte for byte against what encoding/json writes for the same entry
+// (without HTML escaping, headers a map, the body raw JSON when it is JSON
+// and a string otherwise, empty headers and bodies left out).
+func TestInnerResponseAsEncodingJSON(t *testing.T) {
+	t.Parallel()
+	ts := newServer(t, Config{})
+	c := &call{base: "http://graph.test", requestID: "r-1", clientRequestID: "c<&>\u2028"}
+	page := pageReply(c, &tenant.Page{Context: "users", Value: []byte(`[{"id":"x","displayName":"a \"b\" & <c>"}]`), Items: 1,
+		Next: url.Values{"$top": {"1"}, "$skiptoken": {"t&k"}}}, "users")
+	page.header.Set("x-ms-resource-unit", "1")
+	tests := []struct {
+		name, id string
+		r        *reply
+	}{
+		{"error", "1", ts.graphError(c, 404, codeNotFound, notFoundMessage("O'Brien <x> & \"y\"\n"))},
+		{"page in parts", "page", page},
+		{"text", "count", &reply{status: 200, header: http.Header{"Content-Type": {contentTypeText}}, body: [][]byte{[]byte("42")}}},
+		{"no headers, no body", "204", &reply{status: 204}},
+		{"empty headers", "e", &reply{status: 202, header: http.Header{}, body: [][]byte{}}},
+		{"JSON type, not JSON", "bad", &reply{status: 500, header: http.Header{"Content-Type": {"application/json"}},
+			body: [][]byte{[]byte(`{"cut`), []byte("\xff\x00 \u2029")}}},
+		{"several values", `id "quoted" \ <&>`, &reply{status: 429, header: http.Header{"Retry-After": {"1"},
+			"Odata-Version": {"4.0"}, "X-Ms-Throttle-Scope": {"a", "b"}, "Content-Type": {contentTypeText}},
+			body: [][]byte{[]byte("line\nbreak\ttab")}}},
+	}
+	for _, tt := range tests {
+		got := appendInnerResponse([]byte("prefix"), tt.id, tt.r)
+		if want := "prefix" + string(encodeInnerResponse(tt.id, tt.r)); string(got) != want {
+			t.Errorf("%s:\n got %s\nwant %s", tt.name, got, want)
+		}
+		if !json.Valid(got[len("prefix"):]) {
+			t.Errorf("%s: invalid JSON %s", tt.name, got)
+		}
+	}
+}
+
+// encodeInnerResponse is a $batch entry the way encoding/json writes it: the
+// reference for appendInnerResponse.
+func encodeInnerResponse(id string, r *reply) []byte {
+	type entry struct {
+		ID      string            `json:"id"`
+		Status  int               `json:"status"`
+		Headers map[string]string `json:"headers,omitempty"`
+		Body    json.RawMessage   `json:"body,omitempty"`
+	}
+	e := entry{ID: id, Status: r.status, Headers: map[string]string{}}
+	for k, v := range r.header {
+		e.Headers[graphHeaderName(k)] = strings.Join(v, ", ")
+	}
+	body := r.bodyBytes()
+	switch {
+	case len(body) == 0:
+	case strings.HasPrefix(r.header.Get("Content-Type"), "application/json") && json.Valid(body):
+		e.Body = body
+	default:
+		e.Body = marshalJSON(string(body))
+	}
+	return marshalJSON(e)
+}
+
+// FuzzAppendJSONString: the envelopes' string encoder writes what
+// encoding/json (without HTML escaping) writes.
+func FuzzAppendJSONString(f *testing.F) {
+	for _, s := range []string{"", "a\"b\\c", "<&>", "\u2028\u2029", "\xff\xfe", "\x00\x1f\x7f", "\b\f\n\r\t", "é王"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := appendJSONString(nil, s), marshalJSON(s); !bytes.Equal(got, want) {
+			t.Fatalf("%q: %s, encoding/json %s", s, got, want)
+		}
+	})
 }

@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+
+	"github.com/aad-export/terraform-provider-aad/internal/graphemu/tenant"
 )
 
 // abortMode says how a reply breaks the connection instead of answering
@@ -105,8 +107,10 @@ func marshalJSON(v any) []byte {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 }
 
-// appendJSONString appends s as a JSON string literal.
-func appendJSONString(dst []byte, s string) []byte { return append(dst, marshalJSON(s)...) }
+// appendJSONString appends s as a JSON string literal, as marshalJSON would
+// write it but without its allocations: the tenant's encoder, the one the
+// users themselves are written with.
+func appendJSONString(dst []byte, s string) []byte { return tenant.AppendJSONString(dst, s) }
 
 func itoa(n int) string { return strconv.Itoa(n) }
 

@@ -52,6 +52,11 @@ func appendString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
+// AppendJSONString appends s as a JSON string literal (see appendString):
+// package graphemu writes its own envelopes with it, so that every string
+// the emulator sends is escaped one way.
+func AppendJSONString(b []byte, s string) []byte { return appendString(b, s) }
+
 func appendEscapedByte(b []byte, c byte) []byte {
 	switch c {
 	case '"', '\\':
