@@ -3,8 +3,6 @@ package provider
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"math/big"
 	"os"
@@ -275,11 +273,6 @@ func onlyFiles(dir string, names ...string) error {
 		return fmt.Errorf("folder holds %q, want exactly %q", got, want)
 	}
 	return nil
-}
-
-func sha256Hex(b []byte) string {
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
 }
 
 // previousExport is what output_path holds before a read that must fail:

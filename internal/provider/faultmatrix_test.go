@@ -559,9 +559,9 @@ func checkComplete(o *observed, dir string, ten *tenant.Tenant, missing map[stri
 	if n, _ := res.number("error_count"); n != int64(len(missing)) {
 		errs = append(errs, fmt.Errorf("error_count %d, want %d", n, len(missing)))
 	}
-	b, err := os.ReadFile(out)
-	errs = append(errs, err)
-	if res.text("sha256") != sha256Hex(b) {
+	if sum, err := fileSHA256(out); err != nil {
+		errs = append(errs, err)
+	} else if res.text("sha256") != sum {
 		errs = append(errs, errors.New("the state's sha256 is not the file's"))
 	}
 	if info, err := os.Stat(out); err != nil {
