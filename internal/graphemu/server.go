@@ -27,6 +27,7 @@ type Server struct {
 	throttle *throttler
 	faults   *faultSet
 	counters *counterSet
+	readers  readerRoles
 	miHeader string // the IDENTITY_HEADER secret of the managed-identity endpoint
 
 	// newID makes request ids; tests replace it to get byte-stable answers.
@@ -59,6 +60,7 @@ func New(cfg Config) (*Server, error) {
 		throttle: newThrottler(cfg.Profile, cfg.Tenant.Len(), cfg.TenantID),
 		faults:   newFaultSet(cfg.Seed),
 		counters: newCounterSet(),
+		readers:  newReaderRoles(),
 		miHeader: randomGUID(),
 		newID:    randomGUID,
 		rng:      rand.New(rand.NewPCG(uint64(cfg.Seed), 0x677261706865)), //nolint:gosec // seeded on purpose: runs must be reproducible

@@ -59,15 +59,25 @@ func (s *Server) routeUsers(c *call, seg []string) *reply {
 	case len(seg) != 3:
 		return unknownSegment(s, c, seg[len(seg)-1])
 	}
-	kinds := map[string]tenant.MethodKind{
-		"methods": tenant.AllMethods, "phonemethods": tenant.PhoneMethods, "emailmethods": tenant.EmailMethods,
-	}
-	kind, ok := kinds[strings.ToLower(seg[2])]
+	kind, ok := methodKind(seg[2])
 	if !ok {
 		return unknownSegment(s, c, seg[2])
 	}
 	c.user, c.methods = seg[0], kind
 	return s.routeTo(c, http.MethodGet, EndpointAuthMethods, (*Server).handleAuthMethods)
+}
+
+// methodKind reads the last segment of /users/{id}/authentication/....
+func methodKind(seg string) (tenant.MethodKind, bool) {
+	switch {
+	case strings.EqualFold(seg, "methods"):
+		return tenant.AllMethods, true
+	case strings.EqualFold(seg, "phoneMethods"):
+		return tenant.PhoneMethods, true
+	case strings.EqualFold(seg, "emailMethods"):
+		return tenant.EmailMethods, true
+	}
+	return 0, false
 }
 
 func isDelta(seg string) bool {
@@ -88,22 +98,32 @@ func unknownSegment(s *Server, c *call, seg string) *reply {
 	return s.graphError(c, http.StatusBadRequest, codeBadRequest, "Resource not found for the segment '"+seg+"'.")
 }
 
-// userReaders are the permissions that let an app read users.
-func userReaders() []string {
-	return []string{PermUserReadAll, PermUserReadWriteAll, PermDirectoryReadAll, PermDirectoryReadWriteAll}
+// readerRoles are the permissions that let an app read users, and each kind
+// of authentication method (the broad permission, or the granular one for the
+// kind). Every request checks them: they are built once per server.
+type readerRoles struct {
+	users, allMethods, phoneMethods, emailMethods []string
 }
 
-// methodReaders are the permissions that let an app read a kind of
-// authentication method: the broad one, or the granular one for the kind.
-func methodReaders(kind tenant.MethodKind) []string {
+func newReaderRoles() readerRoles {
 	broad := []string{PermAuthMethodReadAll, PermAuthMethodReadWriteAll}
+	return readerRoles{
+		users:        []string{PermUserReadAll, PermUserReadWriteAll, PermDirectoryReadAll, PermDirectoryReadWriteAll},
+		allMethods:   broad,
+		phoneMethods: append(slices.Clone(broad), PermPhoneMethodReadAll, PermPhoneMethodReadWriteAll),
+		emailMethods: append(slices.Clone(broad), PermEmailMethodReadAll, PermEmailMethodReadWriteAll),
+	}
+}
+
+// methods are the permissions that let an app read a kind of method.
+func (r *readerRoles) methods(kind tenant.MethodKind) []string {
 	switch kind {
 	case tenant.PhoneMethods:
-		return append(broad, PermPhoneMethodReadAll, PermPhoneMethodReadWriteAll)
+		return r.phoneMethods
 	case tenant.EmailMethods:
-		return append(broad, PermEmailMethodReadAll, PermEmailMethodReadWriteAll)
+		return r.emailMethods
 	default:
-		return broad
+		return r.allMethods
 	}
 }
 
@@ -112,12 +132,12 @@ func methodReaders(kind tenant.MethodKind) []string {
 func (s *Server) checkPermission(c *call) *reply {
 	switch c.endpoint {
 	case EndpointAuthMethods:
-		if !c.claims.hasAnyRole(methodReaders(c.methods)...) {
+		if !c.claims.hasAnyRole(s.readers.methods(c.methods)...) {
 			return s.graphError(c, http.StatusForbidden, codeAccessDenied, msgAccessDenied)
 		}
 	case EndpointBatch:
 	default:
-		if !c.claims.hasAnyRole(userReaders()...) ||
+		if !c.claims.hasAnyRole(s.readers.users...) ||
 			tenant.SelectsProperty(c.query, "signInActivity") && !c.claims.hasAnyRole(PermAuditLogReadAll) {
 			return s.graphError(c, http.StatusForbidden, codeRequestDenied, msgRequestDenied)
 		}
