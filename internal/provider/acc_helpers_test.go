@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -206,26 +205,4 @@ func sha256OfFile(path string) func(string) error {
 		}
 		return nil
 	}
-}
-
-// checkUnchanged checks that a file still holds exactly what it held before
-// a failed read, and that no temporary file was left beside it.
-func checkUnchanged(path string, want []byte) error {
-	got, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	if !bytes.Equal(got, want) {
-		return errors.New(path + " was changed by a failed read")
-	}
-	entries, err := os.ReadDir(filepath.Dir(path))
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		if e.Name() != filepath.Base(path) {
-			return fmt.Errorf("a failed read left %s beside %s", e.Name(), path)
-		}
-	}
-	return nil
 }

@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -469,16 +468,8 @@ func checkSelection(in badInput, res readResult, dir, out string) (string, error
 // untouchedBeside is untouched for a folder that may also hold others
 // (left as the row made them: an empty folder stays empty).
 func untouchedBeside(out string, others []string) error {
-	b, err := os.ReadFile(out)
-	if err != nil {
-		return err
-	}
-	if !bytes.Equal(b, previousExport) {
-		return fmt.Errorf("a failed read changed %s", out)
-	}
-	dir := filepath.Dir(out)
 	for _, o := range others {
-		entries, err := os.ReadDir(filepath.Join(dir, o))
+		entries, err := os.ReadDir(filepath.Join(filepath.Dir(out), o))
 		if err != nil {
 			return err
 		}
@@ -486,5 +477,5 @@ func untouchedBeside(out string, others []string) error {
 			return fmt.Errorf("%s holds %d entries after a failed read", o, len(entries))
 		}
 	}
-	return onlyFiles(dir, append([]string{filepath.Base(out)}, others...)...)
+	return untouched(out, others...)
 }

@@ -286,9 +286,10 @@ func writePrevious(t *testing.T, path string) {
 	}
 }
 
-// untouched checks a failed read left output_path as it was and nothing
-// else in its folder.
-func untouched(path string) error {
+// untouched checks a failed read left output_path as writePrevious made it
+// and nothing else in its folder but the files named beside (no temporary
+// file).
+func untouched(path string, beside ...string) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return err
@@ -296,7 +297,7 @@ func untouched(path string) error {
 	if !bytes.Equal(b, previousExport) {
 		return fmt.Errorf("a failed read changed %s (%d bytes now)", filepath.Base(path), len(b))
 	}
-	return onlyFiles(filepath.Dir(path), filepath.Base(path))
+	return onlyFiles(filepath.Dir(path), append([]string{filepath.Base(path)}, beside...)...)
 }
 
 // matchAll checks s matches every pattern.
