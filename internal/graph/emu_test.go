@@ -95,6 +95,15 @@ func (s *collector) UserError(_ context.Context, e directory.UserError) {
 	s.errors = append(s.errors, e)
 }
 
+// discard is a sink that counts the users and drops them.
+type discard struct{ n int64 }
+
+func (d *discard) Users(_ context.Context, users []directory.User) error {
+	d.n += int64(len(users))
+	return nil
+}
+func (*discard) UserError(context.Context, directory.UserError) {}
+
 // ids returns the delivered users' ids, sorted.
 func (s *collector) ids() []string {
 	s.mu.Lock()
