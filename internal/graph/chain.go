@@ -38,20 +38,11 @@ type partRun struct {
 	descBottom string // the smallest the second chain has reached
 	ascDone    bool   // the first chain reached its end, or met the second
 	descDone   bool
-	descState  descState
+	hasDesc    bool // a second chain has been claimed (it may have finished since)
 	firstCount int64 // @odata.count of the latest first page; -1 when absent
 	pages      int
 	helpers    sync.WaitGroup
 }
-
-// descState says whether a run has a second chain.
-type descState int
-
-const (
-	descNone descState = iota
-	descRunning
-	descFinished
-)
 
 // maxSeenPresize caps the room made up front for a partition's ids: a
 // planned partition holds at most about this many users, while a count
@@ -75,7 +66,7 @@ func (r *partRun) listed() int64 {
 func (r *partRun) remaining() int64 {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.ascDone || r.descState != descNone {
+	if r.ascDone || r.hasDesc {
 		return 0
 	}
 	return r.part.count - int64(len(r.seen))
@@ -85,10 +76,10 @@ func (r *partRun) remaining() int64 {
 func (r *partRun) claimDesc() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.ascDone || r.descState != descNone {
+	if r.ascDone || r.hasDesc {
 		return false
 	}
-	r.descState = descRunning
+	r.hasDesc = true
 	r.helpers.Add(1)
 	return true
 }

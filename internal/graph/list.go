@@ -173,7 +173,6 @@ func (l *lister) help(ctx context.Context) (bool, error) {
 	err := chain{r: r, desc: true}.run(ctx)
 	r.mu.Lock()
 	untouched := r.descBottom == ""
-	r.descState = descFinished
 	r.mu.Unlock()
 	if rejected(err) && untouched {
 		// Graph refuses to order this query: no second chains, and the
