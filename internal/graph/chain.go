@@ -38,7 +38,7 @@ type partRun struct {
 	descBottom string // the smallest the second chain has reached
 	ascDone    bool   // the first chain reached its end, or met the second
 	descDone   bool
-	hasDesc    bool // a second chain has been claimed (it may have finished since)
+	hasDesc    bool  // a second chain has been claimed (it may have finished since)
 	firstCount int64 // @odata.count of the latest first page; -1 when absent
 	pages      int
 	helpers    sync.WaitGroup
