@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -87,7 +85,7 @@ data "aad_users_export" "test" {
 		"ARM_CLIENT_SECRET=" + graphemu.DefaultClientSecret, "ARM_USE_CLI=false",
 		envGraphEndpoint + "=" + f.URL(), envAuthorityHost + "=" + f.AuthorityHost(),
 	}
-	var output syncBuffer
+	var output lockedBuffer
 	cmd.Stdout, cmd.Stderr = &output, &output
 	if err := cmd.Start(); err != nil {
 		return rowOutcome{err: err}
@@ -143,22 +141,4 @@ func exitCode(err error) int {
 		return exit.ExitCode()
 	}
 	return 0
-}
-
-// syncBuffer is a buffer two writers (stdout and stderr) share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -11,7 +11,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflogtest"
 )
 
-// lockedBuffer is a bytes.Buffer many goroutines may write to.
+// lockedBuffer is a bytes.Buffer many goroutines (or a command's stdout
+// and stderr) may write to.
 type lockedBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
@@ -21,6 +22,12 @@ func (b *lockedBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // TestTFLogHandlerConcurrent logs from many goroutines at once through the
@@ -47,7 +54,7 @@ func TestTFLogHandlerConcurrent(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	logged := out.buf.String()
+	logged := out.String()
 	if n := strings.Count(logged, `"@message":"partition done"`); n != goroutines*lines {
 		t.Errorf("%d lines logged, want %d", n, goroutines*lines)
 	}
