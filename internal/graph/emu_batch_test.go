@@ -14,6 +14,10 @@ import (
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu/tenant"
 )
 
+// codeAccessDenied is Graph's code for a missing authentication methods
+// permission.
+const codeAccessDenied = "accessDenied"
+
 // pick returns the tenant's users that keep selects, at most n.
 func pick(tn *tenant.Tenant, n int, keep func(tenant.User) bool) []tenant.User {
 	var out []tenant.User

@@ -27,7 +27,6 @@ var (
 const (
 	codeInvalidToken     = "InvalidAuthenticationToken"
 	codeExpiredPageToken = "Directory_ExpiredPageToken"
-	codeAccessDenied     = "accessDenied"
 )
 
 // maxMessage bounds the message kept from a response: the body is hostile
