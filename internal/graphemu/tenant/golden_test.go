@@ -11,9 +11,10 @@ import (
 
 const graphRoot = "https://graph.microsoft.com/v1.0/"
 
-// response assembles what the HTTP layer would send for a page, in Graph's
-// shape (see GRAPH.md): @odata.context, @odata.count, value, nextLink or
-// deltaLink.
+// response assembles a page for a golden file in Graph's shape (see
+// GRAPH.md): @odata.context, @odata.count, value, nextLink or deltaLink. It
+// pins what the tenant builds; the HTTP layer renders pages itself (its key
+// order and link encoding), and graphemu's own goldens pin that.
 func response(t *testing.T, path string, pg *Page) []byte {
 	t.Helper()
 	var b bytes.Buffer
