@@ -316,10 +316,17 @@ func TestPagingCompleteness(t *testing.T) {
 			want := expected(t, tn, c.filter, c.search)
 			got := column(items, "userPrincipalName")
 			if c.byDN {
-				if !slices.IsSortedFunc(items, func(a, b item) int {
+				ascending := slices.Clone(items)
+				if c.descending {
+					slices.Reverse(ascending)
+				}
+				if !slices.IsSortedFunc(ascending, func(a, b item) int {
 					return strings.Compare(strings.ToLower(a["displayName"].(string)), strings.ToLower(b["displayName"].(string))) //nolint:forcetypeassert // every generated user has a display name
-				}) == !c.descending && len(items) > 1 {
+				}) {
 					t.Error("not ordered by displayName")
+				}
+				if order := byDisplayName(tn, want, c.descending); !slices.Equal(got, order) {
+					t.Error("not in the displayName order (ties by userPrincipalName), or its reverse when descending")
 				}
 				got, want = sortedCopy(got), sortedCopy(want)
 			} else if c.descending {
@@ -330,6 +337,26 @@ func TestPagingCompleteness(t *testing.T) {
 			}
 		})
 	}
+}
+
+// byDisplayName orders UPNs as $orderby=displayName does: by lower-cased
+// display name, ties by lower-cased UPN; descending is the exact reverse.
+func byDisplayName(tn *Tenant, upns []string, descending bool) []string {
+	names := map[string]string{}
+	for u := range tn.Users() {
+		names[u.UserPrincipalName] = strings.ToLower(u.DisplayName)
+	}
+	out := slices.Clone(upns)
+	slices.SortFunc(out, func(a, b string) int {
+		if c := strings.Compare(names[a], names[b]); c != 0 {
+			return c
+		}
+		return strings.Compare(strings.ToLower(a), strings.ToLower(b))
+	})
+	if descending {
+		slices.Reverse(out)
+	}
+	return out
 }
 
 // TestPartitionsCoverEveryUserOnce splits the directory the way the
