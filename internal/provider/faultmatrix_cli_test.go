@@ -45,26 +45,14 @@ func interruptedRun(t *testing.T, command string, group bool) rowOutcome {
 	}})
 
 	dir := t.TempDir()
-	work, outDir := filepath.Join(dir, "work"), filepath.Join(dir, "out")
+	outDir := filepath.Join(dir, "out")
 	out := filepath.Join(outDir, "users.csv")
-	cliConfig := filepath.Join(dir, "terraformrc")
-	writeFiles(t, map[string]string{
-		cliConfig: "provider_installation {\n  dev_overrides {\n    " + hcl(RegistryAddress) + " = " + hcl(plugins) + "\n  }\n  direct {}\n}\n",
-		filepath.Join(work, "main.tf"): `terraform {
-  required_providers {
-    aad = { source = "aad-export/aad" }
-  }
-}
-
-provider "aad" {}
-
-data "aad_users_export" "test" {
-  output_path = ` + hcl(out) + `
+	work, cliEnv := cliWorkspace(t, dir, plugins, `data "aad_users_export" "test" {
+  output_path = `+hcl(out)+`
   columns     = ["userPrincipalName", "objectId", "displayName"]
   concurrency = 1
 }
-`,
-	})
+`)
 	if err := os.Mkdir(outDir, 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -78,13 +66,12 @@ data "aad_users_export" "test" {
 	}
 	cmd := exec.CommandContext(ctx, tf, args...) //nolint:gosec // the terraform CLI the acceptance tests are configured with
 	ownGroup(cmd, group)
-	cmd.Env = []string{
-		"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1",
-		"TF_CLI_CONFIG_FILE=" + cliConfig, "SSL_CERT_FILE=" + os.Getenv("SSL_CERT_FILE"),
-		"ARM_TENANT_ID=" + graphemu.DefaultTenantID, "ARM_CLIENT_ID=" + graphemu.DefaultClientID,
-		"ARM_CLIENT_SECRET=" + graphemu.DefaultClientSecret, "ARM_USE_CLI=false",
-		envGraphEndpoint + "=" + f.URL(), envAuthorityHost + "=" + f.AuthorityHost(),
-	}
+	cmd.Env = environ(merge(cliEnv, map[string]string{
+		"SSL_CERT_FILE": os.Getenv("SSL_CERT_FILE"),
+		"ARM_TENANT_ID": graphemu.DefaultTenantID, "ARM_CLIENT_ID": graphemu.DefaultClientID,
+		"ARM_CLIENT_SECRET": graphemu.DefaultClientSecret, "ARM_USE_CLI": "false",
+		envGraphEndpoint: f.URL(), envAuthorityHost: f.AuthorityHost(),
+	}))
 	var output lockedBuffer
 	cmd.Stdout, cmd.Stderr = &output, &output
 	if err := cmd.Start(); err != nil {

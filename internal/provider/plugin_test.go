@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"sync"
@@ -31,4 +32,39 @@ var plugin struct { //nolint:gochecknoglobals // built once per test process, li
 	once sync.Once
 	dir  string
 	err  error
+}
+
+// cliWorkspace prepares dir for runs of the terraform CLI: a working
+// directory whose main.tf requires the provider and configures it from the
+// environment, then holds body, and a CLI configuration whose dev_overrides
+// serve the provider binary in plugins. It returns the working directory
+// and the environment that points terraform at them (dir as HOME, no
+// update check, no prompts).
+func cliWorkspace(t *testing.T, dir, plugins, body string) (work string, env map[string]string) {
+	t.Helper()
+	work, cliConfig := filepath.Join(dir, "work"), filepath.Join(dir, "terraformrc")
+	writeFiles(t, map[string]string{
+		cliConfig: "provider_installation {\n  dev_overrides {\n    " + hcl(RegistryAddress) + " = " + hcl(plugins) + "\n  }\n  direct {}\n}\n",
+		filepath.Join(work, "main.tf"): `terraform {
+  required_providers {
+    aad = { source = "aad-export/aad" }
+  }
+}
+
+provider "aad" {}
+
+` + body,
+	})
+	return work, map[string]string{
+		"PATH": os.Getenv("PATH"), "HOME": dir, "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1", "TF_CLI_CONFIG_FILE": cliConfig,
+	}
+}
+
+// environ is env as exec.Cmd.Env wants it.
+func environ(env map[string]string) []string {
+	out := make([]string, 0, len(env))
+	for k, v := range env {
+		out = append(out, k+"="+v)
+	}
+	return out
 }

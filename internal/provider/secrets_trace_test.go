@@ -114,7 +114,7 @@ func TestAccSecretsNeverLogged(t *testing.T) {
 		t.Fatal(err)
 	}
 	base := map[string]string{
-		"PATH": os.Getenv("PATH"), "CHECKPOINT_DISABLE": "1", "TF_LOG": "TRACE", "TF_IN_AUTOMATION": "1", "SSL_CERT_FILE": caFile,
+		"TF_LOG": "TRACE", "SSL_CERT_FILE": caFile,
 		"ARM_TENANT_ID": emu.TenantID(), "ARM_USE_CLI": "false", envGraphEndpoint: ts.URL, envAuthorityHost: ts.URL + "/",
 	}
 	for _, tc := range secretsCases(t, emu, ca, ts.URL) {
@@ -221,18 +221,8 @@ func secretsCases(t *testing.T, emu *graphemu.Server, ca certApp, baseURL string
 func runLoggedExport(t *testing.T, tf, plugins string, env map[string]string, fails string) map[string][]byte {
 	t.Helper()
 	dir := t.TempDir()
-	work, logFile, cliConfig := filepath.Join(dir, "work"), filepath.Join(dir, "terraform.log"), filepath.Join(dir, "terraformrc")
-	writeFiles(t, map[string]string{
-		cliConfig: "provider_installation {\n  dev_overrides {\n    " + hcl(RegistryAddress) + " = " + hcl(plugins) + "\n  }\n  direct {}\n}\n",
-		filepath.Join(work, "main.tf"): `terraform {
-  required_providers {
-    aad = { source = "aad-export/aad" }
-  }
-}
-
-provider "aad" {}
-
-data "aad_users_export" "test" {
+	logFile := filepath.Join(dir, "terraform.log")
+	work, cliEnv := cliWorkspace(t, dir, plugins, `data "aad_users_export" "test" {
   output_path  = "${path.module}/users.csv"
   results_path = "${path.module}/results.csv"
   columns      = ["userPrincipalName", "objectId", "authenticationEmail"]
@@ -241,15 +231,12 @@ data "aad_users_export" "test" {
 output "users" {
   value = data.aad_users_export.test.user_count
 }
-`,
-	})
-	env = merge(env, map[string]string{"HOME": dir, "TF_CLI_CONFIG_FILE": cliConfig, "TF_LOG_PATH": logFile})
+`)
+	env = merge(env, cliEnv, map[string]string{"TF_LOG_PATH": logFile})
 	var captured bytes.Buffer
 	run := func(args ...string) error {
 		cmd := exec.CommandContext(t.Context(), tf, append([]string{"-chdir=" + work}, args...)...) //nolint:gosec // the terraform CLI the acceptance tests are configured with
-		for k, v := range env {
-			cmd.Env = append(cmd.Env, k+"="+v)
-		}
+		cmd.Env = environ(env)
 		out, err := cmd.CombinedOutput()
 		captured.Write(out)
 		if err != nil {
