@@ -269,7 +269,7 @@ func TestInnerResponseAsEncodingJSON(t *testing.T) {
 		name, id string
 		r        *reply
 	}{
-		{"error", "1", ts.graphError(c, 404, codeNotFound, notFoundMessage("O'Brien <x> & \"y\"\n"))},
+		{"error", "1", ts.tenantError(c, tenant.NotFound("O'Brien <x> & \"y\"\n"))},
 		{"page in parts", "page", page},
 		{"text", "count", &reply{status: 200, header: http.Header{"Content-Type": {contentTypeText}}, body: [][]byte{[]byte("42")}}},
 		{"no headers, no body", "204", &reply{status: 204}},

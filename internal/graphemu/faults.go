@@ -5,6 +5,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/aad-export/terraform-provider-aad/internal/graphemu/tenant"
 )
 
 // Effect is what a fault does to the request it hits.
@@ -152,7 +154,8 @@ func defaultFaultError(status int, e Endpoint, user string) (code, message strin
 		}
 		return codeRequestDenied, msgRequestDenied
 	case 404:
-		return codeNotFound, notFoundMessage(user)
+		nf := tenant.NotFound(user)
+		return nf.Code, nf.Message
 	case 429:
 		return codeTooManyRequests, msgTooManyRequests
 	case 500:

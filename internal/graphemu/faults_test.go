@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aad-export/terraform-provider-aad/internal/graphemu/tenant"
 )
 
 func TestFaultMatching(t *testing.T) {
@@ -119,7 +121,7 @@ func TestFaultStatus(t *testing.T) {
 		{name: "403 on the list", fault: Fault{Endpoint: EndpointListFirst, Status: 403}, path: "/v1.0/users", status: 403, code: codeRequestDenied, msg: msgRequestDenied},
 		{name: "403 on auth methods", fault: Fault{Endpoint: EndpointAuthMethods, Status: 403}, path: "/v1.0/users/" + id + "/authentication/methods", status: 403, code: codeAccessDenied, msg: msgAccessDenied},
 		{name: "own code", fault: Fault{Endpoint: EndpointAny, Status: 500, Code: "UnknownError", Message: "boom"}, path: "/v1.0/users", status: 500, code: "UnknownError", msg: "boom"},
-		{name: "user not found", fault: Fault{Endpoint: EndpointAuthMethods, Effect: EffectUserNotFound}, path: "/v1.0/users/" + id + "/authentication/methods", status: 404, code: codeNotFound, msg: notFoundMessage(id)},
+		{name: "user not found", fault: Fault{Endpoint: EndpointAuthMethods, Effect: EffectUserNotFound}, path: "/v1.0/users/" + id + "/authentication/methods", status: 404, code: tenant.CodeResourceNotFound, msg: tenant.NotFound(id).Message},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -214,7 +214,7 @@ func (s *Server) applyFault(c *call, f Fault) *reply {
 		s.tokens.revokeAll()
 		return nil
 	case EffectUserNotFound:
-		return s.graphError(c, http.StatusNotFound, codeNotFound, notFoundMessage(c.user))
+		return s.tenantError(c, tenant.NotFound(c.user))
 	default:
 		code, msg := defaultFaultError(f.Status, c.endpoint, c.user)
 		if f.Code != "" || f.Message != "" {

@@ -61,13 +61,8 @@ const (
 	msgRequestDenied    = "Insufficient privileges to complete the operation."
 	codeAccessDenied    = "accessDenied"
 	msgAccessDenied     = "Request Authorization failed"
-	codeNotFound        = "Request_ResourceNotFound"
 	codeBadRequest      = "BadRequest"
 )
-
-func notFoundMessage(key string) string {
-	return "Resource '" + key + "' does not exist or one of its queried reference-property objects are not present."
-}
 
 // graphErrorBody is Graph's error envelope.
 type graphErrorBody struct {

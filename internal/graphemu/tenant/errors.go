@@ -40,7 +40,10 @@ func unsupported(format string, args ...any) *Error {
 	return &Error{Status: http.StatusBadRequest, Code: CodeUnsupportedQuery, Message: fmt.Sprintf(format, args...)}
 }
 
-func notFound(key string) *Error {
+// NotFound is Graph's 404 for a key (an id or a userPrincipalName) that names
+// no user. The HTTP layer answers its user-not-found fault with it too, so
+// the two cannot drift apart.
+func NotFound(key string) *Error {
 	return &Error{
 		Status:  http.StatusNotFound,
 		Code:    CodeResourceNotFound,

@@ -253,7 +253,7 @@ func (t *Tenant) GetUser(key string, q url.Values) (*Entity, *Error) {
 	defer t.mu.RUnlock()
 	c, ok := t.find(key)
 	if !ok {
-		return nil, notFound(key)
+		return nil, NotFound(key)
 	}
 	sel, ctx := o.selection("users")
 	var u User

@@ -33,7 +33,7 @@ func (t *Tenant) AuthMethods(key string, kind MethodKind, masked bool) (*Page, *
 	defer t.mu.RUnlock()
 	c, ok := t.find(key)
 	if !ok {
-		return nil, notFound(key)
+		return nil, NotFound(key)
 	}
 	var u User
 	d := t.deriver()
