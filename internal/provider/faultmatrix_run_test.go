@@ -191,13 +191,9 @@ func readTimeout(d string) tftypes.Value {
 // exportedIDs reads the objectId column of a written CSV; a duplicate id is
 // an error (the export must never write a user twice).
 func exportedIDs(path string) ([]string, [][]string, error) {
-	b, err := os.ReadFile(path)
+	records, err := readCSVFile(path)
 	if err != nil {
 		return nil, nil, err
-	}
-	records, err := readCSV(b)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s is not CSV: %w", path, err)
 	}
 	if len(records) == 0 {
 		return nil, nil, fmt.Errorf("%s has no header", path)

@@ -605,11 +605,7 @@ func sameRecords(got, baseline [][]string, missing map[string]bool) error {
 // checkResultsFile checks the results file names exactly the users that
 // failed.
 func checkResultsFile(path string, missing map[string]bool) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	records, err := readCSV(b)
+	records, err := readCSVFile(path)
 	if err != nil {
 		return err
 	}

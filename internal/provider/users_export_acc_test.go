@@ -108,11 +108,7 @@ func TestAccUsersExportGolden(t *testing.T) {
 // prove nothing.
 func rowsOf(path string) func(int64) error {
 	return func(n int64) error {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		records, err := readCSV(b)
+		records, err := readCSVFile(path)
 		if err != nil {
 			return err
 		}
@@ -127,9 +123,18 @@ func rowsOf(path string) func(int64) error {
 	}
 }
 
-func readCSV(b []byte) ([][]string, error) {
-	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))))
-	return r.ReadAll()
+// readCSVFile reads and parses a CSV file the export wrote, after its byte
+// order mark if it has one.
+func readCSVFile(path string) ([][]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	records, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")))).ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("%s is not CSV: %w", path, err)
+	}
+	return records, nil
 }
 
 func stringValues(values []string) []knownvalue.Check {
@@ -201,11 +206,7 @@ func TestAccUsersExportExplicit(t *testing.T) {
 // in the export's order (lower-cased userPrincipalName).
 func checkRowsAre(path string, upns ...string) func(*terraform.State) error {
 	return func(*terraform.State) error {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		records, err := readCSV(b)
+		records, err := readCSVFile(path)
 		if err != nil {
 			return err
 		}
@@ -229,11 +230,7 @@ func checkRowsAre(path string, upns ...string) func(*terraform.State) error {
 // Graph's status, code and a request-id.
 func checkResults(path string, missing []string) func(*terraform.State) error {
 	return func(*terraform.State) error {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		records, err := readCSV(b)
+		records, err := readCSVFile(path)
 		if err != nil {
 			return err
 		}
