@@ -366,17 +366,29 @@ func (sc *stsCall) audienceOf(scope string) (string, *reply) {
 			"The provided value for scope %s is not valid. Client credential flows must have a scope value with /.default "+
 				"suffixed to the resource identifier (application ID URI).", scopes[0]))
 	}
-	resource := strings.TrimSuffix(strings.TrimSuffix(scopes[0], "/.default"), "/")
-	switch {
-	case strings.EqualFold(resource, graphResource), strings.EqualFold(resource, graphResourceAppID):
-		return graphResource, nil
-	case strings.EqualFold(resource, sc.base):
-		return sc.base, nil
+	resource, aud, ok := sc.tokenAudience(scopes[0])
+	if ok {
+		return aud, nil
 	}
 	return "", sc.fail(http.StatusBadRequest, "invalid_resource", 500011, fmt.Sprintf(
 		"The resource principal named %s was not found in the tenant named %s. This can happen if the application has not "+
 			"been installed by the administrator of the tenant or consented to by any user in the tenant. "+
 			"You might have sent your authentication request to the wrong tenant.", resource, sc.tenant))
+}
+
+// tokenAudience names the resource a scope (or a managed-identity resource)
+// asks a token for, with or without "/.default", and the audience of that
+// token: Graph's URI for Graph (by URI or app id), or this emulator's base
+// for a client pointed at it; ok is false for any other resource.
+func (sc *stsCall) tokenAudience(scope string) (resource, aud string, ok bool) {
+	resource = strings.TrimSuffix(strings.TrimSuffix(scope, "/.default"), "/")
+	switch {
+	case strings.EqualFold(resource, graphResource), strings.EqualFold(resource, graphResourceAppID):
+		return resource, graphResource, true
+	case strings.EqualFold(resource, sc.base):
+		return resource, sc.base, true
+	}
+	return resource, "", false
 }
 
 // openIDConfiguration serves the tenant's OpenID metadata, which MSAL reads
@@ -462,14 +474,8 @@ func (s *Server) managedIdentityToken(sc *stsCall) *reply {
 	case q.Get("client_id") != "" && !strings.EqualFold(q.Get("client_id"), s.cfg.ManagedIdentity):
 		return fail(http.StatusBadRequest, "Unable to load the proper Managed Identity.")
 	}
-	resource := strings.TrimSuffix(strings.TrimSuffix(q.Get("resource"), "/.default"), "/")
-	var aud string
-	switch {
-	case strings.EqualFold(resource, graphResource), strings.EqualFold(resource, graphResourceAppID):
-		aud = graphResource
-	case strings.EqualFold(resource, sc.base):
-		aud = sc.base
-	default:
+	resource, aud, ok := sc.tokenAudience(q.Get("resource"))
+	if !ok {
 		return fail(http.StatusBadRequest, fmt.Sprintf("The resource '%s' is not supported.", resource))
 	}
 	app := findApp(s.cfg.Apps, s.cfg.ManagedIdentity)
