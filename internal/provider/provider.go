@@ -227,7 +227,9 @@ func (p *AADProvider) Configure(ctx context.Context, req provider.ConfigureReque
 		resp.Diagnostics.Append(configError(err))
 		return
 	}
-	resp.DataSourceData = &providerData{cfg: cfg, client: client, mask: mask}
+	resp.DataSourceData = &providerData{
+		client: client, tenantID: cfg.Credentials.TenantID, clientID: cfg.Credentials.ClientID, mask: mask,
+	}
 }
 
 // DataSources lists the data sources the provider serves.

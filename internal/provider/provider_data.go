@@ -19,10 +19,10 @@ import (
 // providerData is what Configure hands the data sources: the Graph client,
 // or the names of the provider arguments that were not known yet.
 type providerData struct {
-	cfg     graph.Config
-	client  *graph.Client
-	mask    func(context.Context) context.Context // see maskSecrets
-	unknown []string                              // provider arguments unknown at plan time
+	client             *graph.Client
+	tenantID, clientID string                                // for diagnostics that say what to do
+	mask               func(context.Context) context.Context // see maskSecrets
+	unknown            []string                              // provider arguments unknown at plan time
 }
 
 // notConfigured reports whether Read must stop because the provider could
@@ -44,17 +44,6 @@ func (p *providerData) notConfigured(resp *datasource.ReadResponse) bool {
 			strings.Join(p.unknown, ", ")))
 		return true
 	}
-}
-
-// clientFor returns the provider's client, or one with its own concurrency
-// when the data source asks for a different one.
-func (p *providerData) clientFor(ctx context.Context, concurrency int64) (*graph.Client, error) {
-	if concurrency == 0 || int(concurrency) == p.cfg.Concurrency {
-		return p.client, nil
-	}
-	cfg := p.cfg
-	cfg.Concurrency = int(concurrency)
-	return graph.New(ctx, cfg)
 }
 
 // maskSecrets returns what makes every log line logged through a context
@@ -80,8 +69,8 @@ func maskSecrets(secrets []string) func(context.Context) context.Context {
 // failureContext gathers what error diagnostics need to say what to do.
 func (p *providerData) failureContext(q directory.Query, opts export.Options, timeout time.Duration) failureContext {
 	return failureContext{
-		tenantID:    p.cfg.Credentials.TenantID,
-		clientID:    p.cfg.Credentials.ClientID,
+		tenantID:    p.tenantID,
+		clientID:    p.clientID,
 		columns:     opts.Columns,
 		filter:      q.Filter,
 		search:      q.Search,

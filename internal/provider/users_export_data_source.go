@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
@@ -15,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/aad-export/terraform-provider-aad/internal/export"
+	"github.com/aad-export/terraform-provider-aad/internal/graph"
 )
 
 // defaultReadTimeout covers a 500,000-user directory with the three
@@ -153,10 +155,10 @@ func (d *UsersExportDataSource) Schema(ctx context.Context, _ datasource.SchemaR
 			},
 			"concurrency": schema.Int64Attribute{
 				Optional: true,
-				MarkdownDescription: "How many Graph requests the export keeps in flight (directory partitions listed at once, and batches of " +
-					"authentication-method lookups), 1 to 256. Defaults to a value tuned for Graph's throttling limits; lower it to " +
-					"leave throttle budget to other applications of the same tenant.",
-				Validators: []validator.Int64{int64validator.Between(1, 256)},
+				MarkdownDescription: fmt.Sprintf("How many Graph requests the export keeps in flight (directory partitions listed at once, and batches of "+
+					"authentication-method lookups), 1 to %d. Defaults to a value tuned for Graph's throttling limits; lower it to "+
+					"leave throttle budget to other applications of the same tenant.", graph.MaxConcurrency),
+				Validators: []validator.Int64{int64validator.Between(1, graph.MaxConcurrency)},
 			},
 			"id": schema.StringAttribute{
 				Computed:            true,
@@ -213,11 +215,9 @@ func (d *UsersExportDataSource) Read(ctx context.Context, req datasource.ReadReq
 	if resp.Diagnostics.HasError() || d.data.notConfigured(resp) {
 		return
 	}
-	client, err := d.data.clientFor(ctx, m.Concurrency.ValueInt64())
-	if err != nil {
-		resp.Diagnostics.Append(configError(err))
-		return
-	}
+	// Shares the provider's credential, tokens and connections; a null
+	// concurrency keeps the provider's.
+	client := d.data.client.WithConcurrency(int(m.Concurrency.ValueInt64()))
 
 	ctx, stop := interruptible(ctx)
 	defer stop()
