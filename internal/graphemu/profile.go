@@ -47,7 +47,8 @@ func ZeroProfile() Profile { return Profile{Name: "zero"} }
 // RealisticProfile models Graph as the benchmarks assume it: a list page
 // costs 100 ms plus 1 ms per user, a single GET 50 ms, a $batch 100 ms plus
 // its slowest inner request, and one app may spend 8,000 resource units per
-// 10 s. timeScale compresses the clock (see Profile.TimeScale).
+// 10 s (Window names it, for programs that compute with the budget).
+// timeScale compresses the clock (see Profile.TimeScale).
 func RealisticProfile(timeScale float64) Profile {
 	page := Latency{Base: 100 * time.Millisecond, PerItem: time.Millisecond}
 	single := Latency{Base: 50 * time.Millisecond}
@@ -69,6 +70,7 @@ func RealisticProfile(timeScale float64) Profile {
 		},
 		Throttle:     true,
 		TenantBudget: 8000,
+		Window:       defaultWindow,
 		RetryAfter:   RetryAfterMixed,
 	}
 }

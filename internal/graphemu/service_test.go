@@ -177,3 +177,14 @@ func TestServerLifecycle(t *testing.T) {
 		t.Error("a managed identity that is not an app was accepted")
 	}
 }
+
+// TestRealisticProfileNamesItsBudget: the realistic profile states its
+// budget and window outright (the benchmark computes its floor from them),
+// the ones the emulator would apply anyway.
+func TestRealisticProfileNamesItsBudget(t *testing.T) {
+	t.Parallel()
+	p := RealisticProfile(0.5)
+	if p.TenantBudget != 8000 || p.Window != 10*time.Second || p.withDefaults().Window != p.Window {
+		t.Errorf("budget %d per %v", p.TenantBudget, p.Window)
+	}
+}

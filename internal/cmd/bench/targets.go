@@ -82,11 +82,7 @@ func speedups(p, c999, c100 row) (over999, over100 float64) {
 // window, and the window on the emulator's clock.
 func (b *bench) throttleBudget() (units float64, window time.Duration) {
 	p := graphemu.RealisticProfile(b.cfg.timeScale)
-	window = p.Window
-	if window == 0 {
-		window = 10 * time.Second // Graph's window, which the emulator applies when a profile names none
-	}
-	return float64(p.TenantBudget), time.Duration(float64(window) * b.cfg.timeScale)
+	return float64(p.TenantBudget), time.Duration(float64(p.Window) * b.cfg.timeScale)
 }
 
 // maxPageSize is the largest page Graph lists ($top=999).
