@@ -286,14 +286,14 @@ func (b *bench) measure(ctx context.Context, emu *emulator, key, name string, j 
 }
 
 // settle waits, before measuring again on a realistic emulator, one throttle
-// window: the bucket is full again, as it was for the first run.
+// window of that emulator's clock: the bucket is full again, as it was for
+// the first run.
 func (b *bench) settle(ctx context.Context, emu *emulator) error {
 	if emu.spec.Profile != "realistic" {
 		return nil
 	}
-	_, window := b.throttleBudget()
 	select {
-	case <-time.After(time.Duration(float64(window) * emu.spec.TimeScale / b.cfg.timeScale)):
+	case <-time.After(throttleWindow(emu.spec.TimeScale)):
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()

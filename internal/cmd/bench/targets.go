@@ -79,10 +79,16 @@ func speedups(p, c999, c100 row) (over999, over100 float64) {
 }
 
 // throttleBudget is the realistic profile's budget: resource units per
-// window, and the window on the emulator's clock.
+// window, and the window on the clock of the realistic runs.
 func (b *bench) throttleBudget() (units float64, window time.Duration) {
-	p := graphemu.RealisticProfile(b.cfg.timeScale)
-	return float64(p.TenantBudget), time.Duration(float64(p.Window) * b.cfg.timeScale)
+	return float64(graphemu.RealisticProfile(b.cfg.timeScale).TenantBudget), throttleWindow(b.cfg.timeScale)
+}
+
+// throttleWindow is the realistic profile's throttle window on a clock of
+// the given scale.
+func throttleWindow(timeScale float64) time.Duration {
+	p := graphemu.RealisticProfile(timeScale)
+	return time.Duration(float64(p.Window) * p.TimeScale)
 }
 
 // maxPageSize is the largest page Graph lists ($top=999).

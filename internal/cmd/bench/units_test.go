@@ -340,3 +340,16 @@ func TestShellJoin(t *testing.T) {
 		t.Errorf("%s, want %s", got, want)
 	}
 }
+
+func TestThrottleWindow(t *testing.T) {
+	t.Parallel()
+	for scale, want := range map[float64]time.Duration{1: 10 * time.Second, 0.1: time.Second, 0.01: 100 * time.Millisecond} {
+		if got := throttleWindow(scale); got != want {
+			t.Errorf("time scale %g: %v, want %v", scale, got, want)
+		}
+	}
+	b := testBench(nil)
+	if units, window := b.throttleBudget(); units != 8000 || window != 10*time.Second {
+		t.Errorf("budget %g per %v", units, window)
+	}
+}
