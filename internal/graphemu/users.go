@@ -138,7 +138,7 @@ func (s *Server) checkPermission(c *call) *reply {
 	case EndpointBatch:
 	default:
 		if !c.claims.hasAnyRole(s.readers.users...) ||
-			tenant.SelectsProperty(c.query, "signInActivity") && !c.claims.hasAnyRole(PermAuditLogReadAll) {
+			tenant.SelectsProperty(c.query, tenant.PropSignInActivity) && !c.claims.hasAnyRole(PermAuditLogReadAll) {
 			return s.graphError(c, http.StatusForbidden, codeRequestDenied, msgRequestDenied)
 		}
 	}
