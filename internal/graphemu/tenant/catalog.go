@@ -2,6 +2,7 @@ package tenant
 
 import (
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -169,14 +170,22 @@ type catalog struct {
 }
 
 // parseSupport reads a compact spec such as "eq=D in=D sw=D ge=A" (D default,
-// A advanced; gele sets ge and le); operators not named are unsupported.
+// A advanced; gele sets ge and le); operators not named are unsupported. The
+// specs are the catalogue's static table: a misspelt one is a bug that would
+// silently make Graph's rules wrong, so it panics when the catalogue is built
+// (which every test does).
 func parseSupport(spec string) support {
 	var s support
 	for f := range strings.FieldsSeq(spec) {
 		k, v, _ := strings.Cut(f, "=")
-		lv := lvDefault
-		if v == "A" {
+		var lv level
+		switch v {
+		case "D":
+			lv = lvDefault
+		case "A":
 			lv = lvAdvanced
+		default:
+			panic("tenant: filter support " + strconv.Quote(f) + ": the level must be D or A")
 		}
 		switch k {
 		case "eq":
@@ -195,6 +204,8 @@ func parseSupport(spec string) support {
 			s.null = lv
 		case "gele":
 			s.ge, s.le = lv, lv
+		default:
+			panic("tenant: filter support " + strconv.Quote(f) + ": unknown operator")
 		}
 	}
 	return s

@@ -294,3 +294,27 @@ func TestFilterSpans(t *testing.T) {
 		})
 	}
 }
+
+// TestParseSupport reads the catalogue's compact support specs, and refuses
+// (by panicking while the catalogue is built) any operator or level it does
+// not know, which would otherwise silently make a rule unsupported.
+func TestParseSupport(t *testing.T) {
+	t.Parallel()
+	if got, want := parseSupport("eq=D in=A sw=D ew=A gele=D null=A"), (support{eq: lvDefault, in: lvAdvanced,
+		startsWith: lvDefault, endsWith: lvAdvanced, ge: lvDefault, le: lvDefault, null: lvAdvanced}); got != want {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+	if got := parseSupport(""); got != (support{}) {
+		t.Errorf("empty spec: %+v", got)
+	}
+	for _, spec := range []string{"eq=X", "eq", "eq=d", "sw=D gt=D", "startsWith=D", "eq=D, in=D"} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%q accepted", spec)
+				}
+			}()
+			parseSupport(spec)
+		}()
+	}
+}
