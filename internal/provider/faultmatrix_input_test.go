@@ -95,14 +95,14 @@ func validationCases() []badInputCase {
 		},
 		{
 			name: "graph_endpoint plain http to a remote host", stage: stageValidateProvider, summary: `^Invalid graph_endpoint$`,
-			shows: "refuses: tokens would cross the network in clear", detail: []string{`not loopback`, `use https`},
+			shows: "refuses: tokens would cross the network in clear", detail: []string{`uses plain http`, `only https is allowed`},
 			setup: func(*testing.T, string, *tenant.Tenant) badInput {
 				return badInput{provider: map[string]tftypes.Value{"graph_endpoint": str("http://graph.example.net")}}
 			},
 		},
 		{
 			name: "AAD_GRAPH_ENDPOINT plain http to a remote host (environment)", stage: stageConfigure, summary: `^Invalid AAD_GRAPH_ENDPOINT$`,
-			shows: "names the variable, refuses", detail: []string{`AAD_GRAPH_ENDPOINT`, `not loopback`},
+			shows: "names the variable, refuses", detail: []string{`AAD_GRAPH_ENDPOINT`, `uses plain http`},
 			setup: func(*testing.T, string, *tenant.Tenant) badInput {
 				return badInput{
 					provider: map[string]tftypes.Value{"graph_endpoint": tftypes.NewValue(tftypes.String, nil)},

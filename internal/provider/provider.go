@@ -139,7 +139,7 @@ func (p *AADProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 				Optional: true,
 				MarkdownDescription: "The URL to request an OIDC ID token from, as GitHub Actions provides it. " +
 					"Environment: `ARM_OIDC_REQUEST_URL`, then `ACTIONS_ID_TOKEN_REQUEST_URL`.",
-				Validators: []validator.String{requestURL()},
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1), requestURL()},
 			},
 			"oidc_request_token": schema.StringAttribute{
 				Optional:  true,
@@ -154,9 +154,10 @@ func (p *AADProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 					"Defaults to `false`. Environment: `ARM_USE_MSI`.",
 			},
 			"msi_endpoint": schema.StringAttribute{
-				Optional:            true,
-				MarkdownDescription: "Overrides the managed identity endpoint. Environment: `ARM_MSI_ENDPOINT`.",
-				Validators:          []validator.String{absoluteURL()},
+				Optional: true,
+				MarkdownDescription: "Overrides the managed identity endpoint. Must be https unless the host is loopback or link-local " +
+					"(such as the metadata service's `169.254.169.254`). Environment: `ARM_MSI_ENDPOINT`.",
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1), msiEndpoint()},
 			},
 			"use_cli": schema.BoolAttribute{
 				Optional:            true,
@@ -166,19 +167,19 @@ func (p *AADProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 				Optional: true,
 				MarkdownDescription: "The national cloud: `public` (the default), `usgovernment` (GCC High), `dod` or `china`. " +
 					"The `azuread` provider's names `global`, `usgovernmentl4` and `usgovernmentl5` are accepted too. Environment: `ARM_ENVIRONMENT`.",
-				Validators: []validator.String{stringvalidator.OneOfCaseInsensitive(environmentNames()...)},
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1), environment()},
 			},
 			"graph_endpoint": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: "Overrides the cloud's Microsoft Graph endpoint, e.g. `https://graph.example.net` for a proxy. " +
 					"Must be https unless the host is loopback. Environment: `AAD_GRAPH_ENDPOINT`.",
-				Validators: []validator.String{endpoint()},
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1), endpoint()},
 			},
 			"authority_host": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: "Overrides the cloud's Entra ID authority host (where tokens come from), e.g. `https://login.example.net/`. " +
 					"Must be https. Environment: `AAD_AUTHORITY_HOST`.",
-				Validators: []validator.String{httpsURL()},
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1), authorityHost()},
 			},
 		},
 	}

@@ -107,7 +107,11 @@ func TestProviderConfigValidation(t *testing.T) {
 		{name: "tenant not a GUID", attrs: map[string]tftypes.Value{"tenant_id": str("contoso.onmicrosoft.com")}, want: []string{"is not a GUID"}},
 		{name: "client not a GUID", attrs: map[string]tftypes.Value{"client_id": str("app")}, want: []string{"is not a GUID"}},
 		{name: "unknown cloud", attrs: map[string]tftypes.Value{"environment": str("mars")}, want: []string{"mars"}},
-		{name: "plain http graph", attrs: map[string]tftypes.Value{"graph_endpoint": str("http://graph.example.net")}, want: []string{"not loopback"}},
+		{name: "plain http graph", attrs: map[string]tftypes.Value{"graph_endpoint": str("http://graph.example.net")}, want: []string{"uses plain http"}},
+		{name: "plain http managed identity endpoint", attrs: map[string]tftypes.Value{"msi_endpoint": str("http://identity.example.net/token")},
+			want: []string{"msi_endpoint http://identity.example.net must use https"}},
+		{name: "empty endpoint", attrs: map[string]tftypes.Value{"graph_endpoint": str("")}, want: []string{"graph_endpoint"}},
+		{name: "empty cloud", attrs: map[string]tftypes.Value{"environment": str("")}, want: []string{"environment"}},
 		{name: "plain http authority", attrs: map[string]tftypes.Value{"authority_host": str("http://127.0.0.1:9")}, want: []string{"must use https"}},
 		{name: "certificate twice", attrs: map[string]tftypes.Value{
 			"client_certificate": str("aGVsbG8="), "client_certificate_path": str("/x.pfx"),

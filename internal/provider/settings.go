@@ -21,27 +21,6 @@ const (
 	envAuthorityHost = "AAD_AUTHORITY_HOST"
 )
 
-// cloudByName maps every accepted environment name, in any case, to its
-// cloud; the azuread provider's older names are synonyms.
-func cloudByName(name string) (graph.Cloud, bool) {
-	switch strings.ToLower(name) {
-	case "public", "global":
-		return graph.CloudPublic, true
-	case "usgovernment", "usgovernmentl4":
-		return graph.CloudUSGovernment, true
-	case "dod", "usgovernmentl5":
-		return graph.CloudDoD, true
-	case "china":
-		return graph.CloudChina, true
-	default:
-		return "", false
-	}
-}
-
-func environmentNames() []string {
-	return []string{"public", "usgovernment", "dod", "china", "global", "usgovernmentl4", "usgovernmentl5"}
-}
-
 // resolveConfig merges the provider block with the environment: a value in
 // the configuration wins over its environment variable; an empty variable
 // counts as unset. It returns the Graph configuration and the secret values
@@ -61,15 +40,15 @@ func resolveConfig(m providerModel, lookupEnv func(string) (string, bool)) (grap
 		OIDCRequestURL:            r.str("oidc_request_url", m.OIDCRequestURL, checkRequestURL, "ARM_OIDC_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_URL"),
 		OIDCRequestToken:          r.str("oidc_request_token", m.OIDCRequestToken, nil, "ARM_OIDC_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
 		UseMSI:                    r.boolean("use_msi", m.UseMSI, false, "ARM_USE_MSI"),
-		MSIEndpoint:               r.str("msi_endpoint", m.MSIEndpoint, checkAbsoluteURL, "ARM_MSI_ENDPOINT"),
+		MSIEndpoint:               r.str("msi_endpoint", m.MSIEndpoint, graph.CheckMSIEndpoint, "ARM_MSI_ENDPOINT"),
 		UseCLI:                    r.boolean("use_cli", m.UseCLI, true, "ARM_USE_CLI"),
 	}
 	certBase64 := r.certificate(m, &creds)
 
 	cfg := graph.Config{
 		Cloud:         r.cloud(m.Environment),
-		GraphEndpoint: r.str("graph_endpoint", m.GraphEndpoint, checkEndpoint, envGraphEndpoint),
-		AuthorityHost: r.str("authority_host", m.AuthorityHost, checkHTTPSURL, envAuthorityHost),
+		GraphEndpoint: r.str("graph_endpoint", m.GraphEndpoint, graph.CheckGraphEndpoint, envGraphEndpoint),
+		AuthorityHost: r.str("authority_host", m.AuthorityHost, graph.CheckAuthorityHost, envAuthorityHost),
 		Credentials:   creds,
 	}
 	secrets := nonEmpty(creds.ClientSecret, creds.ClientCertificatePassword, creds.OIDCToken, creds.OIDCRequestToken, certBase64)
@@ -107,11 +86,10 @@ func (r *resolver) certificate(m providerModel, creds *graph.Credentials) string
 }
 
 func (r *resolver) cloud(v types.String) graph.Cloud {
-	name := r.str("environment", v, checkEnvironment, "ARM_ENVIRONMENT")
-	if name == "" {
-		return graph.CloudPublic
+	c, err := graph.ParseCloud(r.str("environment", v, checkEnvironment, "ARM_ENVIRONMENT"))
+	if err != nil {
+		return "" // checkEnvironment has reported it
 	}
-	c, _ := cloudByName(name) // checkEnvironment has reported an unknown name
 	return c
 }
 

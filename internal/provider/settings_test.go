@@ -148,9 +148,9 @@ func TestResolveConfig(t *testing.T) {
 			wantErrs: []string{
 				`ARM_TENANT_ID, used because tenant_id is not set in the provider block: "contoso" is not a GUID`,
 				"ARM_USE_CLI, used because use_cli is not set in the provider block, must be true or false",
-				`"mars" is not a cloud environment`,
-				"plain http to a host that is not loopback",
-				`"http://localhost:1" must use https`,
+				`unknown cloud "mars"`,
+				"graph_endpoint http://graph.example.net uses plain http",
+				"authority_host http://localhost:1 must use https",
 			},
 		},
 	}

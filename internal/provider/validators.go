@@ -5,11 +5,12 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+
+	"github.com/aad-export/terraform-provider-aad/internal/graph"
 )
 
 // stringCheck turns a plain check into a schema validator, so that the same
@@ -27,19 +28,23 @@ func guid() stringCheck {
 }
 
 func endpoint() stringCheck {
-	return stringCheck{description: "value must be an https URL, or an http URL of a loopback host", check: checkEndpoint}
+	return stringCheck{description: "value must be an https URL, or an http URL of a loopback host", check: graph.CheckGraphEndpoint}
 }
 
 func requestURL() stringCheck {
-	return stringCheck{description: "value must be an https URL, or an http URL of a loopback host", check: checkRequestURL}
+	return stringCheck{description: "value must be an https URL, or an http URL of a loopback host, without credentials", check: checkRequestURL}
 }
 
-func httpsURL() stringCheck {
-	return stringCheck{description: "value must be an https URL", check: checkHTTPSURL}
+func authorityHost() stringCheck {
+	return stringCheck{description: "value must be an https URL", check: graph.CheckAuthorityHost}
 }
 
-func absoluteURL() stringCheck {
-	return stringCheck{description: "value must be an absolute http or https URL", check: checkAbsoluteURL}
+func msiEndpoint() stringCheck {
+	return stringCheck{description: "value must be an https URL, or an http URL of a loopback or link-local address", check: graph.CheckMSIEndpoint}
+}
+
+func environment() stringCheck {
+	return stringCheck{description: "value must be a national cloud's name", check: checkEnvironment}
 }
 
 func base64Value() stringCheck {
@@ -61,104 +66,23 @@ func (v stringCheck) ValidateString(_ context.Context, req validator.StringReque
 // checkGUID accepts the 8-4-4-4-12 hex form Entra uses for tenant, client
 // and object IDs.
 func checkGUID(s string) error {
-	err := fmt.Errorf("%q is not a GUID (expected the form 00000000-0000-0000-0000-000000000000)", s)
-	if len(s) != 36 {
-		return err
-	}
-	for i, c := range s {
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return err
-			}
-		default:
-			if !isHex(c) {
-				return err
-			}
-		}
+	if !graph.IsGUID(s) {
+		return fmt.Errorf("%q is not a GUID (expected the form 00000000-0000-0000-0000-000000000000)", s)
 	}
 	return nil
 }
 
-func isHex(c rune) bool {
-	return ('0' <= c && c <= '9') || ('a' <= c && c <= 'f') || ('A' <= c && c <= 'F')
-}
-
-// checkEndpoint accepts https URLs, and plain http only to a loopback host,
-// where no network can read the bearer token on its way.
-func checkEndpoint(s string) error {
-	u, err := parseBaseURL(s)
-	if err != nil {
-		return err
-	}
-	switch {
-	case u.Scheme == "https":
-		return nil
-	case u.Scheme == "http" && isLoopback(u.Hostname()):
-		return nil
-	case u.Scheme == "http":
-		return fmt.Errorf("%q uses plain http to a host that is not loopback (localhost, 127.0.0.1 or [::1]): "+
-			"bearer tokens would cross the network unencrypted; use https", s)
-	default:
-		return fmt.Errorf("%q must use https", s)
-	}
-}
-
-// checkRequestURL is checkEndpoint for a URL that is called as given: a
-// query is part of it (GitHub's token request URL carries api-version).
+// checkRequestURL is graph's check of an OIDC token request URL, which
+// also refuses user info: the request carries the bearer token already,
+// and credentials in a URL end up in logs and error messages.
 func checkRequestURL(s string) error {
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" || u.User != nil {
-		return fmt.Errorf("%q is not an absolute URL without credentials", s)
-	}
-	u.RawQuery = ""
-	return checkEndpoint(u.String())
-}
-
-// checkHTTPSURL accepts https URLs only: Entra ID libraries refuse to fetch
-// tokens from an authority over plain http, even on loopback.
-func checkHTTPSURL(s string) error {
-	u, err := parseBaseURL(s)
-	if err != nil {
+	if err := graph.CheckOIDCRequestURL(s); err != nil {
 		return err
 	}
-	if u.Scheme != "https" {
-		return fmt.Errorf("%q must use https", s)
+	if u, err := url.Parse(s); err == nil && u.User != nil {
+		return errors.New("oidc_request_url must be a URL without credentials")
 	}
 	return nil
-}
-
-// checkAbsoluteURL accepts http and https: managed identity endpoints are
-// plain http on a link-local or loopback address by design.
-func checkAbsoluteURL(s string) error {
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return fmt.Errorf("%q is not an absolute http or https URL", s)
-	}
-	return nil
-}
-
-// parseBaseURL parses an endpoint: scheme and host, maybe a path, never
-// credentials, a query or a fragment (they would be silently dropped or leak).
-func parseBaseURL(s string) (*url.URL, error) {
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" || u.Opaque != "" {
-		return nil, fmt.Errorf("%q is not an absolute URL such as https://graph.example.net", s)
-	}
-	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("%q must not hold credentials, a query or a fragment", s)
-	}
-	return u, nil
-}
-
-// isLoopback accepts the names the Graph SDK itself sends a token to over
-// plain http: localhost, 127.0.0.1 and ::1 (not the rest of 127.0.0.0/8).
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && (ip.Equal(net.IPv4(127, 0, 0, 1)) || ip.Equal(net.IPv6loopback))
 }
 
 // checkBase64 never quotes the value: it is a private key.
@@ -173,9 +97,9 @@ func checkBase64(s string) error {
 	return nil
 }
 
+// checkEnvironment accepts the names graph knows, the azuread provider's
+// older ones included, in any case.
 func checkEnvironment(s string) error {
-	if _, ok := cloudByName(s); !ok {
-		return fmt.Errorf("%q is not a cloud environment; use one of %s", s, strings.Join(environmentNames(), ", "))
-	}
-	return nil
+	_, err := graph.ParseCloud(s)
+	return err
 }

@@ -8,6 +8,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/aad-export/terraform-provider-aad/internal/graph"
 )
 
 func TestChecks(t *testing.T) {
@@ -24,32 +26,33 @@ func TestChecks(t *testing.T) {
 		{"guid misplaced dash", checkGUID, "0b8d6c1e3-3a4-4c4f-9f0e-5d2b0c6f1a7e", "is not a GUID"},
 		{"guid not hex", checkGUID, "0b8d6c1e-33a4-4c4f-9f0e-5d2b0c6f1a7g", "is not a GUID"},
 		{"guid domain", checkGUID, "contoso.onmicrosoft.com", "is not a GUID"},
-		{"endpoint https", checkEndpoint, "https://graph.microsoft.com", ""},
-		{"endpoint https with path", checkEndpoint, "https://proxy.example.net/graph/", ""},
-		{"endpoint http loopback v4", checkEndpoint, "http://127.0.0.1:8080", ""},
-		{"endpoint http loopback v6", checkEndpoint, "http://[::1]:8080", ""},
-		{"endpoint http localhost", checkEndpoint, "http://LocalHost:8080", ""},
-		{"endpoint http remote", checkEndpoint, "http://graph.example.net", "plain http to a host that is not loopback"},
-		{"endpoint http private address", checkEndpoint, "http://10.0.0.1", "plain http to a host that is not loopback"},
-		{"endpoint http other loopback address", checkEndpoint, "http://127.0.0.2:8080", "plain http to a host that is not loopback"},
-		{"endpoint http loopback lookalike", checkEndpoint, "http://127.0.0.1.example.net", "plain http to a host that is not loopback"},
-		{"endpoint ftp", checkEndpoint, "ftp://graph.example.net", "must use https"},
-		{"endpoint relative", checkEndpoint, "graph.example.net", "is not an absolute URL"},
-		{"endpoint credentials", checkEndpoint, "https://user:pw@graph.example.net", "must not hold credentials"},
-		{"endpoint query", checkEndpoint, "https://graph.example.net/?x=1", "must not hold credentials, a query"},
+		{"endpoint https", graph.CheckGraphEndpoint, "https://graph.microsoft.com", ""},
+		{"endpoint https with path", graph.CheckGraphEndpoint, "https://proxy.example.net/graph/", ""},
+		{"endpoint http loopback v4", graph.CheckGraphEndpoint, "http://127.0.0.1:8080", ""},
+		{"endpoint http loopback v6", graph.CheckGraphEndpoint, "http://[::1]:8080", ""},
+		{"endpoint http localhost", graph.CheckGraphEndpoint, "http://LocalHost:8080", ""},
+		{"endpoint http remote", graph.CheckGraphEndpoint, "http://graph.example.net", "uses plain http"},
+		{"endpoint http private address", graph.CheckGraphEndpoint, "http://10.0.0.1", "uses plain http"},
+		{"endpoint http other loopback address", graph.CheckGraphEndpoint, "http://127.0.0.2:8080", "uses plain http"},
+		{"endpoint http loopback lookalike", graph.CheckGraphEndpoint, "http://127.0.0.1.example.net", "uses plain http"},
+		{"endpoint ftp", graph.CheckGraphEndpoint, "ftp://graph.example.net", "must use https"},
+		{"endpoint relative", graph.CheckGraphEndpoint, "graph.example.net", "must be a URL of the form https://host"},
+		{"endpoint credentials", graph.CheckGraphEndpoint, "https://user:pw@graph.example.net", "without credentials"},
+		{"endpoint query", graph.CheckGraphEndpoint, "https://graph.example.net/?x=1", "without credentials, query"},
 		{"request url with query", checkRequestURL, "https://token.actions.example/idtoken?api-version=2.0", ""},
 		{"request url http remote", checkRequestURL, "http://token.example/idtoken?api-version=2.0", "plain http"},
 		{"request url credentials", checkRequestURL, "https://u:p@token.example/", "without credentials"},
-		{"authority https", checkHTTPSURL, "https://login.microsoftonline.us/", ""},
-		{"authority http loopback", checkHTTPSURL, "http://127.0.0.1:1", "must use https"},
-		{"msi http", checkAbsoluteURL, "http://169.254.169.254/metadata/identity/oauth2/token", ""},
-		{"msi relative", checkAbsoluteURL, "/metadata", "not an absolute http or https URL"},
+		{"authority https", graph.CheckAuthorityHost, "https://login.microsoftonline.us/", ""},
+		{"authority http loopback", graph.CheckAuthorityHost, "http://127.0.0.1:1", "must use https"},
+		{"msi http", graph.CheckMSIEndpoint, "http://169.254.169.254/metadata/identity/oauth2/token", ""},
+		{"msi http remote", graph.CheckMSIEndpoint, "http://identity.example.net/token", "must use https, or http to a loopback or link-local address"},
+		{"msi relative", graph.CheckMSIEndpoint, "/metadata", "not an absolute URL"},
 		{"base64", checkBase64, "aGVsbG8=", ""},
 		{"base64 with newline", checkBase64, "aGVsbG8=\n", ""},
 		{"base64 empty", checkBase64, "", "empty"},
 		{"base64 invalid", checkBase64, "hello world", "not valid standard base64"},
 		{"environment alias", checkEnvironment, "Global", ""},
-		{"environment unknown", checkEnvironment, "german", "is not a cloud environment"},
+		{"environment unknown", checkEnvironment, "german", `unknown cloud "german"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
