@@ -1,7 +1,6 @@
 package graphemu
 
 import (
-	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -148,9 +147,6 @@ func (c *ClientCertificate) PEM() ([]byte, error) {
 	out := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Certificate.Raw})
 	return append(out, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})...), nil
 }
-
-// Signer is the certificate's private key.
-func (c *ClientCertificate) Signer() crypto.Signer { return c.Key }
 
 func randomSerial() *big.Int {
 	// 128 random bits: serials must be unique per CA, and a collision among

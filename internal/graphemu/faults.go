@@ -93,12 +93,6 @@ func (fs *faultSet) add(f Fault) {
 	fs.rules = append(fs.rules, &faultRule{Fault: f})
 }
 
-func (fs *faultSet) clear() {
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	fs.rules = nil
-}
-
 // match counts the request against every rule it matches and returns the
 // first rule that fires. user is the user key the request names ("" if none).
 func (fs *faultSet) match(e Endpoint, inner bool, user string) (Fault, bool) {

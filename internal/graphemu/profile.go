@@ -65,7 +65,6 @@ func RealisticProfile(timeScale float64) Profile {
 			EndpointCount:       {Base: 100 * time.Millisecond},
 			EndpointGet:         single,
 			EndpointAuthMethods: single,
-			EndpointOther:       single,
 			EndpointBatch:       {Base: 100 * time.Millisecond},
 		},
 		Throttle:     true,

@@ -247,9 +247,6 @@ func (s *Server) CountersURL() (url string, ok bool) {
 // Inject adds a fault rule; rules are tried in the order they were added.
 func (s *Server) Inject(f Fault) { s.faults.add(f) }
 
-// ClearFaults removes every fault rule.
-func (s *Server) ClearFaults() { s.faults.clear() }
-
 // RevokeTokens makes every access token issued so far fail as expired, as
 // when Entra revokes sessions; clients must fetch new ones.
 func (s *Server) RevokeTokens() { s.tokens.revokeAll() }

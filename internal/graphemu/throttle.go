@@ -85,8 +85,8 @@ func requestCost(e Endpoint, q url.Values) int {
 		cost = 2 // GET users
 	case EndpointGetByIDs:
 		cost = 3
-	case EndpointCount, EndpointGet, EndpointAuthMethods, EndpointDelta, EndpointOther:
-		cost = 1 // any identity path not listed
+	case EndpointCount, EndpointGet, EndpointAuthMethods, EndpointDelta:
+		cost = 1 // the other identity GETs
 	default:
 		return 0 // not an identity request ($batch itself, token endpoint)
 	}

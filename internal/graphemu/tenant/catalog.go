@@ -438,19 +438,6 @@ func searchable(p prop) bool {
 // addition to User.Read.All.
 const PropSignInActivity = "signInActivity"
 
-// SingleUserOnlyProperties are the properties Graph returns only when reading
-// one user; selecting them on a list answers 501 NotImplemented.
-func SingleUserOnlyProperties() []string {
-	c := newCatalog()
-	var out []string
-	for p := range numProps {
-		if c.props[p].singleUser {
-			out = append(out, c.props[p].name)
-		}
-	}
-	return out
-}
-
 // ListProperties are the property names a list can $select, in schema order.
 func ListProperties() []string {
 	c := newCatalog()

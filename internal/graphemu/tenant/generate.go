@@ -35,7 +35,6 @@ type generator struct {
 	domain      string
 	share       float64
 	prefix      string
-	lowerPrefix string
 	mailRouting string // the tenant's mail routing domain, for proxyAddresses
 	words       *wordLists
 }
@@ -68,7 +67,6 @@ func newGenerator(opts GenerateOptions) (*generator, error) {
 		// A trailing digit would let "user1"+"23" collide with "user12"+"3".
 		return nil, fmt.Errorf("generate tenant: shared prefix %q must not contain '@' or spaces nor end with a digit", g.prefix)
 	}
-	g.lowerPrefix = strings.ToLower(g.prefix)
 	g.mailRouting = strings.TrimSuffix(g.domain, ".onmicrosoft.com") + ".mail.onmicrosoft.com"
 	return g, nil
 }
