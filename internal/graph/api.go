@@ -109,7 +109,7 @@ type Client struct {
 // GitHub-Actions-style endpoint), managed identity, Azure CLI. The chosen one
 // must be complete; New does not fall through to the next.
 func New(ctx context.Context, cfg Config) (*Client, error) {
-	return newClient(ctx, cfg, realClock{})
+	return newClient(cfg, realClock{})
 }
 
 // Users reads the users q selects and delivers them to sink; it implements

@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"sync/atomic"
@@ -24,7 +23,7 @@ const DefaultConcurrency = 96
 const MaxConcurrency = 256
 
 // newClient is New with an injectable clock.
-func newClient(_ context.Context, cfg Config, clk clock) (*Client, error) {
+func newClient(cfg Config, clk clock) (*Client, error) {
 	ep, err := resolveEndpoints(cfg)
 	if err != nil {
 		return nil, err
