@@ -47,8 +47,14 @@ func (t *Tenant) Add(u User) error {
 	if t.idTaken(e.lowerID) {
 		return fmt.Errorf("add user: id %q: %w", e.u.ID, ErrConflict)
 	}
-	if _, ok := t.find(e.lowerUPN); ok {
-		return fmt.Errorf("add user: userPrincipalName %q: %w", e.u.UserPrincipalName, ErrConflict)
+	return t.goLive(e, "add user")
+}
+
+// goLive lists an added or restored user, whose UPN must be free; op names
+// the mutation in the error.
+func (t *Tenant) goLive(e *entry, op string) error {
+	if _, taken := t.find(e.lowerUPN); taken {
+		return fmt.Errorf("%s: userPrincipalName %q: %w", op, e.u.UserPrincipalName, ErrConflict)
 	}
 	t.insert(e)
 	t.nLive++
@@ -81,13 +87,10 @@ func (t *Tenant) idTaken(lowerID string) bool {
 func (t *Tenant) Update(key string, change func(*User)) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	c, ok := t.find(key)
-	if !ok {
-		return fmt.Errorf("update user %q: %w", key, ErrNotFound)
+	c, u, err := t.liveCopy(key, "update user")
+	if err != nil {
+		return err
 	}
-	var u User
-	t.load(c, gAll, &u, newDeriver())
-	u = u.clone()
 	id := u.ID
 	change(&u)
 	if !strings.EqualFold(u.ID, id) {
@@ -109,17 +112,26 @@ func (t *Tenant) Update(key string, change func(*User)) error {
 
 func sameCand(a, b cand) bool { return a.e == b.e && a.pos == b.pos }
 
+// liveCopy finds a live user and returns it with a copy of all its
+// properties, for a mutation to change; op names the mutation in the error.
+func (t *Tenant) liveCopy(key, op string) (cand, User, error) {
+	c, ok := t.find(key)
+	if !ok {
+		return cand{}, User{}, fmt.Errorf("%s %q: %w", op, key, ErrNotFound)
+	}
+	var u User
+	t.load(c, gAll, &u, newDeriver())
+	return c, u.clone(), nil
+}
+
 // SoftDelete moves a live user to deleted items.
 func (t *Tenant) SoftDelete(key string) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	c, ok := t.find(key)
-	if !ok {
-		return fmt.Errorf("delete user %q: %w", key, ErrNotFound)
+	c, u, err := t.liveCopy(key, "delete user")
+	if err != nil {
+		return err
 	}
-	var u User
-	t.load(c, gAll, &u, newDeriver())
-	u = u.clone()
 	t.remove(c)
 	u.DeletedDateTime = t.settings.now().UTC().Format("2006-01-02T15:04:05Z")
 	e := newEntry(u)
@@ -158,14 +170,11 @@ func (t *Tenant) Restore(key string) error {
 	if !ok {
 		return fmt.Errorf("restore user %q: %w", key, ErrNotFound)
 	}
-	if _, taken := t.find(e.lowerUPN); taken {
-		return fmt.Errorf("restore user %q: userPrincipalName %q: %w", key, e.u.UserPrincipalName, ErrConflict)
+	if err := t.goLive(e, fmt.Sprintf("restore user %q", key)); err != nil {
+		return err
 	}
 	delete(t.deleted, e.lowerID)
 	e.u.DeletedDateTime = ""
-	t.insert(e)
-	t.nLive++
-	t.record(e.lowerID, chUpdated)
 	return nil
 }
 
