@@ -130,7 +130,7 @@ func newTokenError(status int, body []byte, cause error) *Error {
 		e.ClientRequestID = clean(te.CorrelationID)
 	}
 	if e.Message == "" && cause != nil {
-		e.Message = truncateRunes(clean(firstLine(cause.Error())), maxMessage)
+		e.Message = clean(firstLine(cause.Error()))
 	}
 	return e
 }
