@@ -183,6 +183,8 @@ func TestUsersExportConfigValidation(t *testing.T) {
 			want: []string{"Conflicting user selection"}},
 		{name: "results over output", attrs: with(map[string]tftypes.Value{"results_path": str("./users.csv")}),
 			want: []string{"the results file would replace the export"}},
+		{name: "results over output on a case-insensitive file system", attrs: with(map[string]tftypes.Value{"results_path": str("Users.csv")}),
+			want: []string{"the results file would replace the export"}},
 		{name: "line ending", attrs: with(map[string]tftypes.Value{"line_ending": str("cr")}), want: []string{"line_ending"}},
 		{name: "concurrency too low", attrs: with(map[string]tftypes.Value{"concurrency": tftypes.NewValue(tftypes.Number, 0)}),
 			want: []string{"between 1 and 256"}},

@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -147,17 +146,8 @@ func (distinctPathsCheck) ValidateDataSource(ctx context.Context, req datasource
 	if resp.Diagnostics.HasError() || output.IsNull() || output.IsUnknown() || results.IsNull() || results.IsUnknown() {
 		return
 	}
-	if samePath(output.ValueString(), results.ValueString()) {
+	if export.SamePath(output.ValueString(), results.ValueString()) {
 		resp.Diagnostics.AddAttributeError(path.Root("results_path"), "results_path is output_path",
 			fmt.Sprintf("results_path and output_path both name %q: the results file would replace the export. Give them different paths.", output.ValueString()))
 	}
-}
-
-func samePath(a, b string) bool {
-	absA, errA := filepath.Abs(a)
-	absB, errB := filepath.Abs(b)
-	if errA != nil || errB != nil {
-		return filepath.Clean(a) == filepath.Clean(b)
-	}
-	return absA == absB
 }
