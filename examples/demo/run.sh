@@ -23,7 +23,7 @@ stop_emulator() {
 		wait "$emulator_pid" 2>/dev/null || true
 	fi
 	emulator_pid=""
-	rm -f "$demo/emulator.env" # it holds the emulator's client secret
+	rm -f "$demo/emulator.env" # it holds the client secret, and nothing needs it now
 }
 
 on_exit() {
@@ -37,7 +37,13 @@ on_exit() {
 trap on_exit EXIT
 trap 'exit 130' INT TERM
 
-rm -rf "$demo/work" "$demo/emulator.env"
+# The emulator's env file and its log both hold its client secret (its fixed
+# default, but a secret all the same), and the CSV holds personal data:
+# everything the demo makes is for its owner's eyes only. The log is kept to
+# read after a failure; an old one is removed because a redirection keeps
+# the mode of the file it truncates.
+umask 077
+rm -rf "$demo/work" "$demo/emulator.env" "$demo/emulator.log"
 mkdir -p "$demo/plugins" "$demo/work"
 
 echo "==> building the provider and the emulator"
