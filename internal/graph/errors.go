@@ -58,16 +58,21 @@ func newGraphError(op string, status int, header http.Header, body []byte) *Erro
 		e.RequestID = clean(env.Error.InnerError.RequestID)
 		e.ClientRequestID = clean(env.Error.InnerError.ClientRequestID)
 	}
-	if v := header.Get("request-id"); v != "" {
-		e.RequestID = clean(v)
-	}
-	if v := header.Get("client-request-id"); v != "" {
-		e.ClientRequestID = clean(v)
-	}
+	setIDs(e, header)
 	if e.Message == "" {
 		e.Message = http.StatusText(status)
 	}
 	return e
+}
+
+// setIDs copies Graph's request ids from headers into e, where present.
+func setIDs(e *Error, h http.Header) {
+	if v := h.Get("request-id"); v != "" {
+		e.RequestID = clean(v)
+	}
+	if v := h.Get("client-request-id"); v != "" {
+		e.ClientRequestID = clean(v)
+	}
 }
 
 // clean makes a value from a response safe to print: valid UTF-8, no control

@@ -162,12 +162,6 @@ func pastTimeout(last *Error, wait time.Duration) *Error {
 	return &e
 }
 
-// setIDs copies Graph's request ids from headers into e.
-func setIDs(e *Error, h http.Header) {
-	e.RequestID = clean(h.Get("request-id"))
-	e.ClientRequestID = clean(h.Get("client-request-id"))
-}
-
 // attempt sends the request once through the adapter (auth, middleware) and
 // reads the response whole. The raw body is kept: the hot paths decode it
 // with encoding/json, which is about ten times cheaper than kiota's models.
