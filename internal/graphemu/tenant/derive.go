@@ -396,16 +396,10 @@ func (g *generator) deriveLocation(r *rng, u *User, d *deriver, c coreMarks) {
 		d.set(&u.BusinessPhones[0], a)
 	}
 	if r.chance(0.5) {
-		a := d.mark()
-		d.add("+", loc.phoneCC, " ")
-		d.addDigits(r, 10)
-		d.set(&u.MobilePhone, a)
+		d.setPhone(&u.MobilePhone, r, loc.phoneCC, 10, 0)
 	}
 	if r.chance(0.05) {
-		a := d.mark()
-		d.add("+", loc.phoneCC, " ")
-		d.addDigits(r, 9)
-		d.set(&u.FaxNumber, a)
+		d.setPhone(&u.FaxNumber, r, loc.phoneCC, 9, 0)
 	}
 	if r.chance(0.1) && c.hasMail {
 		u.IMAddresses = d.list(1)
@@ -415,6 +409,24 @@ func (g *generator) deriveLocation(r *rng, u *User, d *deriver, c coreMarks) {
 		lowerASCII(d.buf[a:])
 		d.set(&u.IMAddresses[0], a)
 	}
+}
+
+// addPhone appends a number in Graph's "+CC NNNN[xEXT]" shape: n random
+// digits, then "x" and ext more when ext > 0.
+func (d *deriver) addPhone(r *rng, cc string, n, ext int) {
+	d.add("+", cc, " ")
+	d.addDigits(r, n)
+	if ext > 0 {
+		d.add("x")
+		d.addDigits(r, ext)
+	}
+}
+
+// setPhone sets dst to a number made by addPhone.
+func (d *deriver) setPhone(dst *string, r *rng, cc string, n, ext int) {
+	a := d.mark()
+	d.addPhone(r, cc, n, ext)
+	d.set(dst, a)
 }
 
 // addBusinessPhone writes a desk number in one of the shapes real tenants
@@ -439,8 +451,7 @@ func addBusinessPhone(r *rng, cc string, d *deriver) {
 		d.add(" ")
 		d.addDigits(r, 4)
 	case 2:
-		d.add("+", cc, " ")
-		d.addDigits(r, 9)
+		d.addPhone(r, cc, 9, 0)
 	default:
 		d.add("(")
 		d.addDigits(r, 3)
@@ -573,33 +584,26 @@ func appendBase64(b, raw []byte) []byte {
 func (g *generator) deriveAuth(id *identity, u *User, d *deriver) {
 	r := g.stream(id.i, gAuth)
 	cc := pick(&r, g.words.locations).phoneCC
-	phone := func(k int, typ string, n int, ext bool) {
+	phone := func(k int, typ string, n, ext int) {
 		d.phones[k].Type = typ
-		a := d.mark()
-		d.add("+", cc, " ")
-		d.addDigits(&r, n)
-		if ext {
-			d.add("x")
-			d.addDigits(&r, 3)
-		}
-		d.set(&d.phones[k].Number, a)
+		d.setPhone(&d.phones[k].Number, &r, cc, n, ext)
 	}
 	switch k := r.intn(100); {
 	case k < 15: // no phone method
 	case k < 25: // all three
-		phone(0, PhoneMobile, 10, false)
-		phone(1, PhoneAlternateMobile, 10, false)
-		phone(2, PhoneOffice, 9, true)
+		phone(0, PhoneMobile, 10, 0)
+		phone(1, PhoneAlternateMobile, 10, 0)
+		phone(2, PhoneOffice, 9, 3)
 		u.Phones = d.phones[:3:3]
 	case k < 45:
-		phone(0, PhoneMobile, 10, false)
-		phone(1, PhoneAlternateMobile, 10, false)
+		phone(0, PhoneMobile, 10, 0)
+		phone(1, PhoneAlternateMobile, 10, 0)
 		u.Phones = d.phones[:2:2]
 	case k < 50:
-		phone(0, PhoneOffice, 9, false)
+		phone(0, PhoneOffice, 9, 0)
 		u.Phones = d.phones[:1:1]
 	default:
-		phone(0, PhoneMobile, 10, false)
+		phone(0, PhoneMobile, 10, 0)
 		u.Phones = d.phones[:1:1]
 	}
 	if r.chance(0.35) {
