@@ -127,7 +127,7 @@ const (
 	OpListUsers   = "listUsers"
 	OpCountUsers  = "countUsers"
 	OpGetUsers    = "getUsers"
-	OpAuthMethods = "getAuthenticationMethods"
+	OpAuthMethods = directory.OpAuthMethods // the name per-user errors give the same operation
 )
 
 // Error is a failure of a Graph (or token) request that ends the read.
