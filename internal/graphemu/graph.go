@@ -190,10 +190,7 @@ func withUnits(rp *reply, v verdict) *reply {
 // throttled is Graph's 429 for a request the throttle refused.
 func (s *Server) throttled(c *call, v verdict) *reply {
 	rp := s.graphError(c, http.StatusTooManyRequests, codeTooManyRequests, msgTooManyRequests)
-	now := s.cfg.Clock.Now()
-	if ra := renderRetryAfter(s.retryAfterStyle(s.cfg.Profile.RetryAfter), v.wait, now); ra != "" {
-		rp.header.Set("Retry-After", ra)
-	}
+	s.setRetryAfter(rp, s.cfg.Profile.RetryAfter, v.wait, s.cfg.Clock.Now())
 	rp.header.Set("x-ms-throttle-scope", v.scope)
 	rp.header.Set("x-ms-throttle-information", v.info)
 	return withUnits(rp, v)
@@ -222,9 +219,7 @@ func (s *Server) applyFault(c *call, f Fault) *reply {
 		}
 		rp := s.graphError(c, f.Status, code, msg)
 		if f.RetryAfter > 0 {
-			if ra := renderRetryAfter(s.retryAfterStyle(f.RetryAfterStyle), f.RetryAfter, s.cfg.Clock.Now()); ra != "" {
-				rp.header.Set("Retry-After", ra)
-			}
+			s.setRetryAfter(rp, f.RetryAfterStyle, f.RetryAfter, s.cfg.Clock.Now())
 		}
 		return rp
 	}

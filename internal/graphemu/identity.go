@@ -96,9 +96,7 @@ func (s *Server) serveSTS(sc *stsCall, e Endpoint, handler func(*stsCall) *reply
 		case EffectStatus:
 			rp := sc.fail(f.Status, "temporarily_unavailable", 90033, "A transient error has occurred. Please try again.")
 			if f.RetryAfter > 0 {
-				if ra := renderRetryAfter(s.retryAfterStyle(f.RetryAfterStyle), f.RetryAfter, sc.now); ra != "" {
-					rp.header.Set("Retry-After", ra)
-				}
+				s.setRetryAfter(rp, f.RetryAfterStyle, f.RetryAfter, sc.now)
 			}
 			return rp
 		}

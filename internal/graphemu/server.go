@@ -298,6 +298,14 @@ func (s *Server) shuffle(n int, swap func(i, j int)) {
 	s.rng.Shuffle(n, swap)
 }
 
+// setRetryAfter adds a Retry-After header asking for a wait of d, rendered
+// in style (RetryAfterMixed picks one per answer; RetryAfterNone adds none).
+func (s *Server) setRetryAfter(rp *reply, style RetryAfterStyle, d time.Duration, now time.Time) {
+	if ra := renderRetryAfter(s.retryAfterStyle(style), d, now); ra != "" {
+		rp.header.Set("Retry-After", ra)
+	}
+}
+
 // retryAfterStyle resolves RetryAfterMixed to one concrete style.
 func (s *Server) retryAfterStyle(style RetryAfterStyle) RetryAfterStyle {
 	if style != RetryAfterMixed {
