@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"sync/atomic"
 
 	abs "github.com/microsoft/kiota-abstractions-go"
 
@@ -97,34 +96,16 @@ func (a *authStage) deliver(ctx context.Context, users []directory.User) error {
 // resolve looks up the methods of every user and waits for all of them.
 func (a *authStage) resolve(ctx context.Context, users []directory.User) ([]authOutcome, error) {
 	out := make([]authOutcome, len(users))
-	var pending atomic.Int64
-	pending.Store(int64(len(users)))
-	done := make(chan struct{})
-	items := make([]*batchItem, len(users))
-	for i := range users {
+	err := a.b.resolve(ctx, len(users), func(i int) (*batchItem, error) {
 		if users[i].ID == "" {
 			return nil, errEmptyID
 		}
-		items[i] = &batchItem{op: OpAuthMethods, url: authMethodsPath(users[i].ID), finish: func(r *innerResponse) error {
-			if err := a.outcome(&users[i], r, &out[i]); err != nil {
-				return err
-			}
-			if pending.Add(-1) == 0 {
-				close(done)
-			}
-			return nil
-		}}
-	}
-	if len(items) == 0 {
-		return out, nil
-	}
-	if err := a.b.submit(ctx, items); err != nil {
+		return &batchItem{op: OpAuthMethods, url: authMethodsPath(users[i].ID), finish: func(r *innerResponse) error {
+			return a.outcome(&users[i], r, &out[i])
+		}}, nil
+	})
+	if err != nil {
 		return nil, err
-	}
-	select {
-	case <-done:
-	case <-ctx.Done():
-		return nil, context.Cause(ctx)
 	}
 	for i := range out {
 		if err := a.followNext(ctx, &out[i]); err != nil {

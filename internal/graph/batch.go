@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	abs "github.com/microsoft/kiota-abstractions-go"
@@ -99,6 +100,45 @@ func newBatcher(c *Client) *batcher {
 func (b *batcher) submit(ctx context.Context, items []*batchItem) error {
 	select {
 	case b.in <- items:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+// resolve sends n items, built by item(i), and waits until each is
+// finished: its finish returned nil. A fatal answer ends the read through
+// the dispatcher, which cancels ctx.
+func (b *batcher) resolve(ctx context.Context, n int, item func(i int) (*batchItem, error)) error {
+	if n == 0 {
+		return nil
+	}
+	var pending atomic.Int64
+	pending.Store(int64(n))
+	done := make(chan struct{})
+	items := make([]*batchItem, n)
+	for i := range n {
+		it, err := item(i)
+		if err != nil {
+			return err
+		}
+		finish := it.finish
+		it.finish = func(r *innerResponse) error {
+			if err := finish(r); err != nil {
+				return err
+			}
+			if pending.Add(-1) == 0 {
+				close(done)
+			}
+			return nil
+		}
+		items[i] = it
+	}
+	if err := b.submit(ctx, items); err != nil {
+		return err
+	}
+	select {
+	case <-done:
 		return nil
 	case <-ctx.Done():
 		return context.Cause(ctx)

@@ -131,12 +131,8 @@ func (c *Client) resolveKeys(ctx context.Context, keys []lookupKey, selects []st
 		failed *directory.UserError
 	}
 	out := make([]result, len(keys))
-	var pending atomic.Int64
-	pending.Store(int64(len(keys)))
-	done := make(chan struct{})
-	items := make([]*batchItem, len(keys))
-	for i, k := range keys {
-		info, err := c.userRequest(ctx, k.value, selects)
+	err := b.resolve(ctx, len(keys), func(i int) (*batchItem, error) {
+		info, err := c.userRequest(ctx, keys[i].value, selects)
 		if err != nil {
 			return nil, err
 		}
@@ -144,25 +140,17 @@ func (c *Client) resolveKeys(ctx context.Context, keys []lookupKey, selects []st
 		if err != nil {
 			return nil, err
 		}
-		items[i] = &batchItem{op: OpGetUsers, url: url, finish: func(r *innerResponse) error {
-			u, failed, err := lookupOutcome(k, r)
+		return &batchItem{op: OpGetUsers, url: url, finish: func(r *innerResponse) error {
+			u, failed, err := lookupOutcome(keys[i], r)
 			if err != nil {
 				return err
 			}
 			out[i] = result{user: u, failed: failed}
-			if pending.Add(-1) == 0 {
-				close(done)
-			}
 			return nil
-		}}
-	}
-	if err := b.submit(ctx, items); err != nil {
+		}}, nil
+	})
+	if err != nil {
 		return nil, err
-	}
-	select {
-	case <-done:
-	case <-ctx.Done():
-		return nil, context.Cause(ctx)
 	}
 	var found []directory.User
 	for _, r := range out {
