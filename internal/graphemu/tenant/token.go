@@ -66,7 +66,9 @@ func (t *Tenant) openToken(s string) (pageToken, error) {
 	if !tokenAlphabet(s) {
 		return pt, errBadToken
 	}
-	b, err := base64.RawURLEncoding.DecodeString(s)
+	// Strict: without it the unused low bits of the last character are
+	// ignored, so several spellings would open as one issued token.
+	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
 	if err != nil || len(b) < 2+4+8+macSize {
 		return pt, errBadToken
 	}
