@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"strings"
 
 	abs "github.com/microsoft/kiota-abstractions-go"
@@ -119,10 +118,9 @@ func (a *authStage) resolve(ctx context.Context, users []directory.User) ([]auth
 // read (once: the first error wins); a user that is gone, or that Graph
 // refuses to look up, is that user's error only.
 func (a *authStage) outcome(u *directory.User, r *innerResponse, o *authOutcome) error {
-	switch {
-	case r.Status >= 200 && r.Status < 300:
+	failed, err := stepOutcome(OpAuthMethods, r, func(body []byte) error {
 		var page authMethodsPage
-		if err := json.Unmarshal(r.Body, &page); err != nil {
+		if err := json.Unmarshal(body, &page); err != nil {
 			return &malformedStepError{err}
 		}
 		if page.Value == nil {
@@ -131,21 +129,12 @@ func (a *authStage) outcome(u *directory.User, r *innerResponse, o *authOutcome)
 		addMethods(&o.methods, *page.Value)
 		o.nextLink = page.NextLink
 		return nil
-	case r.Status == http.StatusUnauthorized || r.Status == http.StatusForbidden || r.Status >= 500:
-		return r.graphError(OpAuthMethods)
-	default:
-		e := r.graphError(OpAuthMethods)
-		o.failed = &directory.UserError{
-			UserPrincipalName: u.UserPrincipalName,
-			ObjectID:          u.ID,
-			Operation:         directory.OpAuthMethods,
-			Status:            e.Status,
-			Code:              e.Code,
-			Message:           e.Message,
-			RequestID:         e.RequestID,
-		}
-		return nil
+	})
+	if failed != nil {
+		failed.UserPrincipalName, failed.ObjectID, failed.Operation = u.UserPrincipalName, u.ID, directory.OpAuthMethods
+		o.failed = failed
 	}
+	return err
 }
 
 // followNext reads further pages of a user's methods, which Graph may page

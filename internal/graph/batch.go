@@ -12,6 +12,8 @@ import (
 	"time"
 
 	abs "github.com/microsoft/kiota-abstractions-go"
+
+	"github.com/aad-export/terraform-provider-aad/internal/directory"
 )
 
 // maxBatchSize is Graph's limit of requests in one $batch.
@@ -77,6 +79,24 @@ func (r *innerResponse) httpHeader() http.Header {
 // graphError is the *Error an inner failure stands for.
 func (r *innerResponse) graphError(op string) *Error {
 	return newGraphError(op, r.Status, r.httpHeader(), r.Body)
+}
+
+// stepOutcome sorts the final inner response of a step that concerns one
+// user. A 2xx body goes to decode, which returns a malformedStepError for a
+// body it cannot use. A rejected token, a missing permission (401, 403) or
+// a server failure (5xx) end the read. Anything else (the user is gone, or
+// Graph refuses its key) concerns that user only: a per-user error with
+// Graph's status, code, message and request-id, for the caller to name the
+// user and the operation in.
+func stepOutcome(op string, r *innerResponse, decode func(body []byte) error) (*directory.UserError, error) {
+	switch {
+	case r.Status >= 200 && r.Status < 300:
+		return nil, decode(r.Body)
+	case r.Status == http.StatusUnauthorized || r.Status == http.StatusForbidden || r.Status >= 500:
+		return nil, r.graphError(op)
+	}
+	e := r.graphError(op)
+	return &directory.UserError{Status: e.Status, Code: e.Code, Message: e.Message, RequestID: e.RequestID}, nil
 }
 
 // batcher sends items 20 to a $batch with many batches in flight, paced to

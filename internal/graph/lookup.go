@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -168,26 +167,27 @@ func (c *Client) resolveKeys(ctx context.Context, keys []lookupKey, selects []st
 // resolve, or that Graph refuses as malformed, concerns that user only;
 // missing permissions and server failures end the read.
 func lookupOutcome(k lookupKey, r *innerResponse) (*directory.User, *directory.UserError, error) {
-	switch {
-	case r.Status >= 200 && r.Status < 300:
-		var u directory.User
-		if err := json.Unmarshal(r.Body, &u); err != nil {
-			return nil, nil, &malformedStepError{err}
+	var u directory.User
+	failed, err := stepOutcome(OpGetUsers, r, func(body []byte) error {
+		if err := json.Unmarshal(body, &u); err != nil {
+			return &malformedStepError{err}
 		}
 		if u.ID == "" {
-			return nil, nil, &malformedStepError{errNoID}
+			return &malformedStepError{errNoID}
 		}
-		return &u, nil, nil
-	case r.Status == http.StatusUnauthorized || r.Status == http.StatusForbidden || r.Status >= 500:
-		return nil, nil, r.graphError(OpGetUsers)
-	default:
-		e := r.graphError(OpGetUsers)
-		ue := &directory.UserError{Operation: directory.OpLookup, Status: e.Status, Code: e.Code, Message: e.Message, RequestID: e.RequestID}
+		return nil
+	})
+	switch {
+	case err != nil:
+		return nil, nil, err
+	case failed != nil:
+		failed.Operation = directory.OpLookup
 		if k.byID {
-			ue.ObjectID = k.value
+			failed.ObjectID = k.value
 		} else {
-			ue.UserPrincipalName = k.value
+			failed.UserPrincipalName = k.value
 		}
-		return nil, ue, nil
+		return nil, failed, nil
 	}
+	return &u, nil, nil
 }
