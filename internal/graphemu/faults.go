@@ -1,7 +1,10 @@
 package graphemu
 
 import (
+	"errors"
+	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -132,6 +135,62 @@ func (r *faultRule) due() bool {
 		return false
 	}
 	return r.Times == Unlimited || r.fired < max(r.Times, 1)
+}
+
+// applyFault carries out a fault's effect, on Graph and on the identity side
+// alike; answer renders the error answer (EffectStatus, EffectUserNotFound)
+// in the shape of the side the fault hit. nil means serve the request
+// (truncated, for EffectTruncate).
+func (s *Server) applyFault(f Fault, now time.Time, answer func(Fault) *reply) *reply {
+	switch f.Effect {
+	case EffectReset:
+		return &reply{status: StatusAborted, header: http.Header{}, abort: abortReset}
+	case EffectTruncate:
+		return nil
+	case EffectExpirePageToken:
+		s.cfg.Tenant.ExpirePageTokens()
+		return nil
+	case EffectRevokeTokens:
+		s.tokens.revokeAll()
+		return nil
+	}
+	rp := answer(f)
+	if f.RetryAfter > 0 {
+		s.setRetryAfter(rp, f.RetryAfterStyle, f.RetryAfter, now)
+	}
+	return rp
+}
+
+// check refuses a fault that could never do what it says: one for an
+// endpoint no fault reaches, an effect that means nothing there, a user on
+// requests that name none, an EffectStatus without an error status, or
+// options for another effect. Such a fault would count as fired, or never
+// fire, and a test built on it would test nothing.
+func (f Fault) check() error {
+	identity := f.Endpoint == EndpointToken || f.Endpoint == EndpointDiscovery
+	namesUser := f.Endpoint == EndpointGet || f.Endpoint == EndpointAuthMethods ||
+		f.Endpoint == EndpointAny || f.Endpoint == EndpointInner
+	switch {
+	case f.Endpoint < EndpointAny || f.Endpoint >= EndpointOther:
+		return fmt.Errorf("no request reaches a fault on endpoint %v: an unrouted request is answered first", f.Endpoint)
+	case f.Effect < EffectStatus || f.Effect > EffectUserNotFound:
+		return fmt.Errorf("unknown effect %d", int(f.Effect))
+	case f.User != "" && !namesUser:
+		return fmt.Errorf("%v requests name no user: a fault for user %q would never fire", f.Endpoint, f.User)
+	case identity && f.Effect == EffectExpirePageToken:
+		return fmt.Errorf("effect %d means nothing on %v requests", int(f.Effect), f.Endpoint)
+	case f.Effect == EffectUserNotFound && !namesUser:
+		return fmt.Errorf("%v requests name no user: a user-not-found fault there would answer 404 for nobody", f.Endpoint)
+	case f.Effect == EffectUserNotFound && f.User == "" && (f.Endpoint == EndpointAny || f.Endpoint == EndpointInner):
+		return fmt.Errorf("a user-not-found fault on %v needs User (requests that name no user would answer 404 for nobody)", f.Endpoint)
+	case f.Effect == EffectStatus && (f.Status < 400 || f.Status > 599):
+		return fmt.Errorf("status %d is not an error status", f.Status)
+	case f.Effect != EffectStatus && (f.Status != 0 || f.Code != "" || f.Message != "" || f.RetryAfter != 0):
+		return errors.New("status, code, message and Retry-After are for EffectStatus only")
+	case identity && (f.Code != "" || f.Message != ""):
+		return fmt.Errorf("%v requests answer Entra's error, whose code and message a fault does not set", f.Endpoint)
+	}
+	return nil
 }
 
 // defaultFaultError is what Graph answers with a status when a fault names

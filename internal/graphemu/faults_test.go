@@ -294,3 +294,79 @@ func TestHTTP2(t *testing.T) {
 		t.Errorf("TLS %+v", resp.TLS)
 	}
 }
+
+// TestFaultOnIdentitySide: a fault for every endpoint acts on a token
+// request as on a Graph one (the identity side once counted an expiry of
+// page tokens as fired and did nothing).
+func TestFaultOnIdentitySide(t *testing.T) {
+	t.Parallel()
+	ts := newServer(t, Config{})
+	tok := ts.tokenFor(ts.App())
+	h := map[string]string{"Authorization": "Bearer " + tok}
+	first := ts.handle("GET", "/v1.0/users?$top=2", h, "")
+	var p struct {
+		NextLink string `json:"@odata.nextLink"`
+	}
+	mustUnmarshal(t, first.body, &p)
+	ts.Inject(Fault{Endpoint: EndpointAny, Effect: EffectExpirePageToken})
+	ts.tokenFor(ts.App()) // the first request the fault matches
+	if c := ts.Counters(); c.FaultsFired != 1 {
+		t.Fatalf("fired %d times", c.FaultsFired)
+	}
+	r := ts.handle("GET", strings.TrimPrefix(p.NextLink, "http://graph.test"), h, "")
+	if e := checkEnvelope(t, r); r.status != 400 || e.Code != "Directory_ExpiredPageToken" {
+		t.Errorf("the page token survived a fault that fired: %s", r)
+	}
+}
+
+// TestInjectRefusesMeaninglessFaults: Inject panics on a fault that could
+// never do what it says, and takes the ones tests use.
+func TestInjectRefusesMeaninglessFaults(t *testing.T) {
+	t.Parallel()
+	ts := newServer(t, Config{})
+	bad := []Fault{
+		{Endpoint: EndpointOther, Status: 503},
+		{Endpoint: Endpoint(-1), Status: 503},
+		{Endpoint: EndpointOther + 1, Status: 503},
+		{Endpoint: EndpointListFirst, Effect: Effect(99)},
+		{Endpoint: EndpointToken, Effect: EffectExpirePageToken},
+		{Endpoint: EndpointDiscovery, Effect: EffectUserNotFound},
+		{Endpoint: EndpointToken, Status: 503, Code: "x"},
+		{Endpoint: EndpointListFirst, Effect: EffectUserNotFound},
+		{Endpoint: EndpointAny, Effect: EffectUserNotFound},
+		{Endpoint: EndpointInner, Effect: EffectUserNotFound},
+		{Endpoint: EndpointListNext, User: "adele@" + testDomain, Status: 503},
+		{Endpoint: EndpointToken, User: "x", Status: 503},
+		{Endpoint: EndpointListFirst},
+		{Endpoint: EndpointListFirst, Status: 200},
+		{Endpoint: EndpointListFirst, Status: 600},
+		{Endpoint: EndpointListFirst, Effect: EffectReset, RetryAfter: time.Second},
+		{Endpoint: EndpointListFirst, Effect: EffectTruncate, Status: 503},
+		{Endpoint: EndpointListNext, Effect: EffectExpirePageToken, Code: "x"},
+	}
+	for _, f := range bad {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%+v accepted", f)
+				}
+			}()
+			ts.Inject(f)
+		}()
+	}
+	for _, f := range []Fault{
+		{Endpoint: EndpointAny, Status: 429, Rate: 0.5, RetryAfter: time.Second, RetryAfterStyle: RetryAfterMixed},
+		{Endpoint: EndpointInner, Status: 503},
+		{Endpoint: EndpointCount, Status: 400, Code: "Request_UnsupportedQuery", Message: "Unsupported query."},
+		{Endpoint: EndpointToken, Status: 503, RetryAfter: time.Second},
+		{Endpoint: EndpointToken, Effect: EffectRevokeTokens},
+		{Endpoint: EndpointDiscovery, Effect: EffectTruncate},
+		{Endpoint: EndpointAny, Effect: EffectExpirePageToken},
+		{Endpoint: EndpointListNext, Effect: EffectReset, Nth: 2},
+		{Endpoint: EndpointAuthMethods, Effect: EffectUserNotFound},
+		{Endpoint: EndpointInner, User: "adele@" + testDomain, Effect: EffectUserNotFound, Times: Unlimited},
+		{Endpoint: EndpointGet, User: "adele@" + testDomain, Status: 503},
+	} {
+		ts.Inject(f) // a panic fails the test
+	}
+}

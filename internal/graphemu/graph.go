@@ -131,7 +131,7 @@ func (s *Server) process(c *call) *reply {
 	var truncate bool
 	if f, ok := s.faults.match(c.endpoint, c.inner, c.user); ok {
 		s.counters.faults.Add(1)
-		rp := s.applyFault(c, f)
+		rp := s.applyFault(f, s.cfg.Clock.Now(), func(f Fault) *reply { return s.graphFault(c, f) })
 		if rp != nil {
 			return s.finish(c, rp)
 		}
@@ -196,33 +196,18 @@ func (s *Server) throttled(c *call, v verdict) *reply {
 	return withUnits(rp, v)
 }
 
-// applyFault carries out a fault's effect; nil means serve the request
-// (possibly truncating the answer).
-func (s *Server) applyFault(c *call, f Fault) *reply {
-	switch f.Effect {
-	case EffectReset:
-		return &reply{status: StatusAborted, header: http.Header{}, abort: abortReset}
-	case EffectTruncate:
-		return nil
-	case EffectExpirePageToken:
-		s.cfg.Tenant.ExpirePageTokens()
-		return nil
-	case EffectRevokeTokens:
-		s.tokens.revokeAll()
-		return nil
-	case EffectUserNotFound:
+// graphFault is a fault's error answer on Graph: Request_ResourceNotFound
+// for the user the call names, or the fault's status with its code and
+// message (Graph's usual ones when it names none).
+func (s *Server) graphFault(c *call, f Fault) *reply {
+	if f.Effect == EffectUserNotFound {
 		return s.tenantError(c, tenant.NotFound(c.user))
-	default:
-		code, msg := defaultFaultError(f.Status, c.endpoint, c.user)
-		if f.Code != "" || f.Message != "" {
-			code, msg = f.Code, f.Message
-		}
-		rp := s.graphError(c, f.Status, code, msg)
-		if f.RetryAfter > 0 {
-			s.setRetryAfter(rp, f.RetryAfterStyle, f.RetryAfter, s.cfg.Clock.Now())
-		}
-		return rp
 	}
+	code, msg := defaultFaultError(f.Status, c.endpoint, c.user)
+	if f.Code != "" || f.Message != "" {
+		code, msg = f.Code, f.Message
+	}
+	return s.graphError(c, f.Status, code, msg)
 }
 
 // finish adds the headers every Graph answer carries.

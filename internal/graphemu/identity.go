@@ -86,20 +86,10 @@ func (s *Server) serveSTS(sc *stsCall, e Endpoint, handler func(*stsCall) *reply
 	var truncate bool
 	if f, ok := s.faults.match(e, false, ""); ok {
 		s.counters.faults.Add(1)
-		switch f.Effect {
-		case EffectReset:
-			return &reply{status: StatusAborted, abort: abortReset}
-		case EffectTruncate:
-			truncate = true
-		case EffectRevokeTokens:
-			s.tokens.revokeAll()
-		case EffectStatus:
-			rp := sc.fail(f.Status, "temporarily_unavailable", 90033, "A transient error has occurred. Please try again.")
-			if f.RetryAfter > 0 {
-				s.setRetryAfter(rp, f.RetryAfterStyle, f.RetryAfter, sc.now)
-			}
+		if rp := s.applyFault(f, sc.now, sc.faultAnswer); rp != nil {
 			return rp
 		}
+		truncate = f.Effect == EffectTruncate
 	}
 	rp := handler(sc)
 	if truncate {
@@ -111,6 +101,13 @@ func (s *Server) serveSTS(sc *stsCall, e Endpoint, handler func(*stsCall) *reply
 		}
 	}
 	return rp
+}
+
+// faultAnswer is a fault's error answer on the identity side: Entra's
+// transient error with the fault's status. Only EffectStatus gets here
+// (Fault.check keeps user-not-found faults off identity requests).
+func (sc *stsCall) faultAnswer(f Fault) *reply {
+	return sc.fail(f.Status, "temporarily_unavailable", 90033, "A transient error has occurred. Please try again.")
 }
 
 // stsErrorBody is Entra's OAuth error answer.

@@ -245,7 +245,16 @@ func (s *Server) CountersURL() (url string, ok bool) {
 }
 
 // Inject adds a fault rule; rules are tried in the order they were added.
-func (s *Server) Inject(f Fault) { s.faults.add(f) }
+// It panics on a fault that could never do what it says (an effect that
+// means nothing on its endpoint, a user on requests that name none, ...):
+// faults are a test's own setup, and one that silently does nothing would
+// hide a gap in the test.
+func (s *Server) Inject(f Fault) {
+	if err := f.check(); err != nil {
+		panic("graphemu: Inject: " + err.Error())
+	}
+	s.faults.add(f)
+}
 
 // RevokeTokens makes every access token issued so far fail as expired, as
 // when Entra revokes sessions; clients must fetch new ones.
