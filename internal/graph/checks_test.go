@@ -52,6 +52,7 @@ func TestChecks(t *testing.T) {
 		{"oidc: http to loopback", CheckOIDCRequestURL, "http://127.0.0.1:8080/token", ""},
 		{"oidc: http elsewhere", CheckOIDCRequestURL, "http://token.example.net/?t=" + secretInValue, "must use https"},
 		{"oidc: not absolute", CheckOIDCRequestURL, "token?t=" + secretInValue, "not an absolute URL"},
+		{"oidc: credentials", CheckOIDCRequestURL, "https://u:" + secretInValue + "@token.example.net/", "without credentials"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -112,6 +112,11 @@ func oidcRequestURL(raw string) (*url.URL, error) {
 	if u.Scheme != "https" && (u.Scheme != "http" || !isLoopbackHost(u.Hostname())) {
 		return nil, fmt.Errorf("oidc_request_url must use https (plain http only to localhost, 127.0.0.1 or [::1])")
 	}
+	if u.User != nil {
+		// The request carries its bearer token already, and credentials in a
+		// URL end up in logs and error messages.
+		return nil, errors.New("oidc_request_url must be a URL without credentials")
+	}
 	q := u.Query()
 	q.Set("audience", oidcAudience)
 	u.RawQuery = q.Encode()

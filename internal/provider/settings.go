@@ -37,7 +37,7 @@ func resolveConfig(m providerModel, lookupEnv func(string) (string, bool)) (grap
 		UseOIDC:                   r.boolean("use_oidc", m.UseOIDC, false, "ARM_USE_OIDC"),
 		OIDCToken:                 r.str("oidc_token", m.OIDCToken, nil, "ARM_OIDC_TOKEN"),
 		OIDCTokenFilePath:         r.str("oidc_token_file_path", m.OIDCTokenFilePath, nil, "ARM_OIDC_TOKEN_FILE_PATH"),
-		OIDCRequestURL:            r.str("oidc_request_url", m.OIDCRequestURL, checkRequestURL, "ARM_OIDC_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_URL"),
+		OIDCRequestURL:            r.str("oidc_request_url", m.OIDCRequestURL, graph.CheckOIDCRequestURL, "ARM_OIDC_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_URL"),
 		OIDCRequestToken:          r.str("oidc_request_token", m.OIDCRequestToken, nil, "ARM_OIDC_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
 		UseMSI:                    r.boolean("use_msi", m.UseMSI, false, "ARM_USE_MSI"),
 		MSIEndpoint:               r.str("msi_endpoint", m.MSIEndpoint, graph.CheckMSIEndpoint, "ARM_MSI_ENDPOINT"),

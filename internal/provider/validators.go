@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -32,7 +31,7 @@ func endpoint() stringCheck {
 }
 
 func requestURL() stringCheck {
-	return stringCheck{description: "value must be an https URL, or an http URL of a loopback host, without credentials", check: checkRequestURL}
+	return stringCheck{description: "value must be an https URL, or an http URL of a loopback host, without credentials", check: graph.CheckOIDCRequestURL}
 }
 
 func authorityHost() stringCheck {
@@ -68,19 +67,6 @@ func (v stringCheck) ValidateString(_ context.Context, req validator.StringReque
 func checkGUID(s string) error {
 	if !graph.IsGUID(s) {
 		return fmt.Errorf("%q is not a GUID (expected the form 00000000-0000-0000-0000-000000000000)", s)
-	}
-	return nil
-}
-
-// checkRequestURL is graph's check of an OIDC token request URL, which
-// also refuses user info: the request carries the bearer token already,
-// and credentials in a URL end up in logs and error messages.
-func checkRequestURL(s string) error {
-	if err := graph.CheckOIDCRequestURL(s); err != nil {
-		return err
-	}
-	if u, err := url.Parse(s); err == nil && u.User != nil {
-		return errors.New("oidc_request_url must be a URL without credentials")
 	}
 	return nil
 }
