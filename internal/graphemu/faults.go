@@ -167,22 +167,43 @@ func (s *Server) applyFault(f Fault, now time.Time, answer func(Fault) *reply) *
 // options for another effect. Such a fault would count as fired, or never
 // fire, and a test built on it would test nothing.
 func (f Fault) check() error {
-	identity := f.Endpoint == EndpointToken || f.Endpoint == EndpointDiscovery
+	if f.Endpoint < EndpointAny || f.Endpoint >= EndpointOther {
+		return fmt.Errorf("no request reaches a fault on endpoint %v: an unrouted request is answered first", f.Endpoint)
+	}
+	if f.Effect < EffectStatus || f.Effect > EffectUserNotFound {
+		return fmt.Errorf("unknown effect %d", int(f.Effect))
+	}
+	if err := f.checkUser(); err != nil {
+		return err
+	}
+	return f.checkOptions()
+}
+
+// checkUser: a fault for a user, or one that answers for a user, needs
+// requests that name one.
+func (f Fault) checkUser() error {
 	namesUser := f.Endpoint == EndpointGet || f.Endpoint == EndpointAuthMethods ||
 		f.Endpoint == EndpointAny || f.Endpoint == EndpointInner
 	switch {
-	case f.Endpoint < EndpointAny || f.Endpoint >= EndpointOther:
-		return fmt.Errorf("no request reaches a fault on endpoint %v: an unrouted request is answered first", f.Endpoint)
-	case f.Effect < EffectStatus || f.Effect > EffectUserNotFound:
-		return fmt.Errorf("unknown effect %d", int(f.Effect))
 	case f.User != "" && !namesUser:
 		return fmt.Errorf("%v requests name no user: a fault for user %q would never fire", f.Endpoint, f.User)
+	case f.Effect != EffectUserNotFound:
+		return nil
+	case !namesUser:
+		return fmt.Errorf("%v requests name no user: a user-not-found fault there would answer 404 for nobody", f.Endpoint)
+	case f.User == "" && (f.Endpoint == EndpointAny || f.Endpoint == EndpointInner):
+		return fmt.Errorf("a user-not-found fault on %v needs User (requests that name no user would answer 404 for nobody)", f.Endpoint)
+	}
+	return nil
+}
+
+// checkOptions: status, code, message and Retry-After belong to
+// EffectStatus, and identity requests answer in Entra's shape.
+func (f Fault) checkOptions() error {
+	identity := f.Endpoint == EndpointToken || f.Endpoint == EndpointDiscovery
+	switch {
 	case identity && f.Effect == EffectExpirePageToken:
 		return fmt.Errorf("effect %d means nothing on %v requests", int(f.Effect), f.Endpoint)
-	case f.Effect == EffectUserNotFound && !namesUser:
-		return fmt.Errorf("%v requests name no user: a user-not-found fault there would answer 404 for nobody", f.Endpoint)
-	case f.Effect == EffectUserNotFound && f.User == "" && (f.Endpoint == EndpointAny || f.Endpoint == EndpointInner):
-		return fmt.Errorf("a user-not-found fault on %v needs User (requests that name no user would answer 404 for nobody)", f.Endpoint)
 	case f.Effect == EffectStatus && (f.Status < 400 || f.Status > 599):
 		return fmt.Errorf("status %d is not an error status", f.Status)
 	case f.Effect != EffectStatus && (f.Status != 0 || f.Code != "" || f.Message != "" || f.RetryAfter != 0):
