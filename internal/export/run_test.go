@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/aad-export/terraform-provider-aad/internal/directory"
+	"github.com/aad-export/terraform-provider-aad/internal/golden"
 )
 
 //nolint:gochecknoglobals // a test flag is package state by nature
@@ -58,21 +59,10 @@ func filesIn(t *testing.T, dir string) []string {
 	return names
 }
 
+// checkGolden compares got with testdata/name, or rewrites it with -update.
 func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (run with -update after checking):\n%s", name, cmp.Diff(string(want), string(got)))
-	}
+	golden.Check(t, filepath.Join("testdata", name), got, *update)
 }
 
 // parseCSV reads a written file back with encoding/csv.

@@ -226,7 +226,7 @@ func TestBatchDeterministic(t *testing.T) {
 		t.Fatalf("two runs differ:\n%s\n%s", a, b)
 	}
 	checkBatchShape(t, a[bytes.Index(a, []byte("\n\n"))+2:])
-	golden(t, "batch.golden", a)
+	checkGolden(t, "batch.golden", a)
 }
 
 // checkBatchShape asserts the shape of a $batch answer in GRAPH.md: only

@@ -382,7 +382,7 @@ func TestErrorGoldens(t *testing.T) {
 		if r.status == http.StatusOK {
 			t.Fatalf("%s: %s", tt.name, r)
 		}
-		golden(t, tt.name+".golden", render(r))
+		checkGolden(t, tt.name+".golden", render(r))
 	}
 }
 

@@ -279,7 +279,7 @@ func TestTokenGoldens(t *testing.T) {
 			mustUnmarshal(t, r.body, &e)
 			checkSTSError(t, r, r.status, e.Error, e.Codes[0])
 		}
-		golden(t, tt.name+".golden", render(r))
+		checkGolden(t, tt.name+".golden", render(r))
 	}
 }
 

@@ -210,7 +210,7 @@ func TestThrottledGolden(t *testing.T) {
 			t.Errorf("no %s header", k)
 		}
 	}
-	golden(t, "throttled_429.golden", render(r))
+	checkGolden(t, "throttled_429.golden", render(r))
 }
 
 // TestRetryAfterMixed checks the mixed style uses all three forms,

@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -16,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
+	"github.com/aad-export/terraform-provider-aad/internal/golden"
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu"
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu/tenant"
 )
@@ -134,38 +134,8 @@ func checkGolden(path, name string) func(*terraform.State) error {
 		if err != nil {
 			return err
 		}
-		golden := filepath.Join("testdata", name)
-		if *update {
-			return os.WriteFile(golden, got, 0o600) //nolint:gosec // golden is testdata/ plus a name the test chose
-		}
-		want, err := os.ReadFile(golden)
-		if err != nil {
-			return fmt.Errorf("%w (run the test with -update to create it)", err)
-		}
-		if !bytes.Equal(got, want) {
-			return fmt.Errorf("%s differs from %s:\n%s", path, golden, firstDifference(want, got))
-		}
-		return nil
+		return golden.Compare(filepath.Join("testdata", name), got, *update)
 	}
-}
-
-// firstDifference shows the first line that differs, which is what a reader
-// of a failed golden comparison needs.
-func firstDifference(want, got []byte) string {
-	wl, gl := bytes.SplitAfter(want, []byte("\n")), bytes.SplitAfter(got, []byte("\n"))
-	for i := range max(len(wl), len(gl)) {
-		var w, g []byte
-		if i < len(wl) {
-			w = wl[i]
-		}
-		if i < len(gl) {
-			g = gl[i]
-		}
-		if !bytes.Equal(w, g) {
-			return fmt.Sprintf("line %d:\nwant %q\n got %q", i+1, w, g)
-		}
-	}
-	return "same lines, different bytes"
 }
 
 // checkPrivateFile checks that a written file is readable by its owner only.

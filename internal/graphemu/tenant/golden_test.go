@@ -140,6 +140,6 @@ func TestGoldenResponses(t *testing.T) {
 		}},
 	}
 	for _, c := range cases {
-		golden(t, c.name, c.got())
+		checkGolden(t, c.name, c.got())
 	}
 }
