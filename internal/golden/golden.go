@@ -24,7 +24,7 @@ func Compare(path string, got []byte, update bool) error {
 		}
 		return os.WriteFile(path, got, 0o600)
 	}
-	want, err := os.ReadFile(path) //nolint:gosec // a golden file the test names
+	want, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("%w (run the test with -update to create it)", err)
 	}
@@ -36,9 +36,9 @@ func Compare(path string, got []byte, update bool) error {
 }
 
 // Check is Compare for a test: a difference fails t.
-func Check(t testing.TB, path string, got []byte, update bool) {
-	t.Helper()
+func Check(tb testing.TB, path string, got []byte, update bool) {
+	tb.Helper()
 	if err := Compare(path, got, update); err != nil {
-		t.Error(err)
+		tb.Error(err)
 	}
 }

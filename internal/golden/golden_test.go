@@ -32,7 +32,7 @@ func TestCompare(t *testing.T) {
 func diffLine(diff string, mark byte, text string) bool {
 	for l := range strings.Lines(diff) {
 		l = strings.TrimSpace(l)
-		if len(l) > 0 && l[0] == mark && strings.Contains(l, text) {
+		if l != "" && l[0] == mark && strings.Contains(l, text) {
 			return true
 		}
 	}
