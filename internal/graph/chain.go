@@ -44,15 +44,8 @@ type partRun struct {
 	helpers    sync.WaitGroup
 }
 
-// maxSeenPresize caps the room made up front for a partition's ids: a
-// planned partition holds at most about this many users, while a count
-// Graph gives for a partition listed unplanned (or a hostile one) may be
-// any size; past the cap the set grows as users come.
-const maxSeenPresize = maxPartitionPages * pageSize
-
 func newPartRun(c *Client, part *partition, q listQuery, deliver func(context.Context, []directory.User) error) *partRun {
-	seen := make(map[idKey]struct{}, min(max(part.count, 0), maxSeenPresize))
-	return &partRun{c: c, part: part, q: q, deliver: deliver, seen: seen, firstCount: -1}
+	return &partRun{c: c, part: part, q: q, deliver: deliver, seen: map[idKey]struct{}{}, firstCount: -1}
 }
 
 // listed is how many distinct users the run has seen.
