@@ -77,11 +77,7 @@ func TestListMatchesTheTenant(t *testing.T) {
 			tn := generated(t, tt.opts)
 			srv := emulator(t, tn)
 			c := newEmuClient(t, srv, func(c *Config) { c.Concurrency = tt.concurrency })
-			var sink collector
-			if err := c.Users(context.Background(), directory.Query{Select: listColumns()}, &sink); err != nil {
-				t.Fatalf("Users: %v", err)
-			}
-			checkExactly(t, sink.ids(), tenantIDs(tn, nil))
+			sink := listsEveryone(t, c, tn)
 			checkValues(t, tn, sink.users)
 		})
 	}
@@ -196,11 +192,7 @@ func TestFallsBackToOneChainWhenPartitionFiltersAreRejected(t *testing.T) {
 	srv.Inject(graphemu.Fault{Endpoint: graphemu.EndpointCount, Nth: 2, Times: graphemu.Unlimited,
 		Status: http.StatusBadRequest, Code: "Request_UnsupportedQuery", Message: "Unsupported query."})
 	c := newEmuClient(t, srv)
-	var sink collector
-	if err := c.Users(context.Background(), directory.Query{Select: listColumns()}, &sink); err != nil {
-		t.Fatalf("Users: %v", err)
-	}
-	checkExactly(t, sink.ids(), tenantIDs(tn, nil))
+	listsEveryone(t, c, tn)
 	if n := srv.Counters().Total(graphemu.EndpointListFirst); n != 1 {
 		t.Errorf("%d chains listed, want the one fallback chain", n)
 	}
@@ -220,11 +212,7 @@ func TestFallsBackToOneChainWhenCountsDoNotAddUp(t *testing.T) {
 		}
 		return body
 	}))
-	var sink collector
-	if err := c.Users(context.Background(), directory.Query{Select: listColumns()}, &sink); err != nil {
-		t.Fatalf("Users: %v", err)
-	}
-	checkExactly(t, sink.ids(), tenantIDs(tn, nil))
+	listsEveryone(t, c, tn)
 	if n := srv.Counters().Total(graphemu.EndpointListFirst); n != 1 {
 		t.Errorf("%d chains listed, want the one fallback chain", n)
 	}
@@ -255,11 +243,7 @@ func TestShortPartitionIsListedAgain(t *testing.T) {
 		return true
 	}
 	c := proxied(t, srv, rewriting(losesUser, func(body []byte) []byte { return dropFirstUser(t, body) }))
-	var sink collector
-	if err := c.Users(context.Background(), directory.Query{Select: listColumns()}, &sink); err != nil {
-		t.Fatalf("Users: %v", err)
-	}
-	checkExactly(t, sink.ids(), tenantIDs(tn, nil))
+	listsEveryone(t, c, tn)
 	if len(lost) != 3 {
 		t.Errorf("%d partitions lost a user, want 3: the test proves less than it says", len(lost))
 	}
