@@ -45,6 +45,15 @@ type Sink interface {
 	// UserError records a failure that concerns one user only; the read goes
 	// on.
 	UserError(ctx context.Context, e UserError)
+
+	// Replace reconciles the read with changes made to the directory while
+	// it ran: whatever was delivered before for the users with these object
+	// ids is void, and current holds those of them that still belong to the
+	// query, as read after the change (possibly none: a user deleted, or no
+	// longer matching the filter). A later Replace naming the same id
+	// supersedes an earlier one. The same ownership rules as Users apply to
+	// both slices.
+	Replace(ctx context.Context, ids []string, current []User) error
 }
 
 // Operations a UserError can name.

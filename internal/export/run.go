@@ -55,6 +55,7 @@ func (p *plan) start(ctx context.Context) (*job, error) {
 	j.users = newSorter(dir, p.sortMemory, p.fanIn, order{unique: true})
 	j.errs = newSorter(dir, p.sortMemory/errorSortShare, p.fanIn, order{})
 	j.sink = newSink(ctx, &p.enc, j.users, j.errs)
+	j.users.keep = j.sink.current
 	return j, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/aad-export/terraform-provider-aad/internal/directory"
@@ -22,6 +23,11 @@ type sink struct {
 	rows   *sorter
 	err    error // first failure: every later delivery gets it too
 	closed bool
+
+	// replaced holds, for each user a Replace named, the generation of its
+	// latest rows; gen counts the Replace calls.
+	replaced map[string]uint32
+	gen      uint32
 
 	errs errorSink
 }
@@ -48,8 +54,34 @@ func (s *sink) Users(ctx context.Context, users []directory.User) error {
 	}
 	defer s.batches.Put(b)
 	b.encode(s.enc, users)
-	err := s.keep(b)
+	err := s.keep(b, nil)
 	clear(b.ents) // the entries point into a buffer the sorter now owns
+	return err
+}
+
+// Replace implements directory.Sink: rows of a later generation, which make
+// the earlier rows of the same users void when the file is written.
+func (s *sink) Replace(ctx context.Context, ids []string, current []directory.User) error {
+	if err := s.alive(ctx); err != nil {
+		return err
+	}
+	b, ok := s.batches.Get().(*batch)
+	if !ok {
+		b = new(batch)
+	}
+	defer s.batches.Put(b)
+	b.encode(s.enc, current)
+	if len(current) == 0 {
+		// Only the ids: nothing for the sorter, but the rows already
+		// delivered for them must go.
+		b.ents = b.ents[:0]
+	}
+	ids = slices.Clone(ids)
+	for i := range current {
+		ids = append(ids, current[i].ID)
+	}
+	err := s.keep(b, ids)
+	clear(b.ents)
 	return err
 }
 
@@ -60,7 +92,10 @@ func (s *sink) alive(ctx context.Context) error {
 	return s.ctx.Err()
 }
 
-func (s *sink) keep(b *batch) error {
+// keep hands an encoded batch to the sorter. replacing names the users a
+// Replace concerns (nil for a plain delivery): the batch's rows become their
+// latest generation.
+func (s *sink) keep(b *batch, replacing []string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
@@ -69,6 +104,21 @@ func (s *sink) keep(b *batch) error {
 	case s.err != nil:
 		return s.err
 	}
+	if replacing != nil {
+		s.gen++
+		if s.replaced == nil {
+			s.replaced = map[string]uint32{}
+		}
+		for _, id := range replacing {
+			s.replaced[id] = s.gen
+		}
+		for i := range b.ents {
+			b.ents[i].gen = s.gen
+		}
+		if len(b.ents) == 0 {
+			return nil
+		}
+	}
 	spare, err := s.rows.add(b.buf, b.ents)
 	b.buf = spare
 	if err != nil {
@@ -76,6 +126,20 @@ func (s *sink) keep(b *batch) error {
 		return s.err
 	}
 	return nil
+}
+
+// current reports whether a row is its user's latest: the read's own when
+// no Replace named the user, else the latest Replace's. It is consulted
+// once the read is over, when replaced no longer changes.
+func (s *sink) current(e *entry) bool {
+	if len(s.replaced) == 0 {
+		return e.gen == 0
+	}
+	g, ok := s.replaced[string(e.id())]
+	if !ok {
+		return e.gen == 0
+	}
+	return e.gen == g
 }
 
 // UserError implements directory.Sink.

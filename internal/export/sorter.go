@@ -2,6 +2,7 @@ package export
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,10 +12,14 @@ import (
 
 // entry is one row waiting for its place in the output: data holds the sort
 // key, the object id and the payload, one after the other, so a row costs one
-// slice of a shared buffer and no allocation of its own.
+// slice of a shared buffer and no allocation of its own. gen is 0 for a row
+// of the read itself and n for a row of its nth reconciliation (see
+// sink.Replace): of the rows of one user, only the latest generation is
+// written.
 type entry struct {
 	data       []byte
 	klen, ilen int
+	gen        uint32
 }
 
 const entrySize = int64(unsafe.Sizeof(entry{}))
@@ -35,6 +40,9 @@ func (o order) compare(a, b *entry) int {
 		return c
 	}
 	if c := bytes.Compare(a.id(), b.id()); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.gen, b.gen); c != 0 {
 		return c
 	}
 	if o.unique {
@@ -75,6 +83,10 @@ type sorter struct {
 
 	file *spillFile
 	runs []segment
+
+	// keep, when set, drops rows before the duplicate check: rows of an
+	// earlier generation than their user's latest.
+	keep func(e *entry) bool
 }
 
 // newSorter makes a sorter that spills to dir beyond budget bytes and merges
@@ -148,6 +160,9 @@ func (s *sorter) release() {
 func (s *sorter) finish(ctx context.Context, emit func(e *entry) error) error {
 	if s.ord.unique {
 		emit = rejectDuplicates(emit)
+	}
+	if s.keep != nil {
+		emit = keepOnly(s.keep, emit)
 	}
 	if len(s.runs) == 0 {
 		return s.emitHeld(ctx, emit)
@@ -226,6 +241,16 @@ func (s *sorter) close() error {
 	err := s.file.close()
 	s.file = nil
 	return err
+}
+
+// keepOnly wraps emit with a filter.
+func keepOnly(keep func(e *entry) bool, emit func(e *entry) error) func(e *entry) error {
+	return func(e *entry) error {
+		if !keep(e) {
+			return nil
+		}
+		return emit(e)
+	}
 }
 
 // rejectDuplicates wraps emit with a check that no two consecutive rows share

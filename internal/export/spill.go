@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 )
 
@@ -19,7 +20,7 @@ type spillFile struct {
 	path string // the name still to remove; "" once unlinked
 	w    *bufio.Writer
 	size int64
-	hdr  [3 * binary.MaxVarintLen64]byte
+	hdr  [4 * binary.MaxVarintLen64]byte
 }
 
 // segment locates one sorted run in a spill file.
@@ -39,11 +40,12 @@ func newSpillFile(dir string) (*spillFile, error) {
 	return sf, nil
 }
 
-// writeEntry appends one row as three lengths (key, id, whole entry) and the
-// entry's bytes. The lengths are signed varints only because they are ints:
-// they are never negative.
+// writeEntry appends one row as its generation, three lengths (key, id,
+// whole entry) and the entry's bytes. The lengths are signed varints only
+// because they are ints: they are never negative.
 func (sf *spillFile) writeEntry(e *entry) error {
-	h := binary.AppendVarint(sf.hdr[:0], int64(e.klen))
+	h := binary.AppendUvarint(sf.hdr[:0], uint64(e.gen))
+	h = binary.AppendVarint(h, int64(e.klen))
 	h = binary.AppendVarint(h, int64(e.ilen))
 	h = binary.AppendVarint(h, int64(len(e.data)))
 	if _, err := sf.w.Write(h); err != nil {
@@ -96,12 +98,16 @@ var errCorruptRun = errors.New("temporary sort file is corrupt")
 
 // next reads the following entry into cur; false at the end of the run.
 func (rr *runReader) next() (bool, error) {
-	klen, err := binary.ReadVarint(rr.r)
+	gen, err := binary.ReadUvarint(rr.r)
 	if errors.Is(err, io.EOF) {
 		return false, nil
 	}
 	if err != nil {
 		return false, fmt.Errorf("reading a temporary sort file: %w", err)
+	}
+	klen, err := binary.ReadVarint(rr.r)
+	if err != nil {
+		return false, fmt.Errorf("reading a temporary sort file: %w", noEOF(err))
 	}
 	ilen, err := binary.ReadVarint(rr.r)
 	if err != nil {
@@ -111,7 +117,7 @@ func (rr *runReader) next() (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("reading a temporary sort file: %w", noEOF(err))
 	}
-	if n < 0 || n > rr.size || klen < 0 || ilen < 0 || klen > n || ilen > n-klen {
+	if n < 0 || n > rr.size || klen < 0 || ilen < 0 || klen > n || ilen > n-klen || gen > math.MaxUint32 {
 		return false, errCorruptRun
 	}
 	if int64(cap(rr.buf)) < n {
@@ -121,7 +127,7 @@ func (rr *runReader) next() (bool, error) {
 	if _, err := io.ReadFull(rr.r, rr.buf); err != nil {
 		return false, fmt.Errorf("reading a temporary sort file: %w", noEOF(err))
 	}
-	rr.cur = entry{data: rr.buf, klen: int(klen), ilen: int(ilen)}
+	rr.cur = entry{data: rr.buf, klen: int(klen), ilen: int(ilen), gen: uint32(gen)}
 	return true, nil
 }
 

@@ -77,9 +77,11 @@ func newEmuClient(tb testing.TB, srv *graphemu.Server, mods ...func(*Config)) *C
 
 // collector is a directory.Sink that keeps everything.
 type collector struct {
-	mu     sync.Mutex
-	users  []directory.User
-	errors []directory.UserError
+	mu       sync.Mutex
+	users    []directory.User
+	errors   []directory.UserError
+	replaces int // Replace calls
+	replaced int // ids they named
 }
 
 func (s *collector) Users(_ context.Context, users []directory.User) error {
@@ -95,6 +97,22 @@ func (s *collector) UserError(_ context.Context, e directory.UserError) {
 	s.errors = append(s.errors, e)
 }
 
+// Replace drops the users delivered before with these ids and keeps
+// current, as the export does; it counts the calls and the ids named.
+func (s *collector) Replace(_ context.Context, ids []string, current []directory.User) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	gone := map[string]bool{}
+	for _, id := range ids {
+		gone[strings.ToLower(id)] = true
+	}
+	s.users = slices.DeleteFunc(s.users, func(u directory.User) bool { return gone[strings.ToLower(u.ID)] })
+	s.users = append(s.users, current...)
+	s.replaces++
+	s.replaced += len(ids)
+	return nil
+}
+
 // discard is a sink that counts the users and drops them.
 type discard struct{ n int64 }
 
@@ -103,6 +121,10 @@ func (d *discard) Users(_ context.Context, users []directory.User) error {
 	return nil
 }
 func (*discard) UserError(context.Context, directory.UserError) {}
+func (d *discard) Replace(_ context.Context, _ []string, current []directory.User) error {
+	d.n += int64(len(current))
+	return nil
+}
 
 // ids returns the delivered users' ids, sorted.
 func (s *collector) ids() []string {
