@@ -98,6 +98,7 @@ type Client struct {
 	stats       counters
 
 	progressEvery time.Duration // how often a read logs its progress at INFO
+	settleFor     time.Duration // how long a short partition is counted again (settleBudget)
 }
 
 // New validates cfg and builds a client. It does not call Graph; a missing
@@ -127,6 +128,7 @@ const (
 	OpListUsers   = "listUsers"
 	OpCountUsers  = "countUsers"
 	OpGetUsers    = "getUsers"
+	OpChanges     = "getUserChanges"        // the directory's change log, GET /users/delta
 	OpAuthMethods = directory.OpAuthMethods // the name per-user errors give the same operation
 )
 

@@ -72,9 +72,30 @@ type authOutcome struct {
 // per-user error and is not delivered: a row with empty authentication
 // columns would state that it has no methods.
 func (a *authStage) deliver(ctx context.Context, users []directory.User) error {
+	kept, err := a.withMethods(ctx, users)
+	if err != nil || len(kept) == 0 {
+		return err
+	}
+	return a.next(ctx, kept)
+}
+
+// replacer passes reconciled users through the stage before replace.
+func (a *authStage) replacer(replace replacer) replacer {
+	return func(ctx context.Context, ids []string, current []directory.User) error {
+		kept, err := a.withMethods(ctx, current)
+		if err != nil {
+			return err
+		}
+		return replace(ctx, ids, kept)
+	}
+}
+
+// withMethods fills in the users' methods, in place, and returns those
+// whose methods were read; the others become per-user errors.
+func (a *authStage) withMethods(ctx context.Context, users []directory.User) ([]directory.User, error) {
 	out, err := a.resolve(ctx, users)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	kept := users[:0]
 	for i := range users {
@@ -86,10 +107,7 @@ func (a *authStage) deliver(ctx context.Context, users []directory.User) error {
 		users[i].Auth = &m
 		kept = append(kept, users[i])
 	}
-	if len(kept) == 0 {
-		return nil
-	}
-	return a.next(ctx, kept)
+	return kept, nil
 }
 
 // resolve looks up the methods of every user and waits for all of them.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	abs "github.com/microsoft/kiota-abstractions-go"
 
@@ -14,45 +15,68 @@ import (
 // expired its page token.
 const maxChainRestarts = 3
 
+// refusals remember, for a whole read, the orderings Graph refused: once it
+// has answered 400 to $orderby on this query, no chain asks again.
+type refusals struct {
+	asc, desc atomic.Bool
+}
+
 // A partRun is one partition being listed. Its first chain walks the
-// partition in Graph's order (by userPrincipalName); when a list worker has
-// nothing else to do it may start a second chain from the other end
-// ($orderby=userPrincipalName desc), and the two stop where they meet.
+// partition up from its lowest name; when a list worker has nothing else to
+// do it may start a second chain from the other end ($orderby=
+// userPrincipalName desc), and the two stop where they meet.
+//
+// Meeting in the middle needs both chains in userPrincipalName order, which
+// Graph promises only when asked: an advanced query's first chain asks for
+// it ($orderby=userPrincipalName). A standard query cannot ask (ordering a
+// filtered list is an advanced query, and advanced queries read an index
+// that lags the directory), so its first chain's order is checked page by
+// page instead: Graph's default order is undocumented (often the name,
+// sometimes the object id). A run whose first chain is seen out of order
+// gets no second chain, and if it has one already, both go to their ends.
 //
 // Pages are delivered as they arrive, before the partition is known to be
-// complete, so that nothing is held back. What makes that safe is the set of
-// ids the run has delivered: when a chain must start over (an expired page
-// token, or a count that says users were missed) it skips the users already
-// delivered, and the two ends never deliver a user twice. The set lives only
-// as long as the partition is being listed, which bounds memory by the
-// partition sizes in flight rather than by the directory.
+// complete, so that nothing is held back. What makes that safe is the read's
+// table of delivered users: a chain that starts over (an expired page token,
+// a count that says users were missed) skips what was delivered, the two ends
+// never deliver a user twice, and neither does another partition the user
+// was renamed into.
 type partRun struct {
 	c       *Client
 	part    *partition
 	q       listQuery
 	deliver func(context.Context, []directory.User) error
+	table   *idTable
+	num     uint32 // the run's number in the table
+	refused *refusals
 
 	mu         sync.Mutex
-	seen       map[idKey]struct{}
+	members    int64  // distinct users the run met, delivered by it or not
 	ascTop     string // the largest (lower-cased) name the first chain has reached
 	descBottom string // the smallest the second chain has reached
 	ascDone    bool   // the first chain reached its end, or met the second
 	descDone   bool
 	hasDesc    bool  // a second chain has been claimed (it may have finished since)
+	ascPages   int   // pages of the first chain, for the order check
+	disorder   bool  // the first chain was seen out of name order
 	firstCount int64 // @odata.count of the latest first page; -1 when absent
 	pages      int
 	helpers    sync.WaitGroup
 }
 
-func newPartRun(c *Client, part *partition, q listQuery, deliver func(context.Context, []directory.User) error) *partRun {
-	return &partRun{c: c, part: part, q: q, deliver: deliver, seen: map[idKey]struct{}{}, firstCount: -1}
+func newPartRun(c *Client, part *partition, q listQuery, table *idTable, num uint32, refused *refusals,
+	deliver func(context.Context, []directory.User) error) *partRun {
+	if q.advanced && !refused.asc.Load() {
+		q.order = orderAsc
+	}
+	return &partRun{c: c, part: part, q: q, deliver: deliver, table: table, num: num, refused: refused, firstCount: -1}
 }
 
-// listed is how many distinct users the run has seen.
+// listed is how many distinct users the run has met.
 func (r *partRun) listed() int64 {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return int64(len(r.seen))
+	return r.members
 }
 
 // remaining estimates the users the run has yet to list.
@@ -62,19 +86,26 @@ func (r *partRun) remaining() int64 {
 	if r.ascDone || r.hasDesc {
 		return 0
 	}
-	return r.part.count - int64(len(r.seen))
+	return r.part.count - r.members
 }
 
-// claimDesc makes the caller the run's second chain, if it has none yet.
+// claimDesc makes the caller the run's second chain, if it has none yet and
+// its first chain is known to walk in name order.
 func (r *partRun) claimDesc() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.ascDone || r.hasDesc {
+	if r.ascDone || r.hasDesc || !r.inOrder() {
 		return false
 	}
 	r.hasDesc = true
 	r.helpers.Add(1)
 	return true
+}
+
+// inOrder reports whether the first chain walks in name order: it asked for
+// it, or its pages so far came so. r.mu is held.
+func (r *partRun) inOrder() bool {
+	return !r.disorder && (r.q.order == orderAsc || r.ascPages > 0)
 }
 
 // close stops helpers from joining the run: its first chain is over.
@@ -94,16 +125,38 @@ type chain struct {
 
 // run lists the chain to its end (or to where it meets the other end),
 // starting over and skipping what was delivered when Graph expires the page
-// token mid-chain.
+// token mid-chain, and without $orderby when Graph refuses it.
 func (ch chain) run(ctx context.Context) error {
 	for restarts := 0; ; restarts++ {
 		err := ch.pass(ctx)
-		if err == nil || errorCode(err) != codeExpiredPageToken || restarts >= maxChainRestarts {
+		switch {
+		case err == nil:
+			return nil
+		case ch.orderRefused(err):
+			ch.r.c.log.DebugContext(ctx, "graph refused to order the partition by name; listing it in its own order",
+				"partition", ch.r.part.String(), "code", errorCode(err))
+			continue
+		case errorCode(err) != codeExpiredPageToken || restarts >= maxChainRestarts:
 			return err
 		}
 		ch.r.c.log.DebugContext(ctx, "page token expired; listing the partition again, skipping users already delivered",
 			"partition", ch.r.part.String(), "delivered", ch.r.listed())
 	}
+}
+
+// orderRefused reports whether err is Graph refusing the first chain's
+// $orderby before any page came, and if so drops the ordering for this run
+// and every later one.
+func (ch chain) orderRefused(err error) bool {
+	r := ch.r
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if ch.desc || r.q.order != orderAsc || r.ascPages > 0 || !rejected(err) {
+		return false
+	}
+	r.q.order = orderNone
+	r.refused.asc.Store(true)
+	return true
 }
 
 // pass follows the chain from its first page once.
@@ -143,15 +196,18 @@ func (ch chain) take(page userPage, first bool) ([]directory.User, bool) {
 	users := page.users()
 	ch.reach(users)
 	fresh := users[:0]
+	r.table.mu.Lock()
 	for i := range users {
-		k := keyOf(users[i].ID)
-		if _, dup := r.seen[k]; dup {
-			continue
+		newToRead, newToRun := r.table.see(keyOf(users[i].ID), r.num)
+		if newToRun {
+			r.members++
 		}
-		r.seen[k] = struct{}{}
-		fresh = append(fresh, users[i])
+		if newToRead {
+			fresh = append(fresh, users[i])
+		}
 	}
-	if ch.whole {
+	r.table.mu.Unlock()
+	if ch.whole || r.disorder {
 		return fresh, false
 	}
 	// The ends have met when each covers the names up to the other's
@@ -163,19 +219,30 @@ func (ch chain) take(page userPage, first bool) ([]directory.User, bool) {
 	return fresh, met || r.descDone
 }
 
-// reach records how far this end has come; r.mu is held. A whole
-// re-listing does not stop where the ends meet, so it records nothing.
+// reach records how far this end has come, and whether the first chain
+// still walks in name order; r.mu is held. A whole re-listing does not stop
+// where the ends meet, so it records nothing.
 func (ch chain) reach(users []directory.User) {
 	if ch.whole {
 		return
 	}
 	r := ch.r
+	if !ch.desc {
+		r.ascPages++
+	}
 	for i := range users {
 		name := strings.ToLower(users[i].UserPrincipalName)
+		// A name behind one already passed means the chain does not walk
+		// in the order compared here (Graph's order, or its collation,
+		// differs): where the ends meet then says nothing.
 		switch {
-		case ch.desc && (r.descBottom == "" || name < r.descBottom):
+		case ch.desc && r.descBottom != "" && name > r.descBottom:
+			r.disorder = true
+		case ch.desc:
 			r.descBottom = name
-		case !ch.desc && name > r.ascTop:
+		case name < r.ascTop:
+			r.disorder = true
+		default:
 			r.ascTop = name
 		}
 	}
@@ -196,9 +263,11 @@ func (ch chain) finish() {
 // caller must call release once it has delivered the page: until then the
 // page holds one of the client's page slots.
 func (ch chain) fetch(ctx context.Context, next string) (page userPage, release func(), err error) {
+	ch.r.mu.Lock()
 	q := ch.r.q
+	ch.r.mu.Unlock()
 	if ch.desc {
-		q.orderDesc, q.advanced = true, true
+		q.order, q.advanced = orderDesc, true
 	}
 	resp, err := ch.r.c.do(ctx, call{
 		op:   OpListUsers,

@@ -63,6 +63,7 @@ func assemble(cfg Config, ep endpoints, cred azcore.TokenCredential, kind creden
 		concurrency:   concurrency,
 		pageSlots:     newPageSlots(),
 		progressEvery: progressEvery,
+		settleFor:     settleBudget,
 	}, nil
 }
 
@@ -86,6 +87,7 @@ func (c *Client) WithConcurrency(n int) *Client {
 		concurrency:   min(n, MaxConcurrency),
 		pageSlots:     c.pageSlots,
 		progressEvery: c.progressEvery,
+		settleFor:     c.settleFor,
 	}
 }
 

@@ -65,7 +65,7 @@ func BenchmarkDecodeClient(b *testing.B) {
 		if err != nil || len(page.users()) != 999 {
 			b.Fatal(err)
 		}
-		r := &partRun{seen: map[idKey]struct{}{}}
+		r := &partRun{table: newIDTable(999), num: 1}
 		if fresh, _ := (chain{r: r, whole: true}).take(page, false); len(fresh) != 999 {
 			b.Fatal("users lost")
 		}

@@ -10,9 +10,18 @@ import (
 	"time"
 
 	abs "github.com/microsoft/kiota-abstractions-go"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/aad-export/terraform-provider-aad/internal/directory"
 )
+
+// settleBudget bounds how long a partition that came back short is counted
+// again, with growing waits, before the read declares it incomplete. Graph
+// answers $count from an index that lags the directory (seconds, at times
+// longer): a user deleted a moment ago is still counted, and only time makes
+// the count right. A minute covers the lag the emulator can be set to (30 s)
+// twice over; the read's deadline bounds it too.
+const settleBudget = time.Minute
 
 // lister lists the users of one query over many chains.
 type lister struct {
@@ -21,19 +30,36 @@ type lister struct {
 	chains  int       // list chains kept in flight
 	deliver func(context.Context, []directory.User) error
 
+	table   *idTable // every user delivered, across partitions
+	runs    atomic.Uint32
+	refused refusals
+
+	// counted, when set, runs once the query's count is known (or Graph
+	// refused to count it), before the plan and before any user is
+	// listed: the moment to take the change log's link.
+	counted func(ctx context.Context) error
+
 	mu     sync.Mutex
 	active map[*partRun]struct{} // partitions being listed, for idle workers to help
-	noDesc atomic.Bool           // Graph refused $orderby desc: no second chains
+}
+
+func newLister(c *Client, base listQuery, chains int, deliver func(context.Context, []directory.User) error) *lister {
+	return &lister{c: c, base: base, chains: chains, deliver: deliver, table: newIDTable(0)}
 }
 
 // list reads every user of the query: a count, a partition plan checked
 // against it, then the partitions' chains in parallel, largest first. Any
 // doubt about the plan (Graph rejects combining the query with a partition
-// filter, or the partition counts do not add up to the query's count) is
-// settled before a single user is delivered, by falling back to one chain
-// with the caller's query alone.
+// filter, or the partition counts do not add up to the query's count even
+// when counted again) is settled before a single user is delivered, by
+// falling back to one chain with the caller's query alone.
 func (l *lister) list(ctx context.Context) error {
 	total, err := l.c.count(ctx, l.base.filter, l.base.search)
+	if err == nil || rejected(err) {
+		if herr := l.hookCounted(ctx); herr != nil {
+			return herr
+		}
+	}
 	switch {
 	case rejected(err):
 		l.c.log.InfoContext(ctx, "graph cannot count this query; listing it in one chain", "code", errorCode(err))
@@ -41,6 +67,7 @@ func (l *lister) list(ctx context.Context) error {
 	case err != nil:
 		return err
 	}
+	l.table = newIDTable(total + total/8)
 	l.c.log.DebugContext(ctx, "users to list", "count", total)
 	if total <= int64(l.base.top) || l.chains == 1 {
 		return l.listPartition(ctx, &partition{count: total})
@@ -57,26 +84,27 @@ func (l *lister) list(ctx context.Context) error {
 	return l.listPlanned(ctx, p, root)
 }
 
+func (l *lister) hookCounted(ctx context.Context) error {
+	if l.counted == nil {
+		return nil
+	}
+	return l.counted(ctx)
+}
+
 // listPlanned runs the workers while the planner refines the first split.
 // Workers take partitions largest first; once none are left they help the
 // largest partitions still being listed, from their other end.
 func (l *lister) listPlanned(ctx context.Context, p *planner, root []*partition) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
+	g, ctx := errgroup.WithContext(ctx)
 	queue := newPartitionQueue()
-	var g group
-	g.go1(cancel, func() error {
+	g.Go(recovered(func() error {
 		defer queue.close()
 		return p.refineAll(ctx, root, 1, queue.push)
-	})
+	}))
 	for range l.chains {
-		g.go1(cancel, func() error { return l.work(ctx, queue) })
+		g.Go(recovered(func() error { return l.work(ctx, queue) }))
 	}
-	g.wait()
-	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
-		return err
-	}
-	return ctx.Err()
+	return g.Wait()
 }
 
 // work is one list worker.
@@ -89,8 +117,8 @@ func (l *lister) work(ctx context.Context, queue *partitionQueue) error {
 			}
 			continue
 		}
-		if ctx.Err() != nil {
-			return context.Cause(ctx)
+		if err := ctx.Err(); err != nil {
+			return err
 		}
 		helped, err := l.help(ctx)
 		if err != nil || !helped {
@@ -100,15 +128,11 @@ func (l *lister) work(ctx context.Context, queue *partitionQueue) error {
 }
 
 // listPartition lists one partition and checks it against Graph's count.
-// A short result is never accepted silently: Graph is asked to count again
-// (the directory may have changed since the plan), and if users are still
-// missing the partition is listed again in one chain, skipping what was
-// delivered.
 func (l *lister) listPartition(ctx context.Context, part *partition) error {
 	q := l.base
 	q.filter = andFilters(l.base.filter, part.filter())
 	q.advanced = l.base.advanced || part.advanced()
-	r := newPartRun(l.c, part, q, l.deliver)
+	r := newPartRun(l.c, part, q, l.table, l.runs.Add(1), &l.refused, l.deliver)
 	l.track(r, true)
 	defer l.track(r, false)
 	began := time.Now()
@@ -122,27 +146,58 @@ func (l *lister) listPartition(ctx context.Context, part *partition) error {
 	if r.firstCount >= 0 {
 		want = r.firstCount
 	}
-	for attempt := 0; want >= 0 && r.listed() < want; attempt++ {
-		now, err := l.c.count(ctx, q.filter, q.search)
-		if err != nil {
+	if want >= 0 && r.listed() < want {
+		if err := l.settle(ctx, r, want); err != nil {
 			return err
 		}
-		if r.listed() >= now {
-			break
-		}
-		if attempt == 1 {
-			return &Error{Operation: OpListUsers, Err: ErrIncomplete, Message: fmt.Sprintf(
-				"graph counts %d users for %s but listing returned %d, twice; refusing to return a short result", now, part, r.listed())}
-		}
-		l.c.log.InfoContext(ctx, "partition came back short; listing it again", "partition", part.String(), "count", now, "listed", r.listed())
-		if err := (chain{r: r, whole: true}).run(ctx); err != nil {
-			return err
-		}
-		want = now
 	}
 	l.c.log.DebugContext(ctx, "partition done", "partition", part.String(), "count", part.count, "listed", r.listed(),
 		"pages", r.pages, "took", time.Since(began).Round(time.Millisecond))
 	return nil
+}
+
+// settle deals with a partition that listed fewer users than Graph counted.
+// A short result is never accepted silently, but on a live directory it is
+// not a failure either: users deleted a moment ago are still counted (the
+// count's index lags), and users created after the chain passed are listed
+// when the partition is listed again. So the partition is counted again with
+// growing waits, and listed again (skipping what was delivered) whenever the
+// count holds still, until it has listed at least as many users as Graph
+// counts. Only a shortfall that outlasts settleBudget, with the count holding
+// still, is ErrIncomplete.
+func (l *lister) settle(ctx context.Context, r *partRun, want int64) error {
+	start := l.c.retry.clock.Now()
+	prev := want
+	for attempt := 1; ; attempt++ {
+		now, err := l.c.count(ctx, r.q.filter, r.q.search)
+		if err != nil {
+			return err
+		}
+		if r.listed() >= now {
+			return nil
+		}
+		if now == prev {
+			l.c.log.InfoContext(ctx, "partition came back short; listing it again",
+				"partition", r.part.String(), "count", now, "listed", r.listed())
+			if err := (chain{r: r, whole: true}).run(ctx); err != nil {
+				return err
+			}
+			if r.listed() >= now {
+				return nil
+			}
+		}
+		prev = now
+		wait := l.c.retry.backoff(attempt)
+		spent := l.c.retry.clock.Now().Sub(start)
+		if spent+wait > l.c.settleFor || !l.c.retry.fitsDeadline(ctx, wait) {
+			return &Error{Operation: OpListUsers, Err: ErrIncomplete, Message: fmt.Sprintf(
+				"graph counts %d users for %s but listing returned %d, after listing it again and counting for %s; refusing to return a short result",
+				now, r.part, r.listed(), spent.Round(time.Second))}
+		}
+		if err := l.c.retry.clock.Sleep(ctx, wait); err != nil {
+			return err
+		}
+	}
 }
 
 // track adds or removes a run from those idle workers may help.
@@ -162,7 +217,7 @@ func (l *lister) track(r *partRun, on bool) {
 // help lists the largest running partition from its other end; false when
 // there is none worth it (less than two pages left).
 func (l *lister) help(ctx context.Context) (bool, error) {
-	if l.noDesc.Load() {
+	if l.refused.desc.Load() {
 		return false, nil
 	}
 	r := l.victim()
@@ -178,7 +233,7 @@ func (l *lister) help(ctx context.Context) (bool, error) {
 		// Graph refuses to order this query: no second chains, and the
 		// first chain goes on to its end.
 		l.c.log.DebugContext(ctx, "graph refused to list in descending order; one chain per partition", "code", errorCode(err))
-		l.noDesc.Store(true)
+		l.refused.desc.Store(true)
 		return true, nil
 	}
 	return true, err

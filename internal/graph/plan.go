@@ -2,12 +2,16 @@ package graph
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"strings"
 	"sync"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
 	abs "github.com/microsoft/kiota-abstractions-go"
+	"golang.org/x/sync/errgroup"
 )
 
 const (
@@ -90,7 +94,8 @@ func (p *planner) split(ctx context.Context, parent *partition) ([]*partition, e
 
 // prefixSplit cuts the whole query by first character. Empty children are
 // not listed: they stay inside the rest, which therefore still covers them
-// should a user appear there.
+// should a user appear there, and which is listed even when it is empty for
+// that reason.
 func (p *planner) prefixSplit(ctx context.Context, parent *partition) ([]*partition, error) {
 	children := make([]*partition, 0, len(firstChars)+1)
 	for _, r := range firstChars {
@@ -116,7 +121,12 @@ func (p *planner) prefixSplit(ctx context.Context, parent *partition) ([]*partit
 	if err := p.countAll(ctx, []*partition{rest}); err != nil {
 		return nil, orNil(err)
 	}
-	return p.checked(ctx, parent, append(populated, rest)), nil
+	children = append(populated, rest)
+	ok, err := p.agree(ctx, parent, children)
+	if !ok {
+		return nil, err
+	}
+	return children, nil
 }
 
 // codeSplit cuts a rest by the code point of the character after its
@@ -140,7 +150,11 @@ func (p *planner) codeSplit(ctx context.Context, parent *partition, bounds []run
 	if err := p.countAll(ctx, children); err != nil {
 		return nil, orNil(err)
 	}
-	return p.checked(ctx, parent, children), nil
+	ok, err := p.agree(ctx, parent, children)
+	if !ok {
+		return nil, err
+	}
+	return mergeEmptyCodes(parent, children), nil
 }
 
 // rankSplit cuts parent at pivot names, probing how many of its users come
@@ -166,23 +180,38 @@ func (p *planner) rankSplit(ctx context.Context, parent *partition) ([]*partitio
 	if err := p.countAll(ctx, upto); err != nil {
 		return nil, orNil(err)
 	}
-	// Pieces between consecutive pivots; the counts are differences of the
-	// cumulative ones, which must not decrease.
 	bounds := append(append([]string{parent.after}, pivots...), parent.upTo)
-	counts := make([]int64, len(bounds)-1)
-	prev := int64(0)
-	for i := range counts {
-		cum := parent.count
-		if i < len(upto) {
-			cum = upto[i].count
+	for attempt := 1; ; attempt++ {
+		if counts, ok := rankPieces(parent.count, upto); ok {
+			return p.mergePieces(parent, bounds, counts), nil
 		}
-		if cum < prev || cum > parent.count {
+		if attempt > maxRecounts {
 			p.l.c.log.DebugContext(ctx, "rank split counts do not add up; keeping the partition whole", "partition", parent.String())
 			return nil, nil
 		}
+		if err := p.recount(ctx, attempt, append(upto, parent)); err != nil {
+			return nil, orNil(err)
+		}
+	}
+}
+
+// rankPieces are the counts of the pieces between consecutive pivots: the
+// differences of the cumulative counts, which must not decrease nor pass the
+// parent's.
+func rankPieces(total int64, upto []*partition) ([]int64, bool) {
+	counts := make([]int64, len(upto)+1)
+	prev := int64(0)
+	for i := range counts {
+		cum := total
+		if i < len(upto) {
+			cum = upto[i].count
+		}
+		if cum < prev || cum > total {
+			return nil, false
+		}
 		counts[i], prev = cum-prev, cum
 	}
-	return p.mergePieces(parent, bounds, counts), nil
+	return counts, true
 }
 
 // edges reads the first and last names of a partition (lower-cased), with
@@ -190,22 +219,23 @@ func (p *planner) rankSplit(ctx context.Context, parent *partition) ([]*partitio
 // order.
 func (p *planner) edges(ctx context.Context, part *partition) (low, high string, err error) {
 	filter := andFilters(p.l.base.filter, part.filter())
-	var wg sync.WaitGroup
+	var g errgroup.Group
 	var highErr error
-	if !p.l.noDesc.Load() {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	if !p.l.refused.desc.Load() {
+		g.Go(recovered(func() error {
 			high, highErr = p.edge(ctx, filter, true)
-		}()
+			return nil
+		}))
 	}
 	low, err = p.edge(ctx, filter, false)
-	wg.Wait()
+	if perr := g.Wait(); perr != nil {
+		return "", "", perr
+	}
 	switch {
 	case err != nil:
 		return "", "", err
 	case rejected(highErr):
-		p.l.noDesc.Store(true)
+		p.l.refused.desc.Store(true)
 		return low, "", nil
 	}
 	return low, high, highErr
@@ -220,7 +250,10 @@ func (p *planner) edge(ctx context.Context, filter string, desc bool) (string, e
 	}
 	defer func() { <-p.probes }()
 	q := listQuery{selects: []string{"id", "userPrincipalName"}, top: 1, filter: filter,
-		search: p.l.base.search, advanced: true, orderDesc: desc}
+		search: p.l.base.search, advanced: true, order: orderAsc}
+	if desc {
+		q.order = orderDesc
+	}
 	var name string
 	_, err := p.l.c.do(ctx, call{
 		op: OpListUsers,
@@ -239,49 +272,142 @@ func (p *planner) edge(ctx context.Context, filter string, desc bool) (string, e
 }
 
 // mergePieces turns rank pieces into partitions, merging neighbours while
-// their sum stays within the target and dropping empty ones.
+// their sum stays within the target. No piece is dropped, however empty: a
+// user created or renamed into it while the read runs must still be listed
+// (a range between two dense clusters of names, such as jim.* between
+// james.* and john.*, is empty when planned). Empty pieces join a neighbour,
+// where they cost nothing.
 func (p *planner) mergePieces(parent *partition, bounds []string, counts []int64) []*partition {
 	var out []*partition
-	for i := 0; i < len(counts); {
-		j, n := i, counts[i]
-		for j+1 < len(counts) && n+counts[j+1] <= p.target {
-			j++
-			n += counts[j]
+	for _, g := range groupPieces(counts, p.target) {
+		var lower, upper string
+		if g.first > 0 {
+			lower = bounds[g.first]
 		}
-		if n > 0 {
-			var lower, upper string
-			if i > 0 {
-				lower = bounds[i]
-			}
-			if j+1 < len(bounds)-1 {
-				upper = bounds[j+1]
-			}
-			child := parent.with(kindRank, rangeClauses(lower, upper)...)
-			child.after, child.upTo, child.count = bounds[i], bounds[j+1], n
-			out = append(out, child)
+		if g.last+1 < len(bounds)-1 {
+			upper = bounds[g.last+1]
 		}
-		i = j + 1
+		child := parent.with(kindRank, rangeClauses(lower, upper)...)
+		child.after, child.upTo, child.count = bounds[g.first], bounds[g.last+1], g.count
+		out = append(out, child)
 	}
 	return out
 }
 
-// checked drops the empty children, or returns nil when the children's
-// counts do not add up to the parent's.
-func (p *planner) checked(ctx context.Context, parent *partition, children []*partition) []*partition {
-	var sum int64
-	kept := children[:0]
-	for _, ch := range children {
-		sum += ch.count
-		if ch.count > 0 {
-			kept = append(kept, ch)
+// pieceGroup is a run of consecutive pieces listed as one partition.
+type pieceGroup struct {
+	first, last int
+	count       int64
+}
+
+// groupPieces merges consecutive pieces while their sum stays within
+// target; an empty piece always joins its group, and an empty group (the
+// first pieces, before one over the target) joins the next.
+func groupPieces(counts []int64, target int64) []pieceGroup {
+	var out []pieceGroup
+	for i := 0; i < len(counts); {
+		g := pieceGroup{first: i, last: i, count: counts[i]}
+		for g.last+1 < len(counts) && (counts[g.last+1] == 0 || g.count+counts[g.last+1] <= target) {
+			g.last++
+			g.count += counts[g.last]
+		}
+		if n := len(out); n > 0 && out[n-1].count == 0 {
+			g.first = out[n-1].first
+			out = out[:n-1]
+		}
+		out = append(out, g)
+		i = g.last + 1
+	}
+	return out
+}
+
+// mergeEmptyCodes joins each empty child of a code split to its neighbour
+// (the one before, else the one after), so that no range of code points is
+// dropped: see mergePieces. The children are consecutive ranges.
+func mergeEmptyCodes(parent *partition, children []*partition) []*partition {
+	counts := make([]int64, len(children))
+	for i, ch := range children {
+		counts[i] = ch.count
+	}
+	var out []*partition
+	for _, g := range groupPieces(counts, 0) {
+		if g.first == g.last {
+			out = append(out, children[g.first])
+			continue
+		}
+		lo, hi := children[g.first].lo, children[g.last].hi
+		var lower, upper string
+		if lo > 0 {
+			lower = parent.prefix + string(validRune(lo))
+		}
+		if hi < maxRune {
+			upper = parent.prefix + string(validRune(hi))
+		}
+		merged := parent.with(kindCode, rangeClauses(lower, upper)...)
+		merged.lo, merged.hi, merged.count = lo, hi, g.count
+		out = append(out, merged)
+	}
+	return out
+}
+
+// maxRecounts bounds how often a split whose counts do not add up is
+// counted again before the partition is kept whole.
+const maxRecounts = 3
+
+// agree reports whether the children's counts add up to the parent's,
+// counting them all again (with short growing waits) while they do not: on
+// a live directory the probes, taken one after the other, may straddle a
+// change. false (with a nil error) keeps the parent whole; an error ends
+// the read. When the counts never agree but the parent's own count moved
+// between rounds, the directory is changing under the probes rather than
+// the split leaking users: a difference within what churn explains is then
+// accepted (each partition is checked against its own count when listed,
+// and the read's change log catches what moved).
+func (p *planner) agree(ctx context.Context, parent *partition, children []*partition) (bool, error) {
+	first := parent.count
+	moved := false
+	for attempt := 1; ; attempt++ {
+		sum := int64(0)
+		for _, ch := range children {
+			sum += ch.count
+		}
+		diff := sum - parent.count
+		if diff == 0 {
+			return true, nil
+		}
+		moved = moved || parent.count != first
+		if attempt > maxRecounts {
+			if moved && abs64(diff) <= max(2, parent.count/1000) {
+				p.l.c.log.DebugContext(ctx, "split counts differ by what the directory's changes explain; accepting the split",
+					"partition", parent.String(), "count", parent.count, "children", sum)
+				return true, nil
+			}
+			p.l.c.log.DebugContext(ctx, "split counts do not add up; keeping the partition whole",
+				"partition", parent.String(), "count", parent.count, "children", sum)
+			return false, nil
+		}
+		if err := p.recount(ctx, attempt, append(slices.Clone(children), parent)); err != nil {
+			return false, orNil(err)
 		}
 	}
-	if sum != parent.count {
-		p.l.c.log.DebugContext(ctx, "split counts do not add up; keeping the partition whole",
-			"partition", parent.String(), "count", parent.count, "children", sum)
-		return nil
+}
+
+// recount counts parts again after a short wait that grows with attempt.
+func (p *planner) recount(ctx context.Context, attempt int, parts []*partition) error {
+	if err := p.l.c.retry.clock.Sleep(ctx, time.Duration(attempt)*recountWait); err != nil {
+		return err
 	}
-	return kept
+	return p.countAll(ctx, parts)
+}
+
+// recountWait is the first wait before counting a split again.
+const recountWait = 100 * time.Millisecond
+
+func abs64(v int64) int64 {
+	if v < 0 {
+		return -v
+	}
+	return v
 }
 
 // rangeClauses select names after lower and up to upper ("" = no bound).
@@ -339,10 +465,11 @@ func orNil(err error) error {
 	return err
 }
 
-// countAll probes the counts of parts in parallel.
+// countAll probes the counts of parts in parallel, as many at once as the
+// planner's probe slots allow.
 func (p *planner) countAll(ctx context.Context, parts []*partition) error {
 	var (
-		wg    sync.WaitGroup
+		g     errgroup.Group
 		mu    sync.Mutex
 		first error
 	)
@@ -350,47 +477,36 @@ func (p *planner) countAll(ctx context.Context, parts []*partition) error {
 		select {
 		case p.probes <- struct{}{}:
 		case <-ctx.Done():
-			wg.Wait()
-			return context.Cause(ctx)
+			return errors.Join(g.Wait(), ctx.Err())
 		}
-		wg.Add(1)
-		go func() {
-			defer func() { <-p.probes; wg.Done() }()
+		g.Go(recovered(func() error {
+			defer func() { <-p.probes }()
 			n, err := p.l.c.count(ctx, andFilters(p.l.base.filter, part.filter()), p.l.base.search)
 			mu.Lock()
 			defer mu.Unlock()
-			// A failure to answer outranks a rejection: it ends the read.
+			// A failure to answer outranks a rejection: it ends the read,
+			// where a rejection only keeps the partition whole.
 			if err != nil && (first == nil || rejected(first)) {
 				first = err
 			}
 			part.count = n
-		}()
+			return nil
+		}))
 	}
-	wg.Wait()
+	if err := g.Wait(); err != nil {
+		return err
+	}
 	return first
 }
 
 // refineAll emits parts, splitting further those over the target,
 // concurrently.
 func (p *planner) refineAll(ctx context.Context, parts []*partition, depth int, emit func(*partition)) error {
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		first error
-	)
+	var g errgroup.Group
 	for _, part := range parts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := p.refine(ctx, part, depth, emit); err != nil {
-				mu.Lock()
-				first = firstErr(first, err)
-				mu.Unlock()
-			}
-		}()
+		g.Go(recovered(func() error { return p.refine(ctx, part, depth, emit) }))
 	}
-	wg.Wait()
-	return first
+	return g.Wait()
 }
 
 // refine emits part, or its children when it is over the target and splits
@@ -410,11 +526,4 @@ func (p *planner) refine(ctx context.Context, part *partition, depth int, emit f
 	}
 	p.l.c.log.DebugContext(ctx, "split partition", "partition", part.String(), "count", part.count, "children", len(children))
 	return p.refineAll(ctx, children, depth+1, emit)
-}
-
-func firstErr(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
 }

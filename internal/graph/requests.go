@@ -19,13 +19,22 @@ import (
 
 // listQuery is a users listing: what to select and which users.
 type listQuery struct {
-	selects   []string
-	top       int32
-	filter    string
-	search    string
-	advanced  bool // send ConsistencyLevel: eventual and $count=true
-	orderDesc bool // $orderby=userPrincipalName desc (an advanced query)
+	selects  []string
+	top      int32
+	filter   string
+	search   string
+	advanced bool      // send ConsistencyLevel: eventual and $count=true
+	order    listOrder // $orderby (an advanced query)
 }
+
+// listOrder is a listing's $orderby.
+type listOrder int
+
+const (
+	orderNone listOrder = iota // Graph's own order, which it does not document
+	orderAsc                   // $orderby=userPrincipalName
+	orderDesc                  // $orderby=userPrincipalName desc
+)
 
 // usersBuilder is the /users collection.
 func (c *Client) usersBuilder() *users.UsersRequestBuilder {
@@ -55,7 +64,10 @@ func (c *Client) firstPageRequest(ctx context.Context, q listQuery) (*abs.Reques
 		t := true
 		params.Count = &t
 	}
-	if q.orderDesc {
+	switch q.order {
+	case orderAsc:
+		params.Orderby = []string{"userPrincipalName"}
+	case orderDesc:
 		params.Orderby = []string{"userPrincipalName desc"}
 	}
 	return c.usersBuilder().ToGetRequestInformation(ctx, &users.UsersRequestBuilderGetRequestConfiguration{

@@ -42,6 +42,10 @@ func (c *Client) users(ctx context.Context, q directory.Query, sink directory.Si
 		prog.add(len(users))
 		return sink.Users(ctx, users)
 	}
+	replace := func(ctx context.Context, ids []string, current []directory.User) error {
+		c.stats.users.Add(int64(len(current)))
+		return sink.Replace(ctx, ids, current)
+	}
 	chains := c.concurrency
 	var b *batcher
 	batcherDone := make(chan struct{})
@@ -59,13 +63,14 @@ func (c *Client) users(ctx context.Context, q directory.Query, sink directory.Si
 	if q.AuthMethods {
 		auth := &authStage{c: c, b: b, sink: sink, next: deliver}
 		deliver = auth.deliver
+		replace = auth.replacer(replace)
 		chains = min(chains, authListChains)
 	}
 	var err error
 	if q.Explicit() {
 		err = c.lookup(ctx, q, base.selects, b, sink, deliver)
 	} else {
-		err = (&lister{c: c, base: base, chains: chains, deliver: deliver}).list(ctx)
+		_, err = c.listLive(ctx, base, chains, deliver, replace)
 	}
 	if b != nil {
 		b.closeInput()
@@ -75,6 +80,42 @@ func (c *Client) users(ctx context.Context, q directory.Query, sink directory.Si
 	}
 	<-batcherDone
 	return firstCause(ctx, err)
+}
+
+// listLive lists the query's users and then reconciles the listing with
+// the changes made to the directory while it ran, following the change log
+// from a link taken before the plan and the listing (after the query's
+// first count, so that a missing permission is found by the request every
+// read begins with). It returns the link to follow for the changes after
+// the read.
+func (c *Client) listLive(ctx context.Context, base listQuery, chains int,
+	deliver func(context.Context, []directory.User) error, replace replacer) (string, error) {
+	var link string
+	l := newLister(c, base, chains, deliver)
+	l.counted = func(ctx context.Context) error {
+		var err error
+		link, err = c.latestChanges(ctx, trackedProperties(base.selects))
+		if rejected(err) {
+			c.log.WarnContext(ctx, "graph refused the change log for this query; users changed while the read runs are not reconciled",
+				"code", errorCode(err))
+			return nil
+		}
+		return err
+	}
+	if err := l.list(ctx); err != nil {
+		return "", err
+	}
+	if link == "" {
+		return "", nil
+	}
+	return c.reconcile(ctx, base, link, replace)
+}
+
+// trackedProperties are the selected properties the change log can track:
+// sign-in activity is not a property of the directory's change log (it
+// changes at every sign-in and is read from the sign-in logs).
+func trackedProperties(selects []string) []string {
+	return slices.DeleteFunc(slices.Clone(selects), func(s string) bool { return strings.EqualFold(s, "signInActivity") })
 }
 
 // firstCause is the error that ended the read: the one that cancelled its

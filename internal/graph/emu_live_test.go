@@ -1,0 +1,292 @@
+package graph
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/aad-export/terraform-provider-aad/internal/directory"
+	"github.com/aad-export/terraform-provider-aad/internal/graphemu"
+	"github.com/aad-export/terraform-provider-aad/internal/graphemu/tenant"
+)
+
+// mutatingAt runs change once, right after Graph answered the nth list page
+// (first pages and next pages alike), while the read is under way.
+func mutatingAt(n int64, change func()) func(http.Handler) http.Handler {
+	var pages atomic.Int64
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r)
+			if strings.HasSuffix(r.URL.Path, "/users") && r.URL.Query().Get("$top") == "999" && pages.Add(1) == n {
+				change()
+			}
+		})
+	}
+}
+
+// liveUsers is the tenant's users as they stand: id -> userPrincipalName.
+func liveUsers(tn *tenant.Tenant) map[string]string {
+	m := map[string]string{}
+	for u := range tn.Users() {
+		m[strings.ToLower(u.ID)] = u.UserPrincipalName
+	}
+	return m
+}
+
+// checkCurrent fails unless the read delivered each of the tenant's users
+// once, under its current name, and nobody else.
+func checkCurrent(t *testing.T, sink *collector, tn *tenant.Tenant) {
+	t.Helper()
+	checkExactly(t, sink.ids(), tenantIDs(tn, nil))
+	want := liveUsers(tn)
+	stale := 0
+	for _, u := range sink.users {
+		if name, ok := want[strings.ToLower(u.ID)]; ok && name != u.UserPrincipalName {
+			stale++
+			if stale <= 3 {
+				t.Errorf("user %s delivered as %q, now named %q", u.ID, u.UserPrincipalName, name)
+			}
+		}
+	}
+}
+
+// users returns the tenant's users in UPN order.
+func usersOf(tn *tenant.Tenant) []tenant.User {
+	return slices.Collect(tn.Users())
+}
+
+// A user renamed from a range not listed yet into one listed already is
+// met by no chain, and no count notices; the change log taken before the
+// listing does.
+func TestRenameIntoListedRangeIsReconciled(t *testing.T) {
+	t.Parallel()
+	tn := generated(t, tenant.GenerateOptions{Seed: 31, Users: 3000})
+	srv := emulator(t, tn)
+	all := usersOf(tn)
+	last, lastButOne := all[len(all)-1], all[len(all)-2]
+	change := func() {
+		// One chain walks the names up; after its second page, the last
+		// user moves to the very front (passed already), and the one
+		// before it is deleted before the chain reaches it.
+		if err := tn.Update(last.ID, func(u *tenant.User) { u.UserPrincipalName = "0000.renamed@" + tn.Domain() }); err != nil {
+			t.Error(err)
+		}
+		if err := tn.SoftDelete(lastButOne.ID); err != nil {
+			t.Error(err)
+		}
+	}
+	c := proxied(t, srv, mutatingAt(2, change)).WithConcurrency(1)
+	var sink collector
+	if err := c.Users(t.Context(), directory.Query{Select: listColumns()}, &sink); err != nil {
+		t.Fatalf("Users: %v", err)
+	}
+	checkCurrent(t, &sink, tn)
+	if sink.replaces == 0 {
+		t.Error("the read made no reconciliation: the test proves less than it says")
+	}
+}
+
+// Users created, deleted and renamed anywhere in the name space while many
+// chains list (into ranges already listed, not listed yet, or empty when the
+// plan was made) are each delivered once, as they stand at the end.
+func TestChangesDuringPartitionedListing(t *testing.T) {
+	t.Parallel()
+	for _, order := range []string{"upn"} {
+		t.Run("order="+order, func(t *testing.T) {
+			t.Parallel()
+			tn := generated(t, tenant.GenerateOptions{Seed: 32, Users: 12000, SharedPrefixShare: 0.3})
+			srv := emulator(t, tn)
+			rng := rand.New(rand.NewPCG(32, 1)) //nolint:gosec // test data
+			var mu sync.Mutex
+			round := func() {
+				mu.Lock()
+				defer mu.Unlock()
+				mutateRandomly(t, tn, rng, 40)
+			}
+			c := proxied(t, srv, func(next http.Handler) http.Handler {
+				return mutatingAt(3, round)(mutatingAt(9, round)(mutatingAt(15, round)(next)))
+			})
+			var sink collector
+			if err := c.Users(t.Context(), directory.Query{Select: listColumns()}, &sink); err != nil {
+				t.Fatalf("Users: %v", err)
+			}
+			checkCurrent(t, &sink, tn)
+		})
+	}
+}
+
+// mutateRandomly makes n changes: renames to names anywhere (before, after
+// and between existing ones, other scripts), creations and deletions.
+func mutateRandomly(t *testing.T, tn *tenant.Tenant, rng *rand.Rand, n int) {
+	t.Helper()
+	all := usersOf(tn)
+	prefixes := []string{"0", "aaa", "james.zz", "jim.", "zzz", "_x", "élodie.", "иван.", "~", "m"}
+	for i := range n {
+		name := fmt.Sprintf("%s%d.%d@%s", prefixes[rng.IntN(len(prefixes))], i, rng.IntN(1e6), tn.Domain())
+		var err error
+		switch rng.IntN(3) {
+		case 0:
+			victim := all[rng.IntN(len(all))]
+			err = tn.Update(victim.ID, func(u *tenant.User) { u.UserPrincipalName = name })
+		case 1:
+			err = tn.Add(tenant.User{UserPrincipalName: name, DisplayName: "New " + name, AccountEnabled: new(bool)})
+		default:
+			err = tn.SoftDelete(all[rng.IntN(len(all))].ID)
+		}
+		if err != nil && !strings.Contains(err.Error(), "not found") {
+			t.Errorf("mutating the tenant: %v", err)
+		}
+	}
+}
+
+// When Graph refuses the change log, the read still lists everyone (of a
+// directory that holds still) and says so in the log rather than failing.
+func TestChangeLogRefused(t *testing.T) {
+	t.Parallel()
+	tn := generated(t, tenant.GenerateOptions{Seed: 33, Users: 2500})
+	srv := emulator(t, tn)
+	srv.Inject(graphemu.Fault{Endpoint: graphemu.EndpointDelta, Times: graphemu.Unlimited,
+		Status: http.StatusBadRequest, Code: "Request_UnsupportedQuery", Message: "Unsupported query."})
+	c := newEmuClient(t, srv)
+	listsEveryone(t, c, tn)
+}
+
+// The change log costs two requests on a directory that holds still: the
+// link before the listing, and following it after.
+func TestChangeLogCost(t *testing.T) {
+	t.Parallel()
+	tn := generated(t, tenant.GenerateOptions{Seed: 34, Users: 2500})
+	srv := emulator(t, tn)
+	c := newEmuClient(t, srv)
+	sink := listsEveryone(t, c, tn)
+	if n := srv.Counters().Total(graphemu.EndpointDelta); n != 2 {
+		t.Errorf("%d change log requests, want 2", n)
+	}
+	if sink.replaces != 0 {
+		t.Errorf("%d reconciliations of a directory that held still", sink.replaces)
+	}
+}
+
+// A user renamed from a partition listed already into one listed later is
+// met by both: it is delivered once (the read keeps one table of delivered
+// users, not one per partition).
+func TestRenamedAcrossPartitionsIsDeliveredOnce(t *testing.T) {
+	t.Parallel()
+	tn := generated(t, tenant.GenerateOptions{Seed: 35, Users: 3000})
+	srv := emulator(t, tn)
+	c := newEmuClient(t, srv)
+	var sink collector
+	l := newLister(c, baseQuery(directory.Query{Select: listColumns()}), 2, sink.Users)
+	root := &partition{}
+	a := root.with(kindPrefix, startsWithUPN("a"))
+	z := root.with(kindPrefix, startsWithUPN("z"))
+	if err := l.listPartition(t.Context(), a); err != nil {
+		t.Fatal(err)
+	}
+	if len(sink.users) == 0 {
+		t.Fatal("no user's name begins with a: the test proves nothing")
+	}
+	moved := sink.users[0]
+	if err := tn.Update(moved.ID, func(u *tenant.User) { u.UserPrincipalName = "zz.moved@" + tn.Domain() }); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.listPartition(t.Context(), z); err != nil {
+		t.Fatal(err)
+	}
+	if dup := duplicates(sink.ids()); len(dup) > 0 {
+		t.Errorf("users delivered twice: %v", dup)
+	}
+}
+
+// A partition's count that lags the listing (a user deleted a moment ago is
+// still counted) is counted again with growing waits until it agrees: the
+// read neither fails as incomplete nor gives up.
+func TestLaggingCountIsCountedAgain(t *testing.T) {
+	t.Parallel()
+	tn := generated(t, tenant.GenerateOptions{Seed: 36, Users: 2500})
+	srv := emulator(t, tn)
+	var counts atomic.Int64
+	c := proxied(t, srv, rewriting(isCount, func(body []byte) []byte {
+		if counts.Add(1) > 4 {
+			return body
+		}
+		return countOneMore(body)
+	})).WithConcurrency(1)
+	listsEveryone(t, c, tn)
+	if counts.Load() < 5 {
+		t.Errorf("%d counts: the lag was not waited out", counts.Load())
+	}
+}
+
+// Users whose change moves them into or out of a filtered selection are
+// read again with the filter: Graph says who belongs.
+func TestChangesToFilteredMembership(t *testing.T) {
+	t.Parallel()
+	tn := generated(t, tenant.GenerateOptions{Seed: 37, Users: 4000})
+	srv := emulator(t, tn)
+	all := usersOf(tn)
+	var in, out []string // users moved into and out of the selection
+	change := func() {
+		for i := 0; i < 40; i++ {
+			u := all[(i*97)%len(all)]
+			dept := "Audit"
+			if u.Department == "Audit" {
+				dept = "Elsewhere"
+				out = append(out, u.ID)
+			} else {
+				in = append(in, u.ID)
+			}
+			if err := tn.Update(u.ID, func(u *tenant.User) { u.Department = dept }); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	seedAudit := func() {
+		for i := range 300 {
+			if err := tn.Update(all[(i*13+5)%len(all)].ID, func(u *tenant.User) { u.Department = "Audit" }); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	seedAudit()
+	all = usersOf(tn)
+	c := proxied(t, srv, mutatingAt(1, change))
+	var sink collector
+	const filter = "department eq 'Audit'"
+	if err := c.Users(t.Context(), directory.Query{Select: listColumns(), Filter: filter}, &sink); err != nil {
+		t.Fatalf("Users: %v", err)
+	}
+	checkExactly(t, sink.ids(), tenantIDs(tn, func(u tenant.User) bool { return u.Department == "Audit" }))
+	if len(in) == 0 {
+		t.Error("no user moved into the selection: the test proves less than it says")
+	}
+}
+
+// Reconciled users get their authentication methods like listed ones.
+func TestReconciledUsersHaveMethods(t *testing.T) {
+	t.Parallel()
+	tn := generated(t, tenant.GenerateOptions{Seed: 38, Users: 1500})
+	srv := emulator(t, tn)
+	all := usersOf(tn)
+	last := all[len(all)-1]
+	c := proxied(t, srv, mutatingAt(1, func() {
+		if err := tn.Update(last.ID, func(u *tenant.User) { u.UserPrincipalName = "0.first@" + tn.Domain() }); err != nil {
+			t.Error(err)
+		}
+	})).WithConcurrency(1)
+	var sink collector
+	if err := c.Users(t.Context(), directory.Query{Select: listColumns(), AuthMethods: true}, &sink); err != nil {
+		t.Fatalf("Users: %v", err)
+	}
+	checkCurrent(t, &sink, tn)
+	for _, u := range sink.users {
+		if u.Auth == nil {
+			t.Fatalf("user %s has no methods read", u.ID)
+		}
+	}
+}

@@ -1,0 +1,112 @@
+package graph
+
+import (
+	"context"
+	"strings"
+
+	"golang.org/x/sync/errgroup"
+
+	abs "github.com/microsoft/kiota-abstractions-go"
+
+	"github.com/aad-export/terraform-provider-aad/internal/directory"
+)
+
+// maxIDsPerQuery is how many object ids one "id in (...)" filter names:
+// Graph caps the values of one request's filter, and 15 is within the cap
+// however the caller's own filter is written.
+const maxIDsPerQuery = 15
+
+// replacer delivers the reconciled users of a read: through the
+// authentication-methods stage when the query reads methods, then to the
+// sink's Replace.
+type replacer func(ctx context.Context, ids []string, current []directory.User) error
+
+// reconcile follows the change log from link, taken before the listing
+// began, and makes the read agree with what changed while it ran: a user
+// renamed from a range not listed yet into one listed already is met by no
+// chain, and no count notices (the totals do not change). Each changed
+// user is read again from /users, with the caller's filter and search, so
+// that Graph decides whether it still belongs to the selection (never a
+// local imitation of OData); a removed one is dropped. It returns the link
+// to follow next time.
+func (c *Client) reconcile(ctx context.Context, base listQuery, link string, replace replacer) (string, error) {
+	next := link
+	err := c.followChanges(ctx, link, func(ctx context.Context, cs []change) error {
+		return c.applyChanges(ctx, base, cs, replace)
+	}, &next)
+	return next, err
+}
+
+// applyChanges reads the changed users of one page of the change log again,
+// many requests at once, and replaces them and the removed ones. Each user
+// appears once in cs, so the replacements may go in any order.
+func (c *Client) applyChanges(ctx context.Context, base listQuery, cs []change, replace replacer) error {
+	var removed, changed []string
+	for _, ch := range cs {
+		if ch.removed {
+			removed = append(removed, ch.id)
+		} else {
+			changed = append(changed, ch.id)
+		}
+	}
+	if len(removed) > 0 {
+		if err := replace(ctx, removed, nil); err != nil {
+			return err
+		}
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(c.concurrency)
+	for start := 0; start < len(changed); start += maxIDsPerQuery {
+		ids := changed[start:min(start+maxIDsPerQuery, len(changed))]
+		g.Go(recovered(func() error {
+			current, err := c.current(ctx, base, ids)
+			if err != nil {
+				return err
+			}
+			return replace(ctx, ids, current)
+		}))
+	}
+	return g.Wait()
+}
+
+// current reads the users with these ids that the query selects now.
+func (c *Client) current(ctx context.Context, base listQuery, ids []string) ([]directory.User, error) {
+	q := base
+	q.filter = andFilters(base.filter, idsIn(ids))
+	q.top = maxIDsPerQuery
+	var found []directory.User
+	next := ""
+	for {
+		var page userPage
+		_, err := c.do(ctx, call{
+			op: OpListUsers,
+			build: func(ctx context.Context) (*abs.RequestInformation, error) {
+				if next == "" {
+					return c.firstPageRequest(ctx, q)
+				}
+				return c.nextPageRequest(ctx, next, q.advanced)
+			},
+			decode: func(r *response) (err error) {
+				page, err = decodePage(r.body, len(ids))
+				return err
+			},
+		})
+		if err != nil {
+			return nil, err
+		}
+		found = append(found, page.users()...)
+		if page.NextLink == "" {
+			return found, nil
+		}
+		next = page.NextLink
+	}
+}
+
+// idsIn is the filter clause selecting users by object id.
+func idsIn(ids []string) string {
+	quoted := make([]string, len(ids))
+	for i, id := range ids {
+		quoted[i] = odataString(id)
+	}
+	return "id in (" + strings.Join(quoted, ",") + ")"
+}
