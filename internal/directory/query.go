@@ -2,8 +2,13 @@ package directory
 
 import (
 	"context"
+	"errors"
 	"fmt"
 )
+
+// ErrChangeLogExpired says a link to the directory's change log is too old
+// to follow: the reader must list the directory again.
+var ErrChangeLogExpired = errors.New("the directory's change log expired")
 
 // Query says which users to read and what to read of each.
 //

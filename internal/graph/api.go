@@ -122,6 +122,23 @@ func (c *Client) Users(ctx context.Context, q directory.Query, sink directory.Si
 	return c.users(ctx, q, sink)
 }
 
+// UsersTracked reads like Users and also returns a link to the directory's
+// change log as of the read's end, for Changes to follow next time: "" when
+// Graph refused the change log, or the query names its users one by one.
+func (c *Client) UsersTracked(ctx context.Context, q directory.Query, sink directory.Sink) (string, error) {
+	return c.usersTracked(ctx, q, sink)
+}
+
+// Changes delivers to sink.Replace every user of q that changed since link
+// was taken (each read again, with q's filter and search, as Users would
+// deliver it, or removed when it was deleted or no longer matches), and the
+// users whose object ids recheck names, changed or not. It returns the link
+// to follow next time. When Graph no longer knows link (expired, or asking
+// to start over) the error wraps ErrDeltaExpired.
+func (c *Client) Changes(ctx context.Context, q directory.Query, link string, recheck []string, sink directory.Sink) (string, error) {
+	return c.changes(ctx, q, link, recheck, sink)
+}
+
 // Operations an Error can name.
 const (
 	OpToken       = "acquireToken"

@@ -10,6 +10,8 @@ import (
 
 	abs "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
+
+	"github.com/aad-export/terraform-provider-aad/internal/directory"
 )
 
 // The directory's change log: GET /users/delta. A link taken with
@@ -20,7 +22,7 @@ import (
 
 // ErrDeltaExpired: Graph no longer knows the change log's position (the
 // delta token is older than it keeps, or it asks to start over).
-var ErrDeltaExpired = errors.New("the directory's change log expired")
+var ErrDeltaExpired = directory.ErrChangeLogExpired
 
 // Graph's codes for a delta token it no longer honours.
 const (

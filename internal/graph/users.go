@@ -26,34 +26,46 @@ const (
 // errConflictingQuery: a query names users and also filters or searches.
 var errConflictingQuery = errors.New("a query selects users either one by one or by filter/search, not both")
 
-// users implements Client.Users.
-func (c *Client) users(ctx context.Context, q directory.Query, sink directory.Sink) error {
+// read is what one call of Users, UsersTracked or Changes shares: the
+// delivery into the sink (through the authentication-methods stage when
+// the query reads methods), the batcher and the progress log.
+type read struct {
+	c       *Client
+	q       directory.Query
+	base    listQuery
+	chains  int
+	b       *batcher // nil unless the query reads methods or names its users
+	deliver func(context.Context, []directory.User) error
+	replace replacer
+}
+
+// run sets a read up, runs body, and takes the read down. The error is the
+// one that ended the read first (a fatal $batch answer cancels the listing,
+// which then fails with a context error that says nothing).
+func (c *Client) run(ctx context.Context, q directory.Query, sink directory.Sink, body func(context.Context, *read) error) error {
 	if q.Explicit() && (q.Filter != "" || q.Search != "") {
 		return errConflictingQuery
 	}
-	base := baseQuery(q)
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	prog := c.startProgress(ctx)
 	defer prog.stop(ctx)
-
-	deliver := func(ctx context.Context, users []directory.User) error {
+	r := &read{c: c, q: q, base: baseQuery(q), chains: c.concurrency}
+	r.deliver = func(ctx context.Context, users []directory.User) error {
 		c.stats.users.Add(int64(len(users)))
 		prog.add(len(users))
 		return sink.Users(ctx, users)
 	}
-	replace := func(ctx context.Context, ids []string, current []directory.User) error {
+	r.replace = func(ctx context.Context, ids []string, current []directory.User) error {
 		c.stats.users.Add(int64(len(current)))
 		return sink.Replace(ctx, ids, current)
 	}
-	chains := c.concurrency
-	var b *batcher
 	batcherDone := make(chan struct{})
 	if q.AuthMethods || q.Explicit() {
-		b = newBatcher(c)
+		r.b = newBatcher(c)
 		go func() {
 			defer close(batcherDone)
-			if err := b.run(ctx); err != nil {
+			if err := recovered(func() error { return r.b.run(ctx) })(); err != nil {
 				cancel(err)
 			}
 		}()
@@ -61,25 +73,69 @@ func (c *Client) users(ctx context.Context, q directory.Query, sink directory.Si
 		close(batcherDone)
 	}
 	if q.AuthMethods {
-		auth := &authStage{c: c, b: b, sink: sink, next: deliver}
-		deliver = auth.deliver
-		replace = auth.replacer(replace)
-		chains = min(chains, authListChains)
+		auth := &authStage{c: c, b: r.b, sink: sink, next: r.deliver}
+		r.deliver = auth.deliver
+		r.replace = auth.replacer(r.replace)
+		r.chains = min(r.chains, authListChains)
 	}
-	var err error
-	if q.Explicit() {
-		err = c.lookup(ctx, q, base.selects, b, sink, deliver)
-	} else {
-		_, err = c.listLive(ctx, base, chains, deliver, replace)
-	}
-	if b != nil {
-		b.closeInput()
+	err := recovered(func() error { return body(ctx, r) })()
+	if r.b != nil {
+		r.b.closeInput()
 	}
 	if err != nil {
 		cancel(err)
 	}
 	<-batcherDone
 	return firstCause(ctx, err)
+}
+
+// users implements Client.Users.
+func (c *Client) users(ctx context.Context, q directory.Query, sink directory.Sink) error {
+	_, err := c.usersTracked(ctx, q, sink)
+	return err
+}
+
+// usersTracked implements Client.UsersTracked.
+func (c *Client) usersTracked(ctx context.Context, q directory.Query, sink directory.Sink) (string, error) {
+	var link string
+	err := c.run(ctx, q, sink, func(ctx context.Context, r *read) error {
+		if q.Explicit() {
+			return c.lookup(ctx, q, r.base.selects, r.b, sink, r.deliver)
+		}
+		var err error
+		link, err = c.listLive(ctx, r.base, r.chains, r.deliver, r.replace)
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	return link, nil
+}
+
+// changes implements Client.Changes.
+func (c *Client) changes(ctx context.Context, q directory.Query, link string, recheck []string, sink directory.Sink) (string, error) {
+	if q.Explicit() {
+		return "", errors.New("the change log applies to a listing, not to users named one by one")
+	}
+	next := link
+	err := c.run(ctx, q, sink, func(ctx context.Context, r *read) error {
+		if len(recheck) > 0 {
+			cs := make([]change, len(recheck))
+			for i, id := range recheck {
+				cs[i] = change{id: id}
+			}
+			if err := c.applyChanges(ctx, r.base, cs, r.replace); err != nil {
+				return err
+			}
+		}
+		var err error
+		next, err = c.reconcile(ctx, r.base, link, r.replace)
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	return next, nil
 }
 
 // listLive lists the query's users and then reconciles the listing with
