@@ -16,6 +16,32 @@ type Source interface {
 	Users(ctx context.Context, q directory.Query, sink directory.Sink) error
 }
 
+// Tracker is a Source that can follow the directory's change log, which
+// incremental snapshots are made of. The Graph client implements it.
+type Tracker interface {
+	Source
+
+	// UsersTracked reads like Users and returns a link to the change log
+	// as of the end of the read ("" when there is none).
+	UsersTracked(ctx context.Context, q directory.Query, sink directory.Sink) (string, error)
+
+	// Changes delivers to sink.Replace the users of q changed since link
+	// (and those recheck names, changed or not), and returns the link to
+	// follow next time. An error wrapping directory.ErrChangeLogExpired
+	// says link is too old to follow.
+	Changes(ctx context.Context, q directory.Query, link string, recheck []string, sink directory.Sink) (string, error)
+}
+
+// Refresh says which users' authentication methods an incremental snapshot
+// reads again: the change log does not cover them.
+type Refresh string
+
+// Refreshes.
+const (
+	RefreshAll     Refresh = "all"     // every user's: the snapshot lists the directory again
+	RefreshChanged Refresh = "changed" // the created and changed users' only; the others' may be stale
+)
+
 // LineEnding is the row terminator of the CSV.
 type LineEnding string
 
@@ -48,6 +74,28 @@ type Options struct {
 	// MaxDetailedErrors is how many per-user errors Result keeps in detail.
 	// 0 = 10.
 	MaxDetailedErrors int
+
+	// ManifestPath is where the snapshot's manifest (JSON evidence: what,
+	// from where, when, checksums, the change-log link) is written, and the
+	// previous one read. "" = none, unless Incremental: then OutputPath
+	// plus ".manifest.json".
+	ManifestPath string
+
+	// ChangesPath is where the changes since the previous snapshot (the
+	// one ManifestPath describes) are written as CSV; "" = none.
+	ChangesPath string
+
+	// Incremental builds the snapshot from the previous one and the
+	// directory's change log, when the previous one allows it (same
+	// tenant, columns, selection, encoding, and a CSV still as written).
+	Incremental bool
+
+	// AuthMethodsRefresh applies to incremental snapshots with
+	// authentication-method columns; "" = RefreshAll.
+	AuthMethodsRefresh Refresh
+
+	// Provenance is recorded in the manifest.
+	Provenance Provenance
 }
 
 // Result describes a finished export.
@@ -59,6 +107,27 @@ type Result struct {
 	// FirstErrors holds the first MaxDetailedErrors per-user errors in the
 	// order of the results file.
 	FirstErrors []directory.UserError
+
+	// Mode says how the snapshot was taken. FullBecause says why a
+	// snapshot asked to be incremental listed the whole selection ("" when
+	// it did not, or was not asked to); FellBack is set when that was not
+	// the configuration's choice but a fallback (no usable previous
+	// snapshot, or a change log Graph no longer knows), worth a warning.
+	Mode        Mode
+	FullBecause string
+	FellBack    bool
+
+	// Added, Removed and Changed count the users in the changes report
+	// (set only when there is one).
+	Added, Removed, Changed int
+
+	// DeltaLink is the change log as of the end of the snapshot ("" when
+	// the source has none).
+	DeltaLink string
+
+	// Warnings are things the caller should tell the user: a snapshot that
+	// could not be incremental, a changes report with nothing to compare.
+	Warnings []string
 }
 
 // ErrUserErrors is returned (wrapped, with the count) when FailOnUserErrors

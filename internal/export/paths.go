@@ -9,27 +9,42 @@ import (
 	"strings"
 )
 
-// resolvePaths checks the output and results paths before anything is read
-// from the directory, so that a typo costs seconds, not a whole export, and
-// returns them absolute and clean. Whether the folder is writable is proved
-// by creating the temporary files, right after.
-func resolvePaths(output, results string) (out, res string, err error) {
-	if output == "" {
-		return "", "", errors.New("the output path is empty")
+// target is one file an export writes: what it is called in errors, and
+// where it goes.
+type target struct {
+	label string
+	path  *string // resolved in place: absolute and clean
+}
+
+// resolveTargets checks the paths of the files an export writes before
+// anything is read from the directory, so that a typo costs seconds, not a
+// whole export, and makes them absolute and clean. Empty paths (files not
+// asked for) are skipped, except the first (the CSV). No two may name the
+// same file. Whether the folders are writable is proved by creating the
+// temporary files, right after.
+func resolveTargets(targets ...target) error {
+	if *targets[0].path == "" {
+		return fmt.Errorf("the %s path is empty", targets[0].label)
 	}
-	if out, err = checkTarget("output", output); err != nil {
-		return "", "", err
+	var done []target
+	for _, t := range targets {
+		if *t.path == "" {
+			continue
+		}
+		abs, err := checkTarget(t.label, *t.path)
+		if err != nil {
+			return err
+		}
+		*t.path = abs
+		for _, o := range done {
+			if SamePath(abs, *o.path) {
+				return fmt.Errorf("the %s path %q and the %s path %q are the same file, or differ only in case (one file on macOS and Windows): give each its own name",
+					t.label, abs, o.label, *o.path)
+			}
+		}
+		done = append(done, t)
 	}
-	if results == "" {
-		return out, "", nil
-	}
-	if res, err = checkTarget("results", results); err != nil {
-		return "", "", err
-	}
-	if SamePath(out, res) {
-		return "", "", fmt.Errorf("the results path %q and the output path %q are the same file, or differ only in case (one file on macOS and Windows): give each its own name", res, out)
-	}
-	return out, res, nil
+	return nil
 }
 
 func checkTarget(label, path string) (string, error) {

@@ -31,9 +31,16 @@ const errorSortShare = 8
 // plan is Options checked and resolved: what one export will do.
 type plan struct {
 	output, results  string // absolute, clean
+	changes          string // "" = no changes report
+	manifest         string // "" = no manifest
 	enc              rowEncoder
+	columns          []string
+	upn, oid         int // the identity columns; -1 when absent
 	bom              bool
 	failOnUserErrors bool
+	incremental      bool
+	refresh          Refresh
+	provenance       Provenance
 	sortMemory       int64
 	maxDetailed      int
 	fanIn            int // runs merged at once; tests lower it to force several passes
@@ -63,19 +70,43 @@ func newPlan(o Options) (*plan, error) {
 	if o.SortMemory < 0 || o.MaxDetailedErrors < 0 {
 		return nil, errors.New("sort memory and the number of detailed errors cannot be negative")
 	}
-	out, res, err := resolvePaths(o.OutputPath, o.ResultsPath)
-	if err != nil {
-		return nil, err
+	refresh := o.AuthMethodsRefresh
+	switch refresh {
+	case "":
+		refresh = RefreshAll
+	case RefreshAll, RefreshChanged:
+	default:
+		return nil, fmt.Errorf("unknown authentication methods refresh %q: use %q or %q", string(refresh), RefreshAll, RefreshChanged)
+	}
+	manifest := o.ManifestPath
+	if manifest == "" && o.Incremental {
+		manifest = o.OutputPath + ".manifest.json"
+	}
+	upn, oid, identified := identityColumns(names)
+	if (o.Incremental || o.ChangesPath != "") && !identified {
+		return nil, errNoIdentity
 	}
 	p := &plan{
-		output:           out,
-		results:          res,
+		output:           o.OutputPath,
+		results:          o.ResultsPath,
+		changes:          o.ChangesPath,
+		manifest:         manifest,
 		enc:              rowEncoder{cols: cat.lookup(names), escape: o.EscapeFormulas, crlf: crlf},
+		columns:          slices.Clone(names),
+		upn:              upn,
+		oid:              oid,
 		bom:              o.ByteOrderMark,
 		failOnUserErrors: o.FailOnUserErrors,
+		incremental:      o.Incremental,
+		refresh:          refresh,
+		provenance:       o.Provenance,
 		sortMemory:       orDefault(o.SortMemory, DefaultSortMemory),
 		maxDetailed:      orDefault(o.MaxDetailedErrors, DefaultMaxDetailedErrors),
 		fanIn:            defaultFanIn,
+	}
+	if err := resolveTargets(target{"output", &p.output}, target{"results", &p.results},
+		target{"changes", &p.changes}, target{"manifest", &p.manifest}); err != nil {
+		return nil, err
 	}
 	return p, nil
 }

@@ -46,6 +46,7 @@ type batch struct {
 	scratch []byte
 	spans   []span
 	ents    []entry
+	quoted  []string // ids of users whose names read back ambiguously (quotedName)
 }
 
 // span records where an entry lies in buf while buf may still move.
@@ -58,9 +59,12 @@ func (b *batch) encode(enc *rowEncoder, users []directory.User) {
 	if b.buf == nil {
 		b.buf = make([]byte, 0, len(users)*avgRowGuess)
 	}
-	b.buf, b.spans, b.ents = b.buf[:0], b.spans[:0], b.ents[:0]
+	b.buf, b.spans, b.ents, b.quoted = b.buf[:0], b.spans[:0], b.ents[:0], b.quoted[:0]
 	for i := range users {
 		u := &users[i]
+		if enc.escape && quotedName(u.UserPrincipalName) {
+			b.quoted = append(b.quoted, u.ID)
+		}
 		start := len(b.buf)
 		b.buf = appendLower(b.buf, u.UserPrincipalName)
 		klen := len(b.buf) - start

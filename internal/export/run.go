@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"time"
 
 	"github.com/aad-export/terraform-provider-aad/internal/directory"
 )
@@ -13,7 +14,35 @@ import (
 const utf8BOM = "\ufeff"
 
 // run carries out the plan; Run documents it.
-func (p *plan) run(ctx context.Context, src Source, q directory.Query) (res Result, err error) {
+func (p *plan) run(ctx context.Context, src Source, q directory.Query) (Result, error) {
+	q = p.query(q)
+	prev, why := p.previous(q)
+	how := p.choose(src, q, prev, why)
+	res, err := p.runAs(ctx, src, q, prev, how)
+	if how.mode == ModeIncremental && errors.Is(err, directory.ErrChangeLogExpired) {
+		how = choice{mode: ModeFull, fellBack: true,
+			because: "the previous snapshot's change log has expired (Graph keeps it for about a week) or Graph asked to start over, so the directory was listed again"}
+		res, err = p.runAs(ctx, src, q, prev, how)
+	}
+	if err == nil && p.changes != "" && prev == nil && why != "" {
+		res.Warnings = append(res.Warnings, "The changes report lists every user as added: "+why+".")
+	}
+	if how.fellBack {
+		res.Warnings = append(res.Warnings, "The snapshot is not incremental: "+how.because+".")
+	}
+	return res, err
+}
+
+// choice is how a snapshot is taken, and why.
+type choice struct {
+	mode     Mode
+	because  string // why a snapshot asked to be incremental is full
+	fellBack bool   // the reason is a fallback, not the configuration
+}
+
+// runAs takes the snapshot as chosen.
+func (p *plan) runAs(ctx context.Context, src Source, q directory.Query, prev *previousSnapshot, how choice) (res Result, err error) {
+	started := time.Now().UTC()
 	j, err := p.start(ctx)
 	if err != nil {
 		return Result{}, err
@@ -23,19 +52,45 @@ func (p *plan) run(ctx context.Context, src Source, q directory.Query) (res Resu
 			err = errors.Join(err, cerr)
 		}
 	}()
-	if err := src.Users(ctx, p.query(q), j.sink); err != nil {
+	j.mode = how.mode
+	link, err := j.read(ctx, src, q, prev)
+	if err != nil {
 		return Result{}, fmt.Errorf("reading users: %w", err)
 	}
-	return j.finish(ctx)
+	if prev != nil && (how.mode == ModeIncremental || j.diff != nil) {
+		if j.prev, err = prev.open(j.p.enc.header(), p.upn, p.oid); err != nil {
+			return Result{}, err
+		}
+	}
+	res, err = j.finish(ctx, manifestDraft(p, q, started, link, prev, how.mode))
+	res.Mode, res.FullBecause, res.FellBack, res.DeltaLink = how.mode, how.because, how.fellBack, link
+	return res, err
+}
+
+// read runs the source: the changes since the previous snapshot, or the
+// whole selection (with the change log's link when the source has one).
+func (j *job) read(ctx context.Context, src Source, q directory.Query, prev *previousSnapshot) (string, error) {
+	tracker, tracks := src.(Tracker)
+	switch {
+	case j.mode == ModeIncremental:
+		return tracker.Changes(ctx, q, prev.m.DeltaLink, prev.m.FailedIDs, j.sink)
+	case tracks:
+		return tracker.UsersTracked(ctx, q, j.sink)
+	}
+	return "", src.Users(ctx, q, j.sink)
 }
 
 // job is one export under way: its temporary files and sorters.
 type job struct {
 	p        *plan
+	mode     Mode
 	out, res *atomicFile // res is nil without a results file
+	chg      *atomicFile // nil without a changes report
 	users    *sorter
 	errs     *sorter
 	sink     *sink
+	prev     *snapshot // the previous CSV, read in the final merge; nil when not needed
+	diff     *differ   // nil without a changes report
 }
 
 // start creates the temporary output files first: that proves the folders
@@ -47,11 +102,19 @@ func (p *plan) start(ctx context.Context) (*job, error) {
 	}
 	j := &job{p: p, out: out}
 	if p.results != "" {
-		if j.res, err = createAtomic(p.results, false); err != nil {
-			return nil, errors.Join(fmt.Errorf("results path %q: %w", p.results, err), out.discard())
+		if j.res, err = createAtomic(p.results, p.manifest != ""); err != nil {
+			return nil, errors.Join(fmt.Errorf("results path %q: %w", p.results, err), j.cleanup())
 		}
 	}
 	dir := filepath.Dir(p.output)
+	if p.changes != "" {
+		if j.chg, err = createAtomic(p.changes, false); err != nil {
+			return nil, errors.Join(fmt.Errorf("changes path %q: %w", p.changes, err), j.cleanup())
+		}
+		j.diff = newDiffer(p.columns, p.upn, p.oid, p.enc.crlf,
+			newSorter(dir, p.sortMemory/errorSortShare, p.fanIn, order{}),
+			newSorter(dir, p.sortMemory/errorSortShare, p.fanIn, order{}))
+	}
 	j.users = newSorter(dir, p.sortMemory, p.fanIn, order{unique: true})
 	j.errs = newSorter(dir, p.sortMemory/errorSortShare, p.fanIn, order{})
 	j.sink = newSink(ctx, &p.enc, j.users, j.errs)
@@ -62,21 +125,31 @@ func (p *plan) start(ctx context.Context) (*job, error) {
 // cleanup removes whatever temporary file remains; after a successful
 // export, none does.
 func (j *job) cleanup() error {
-	err := errors.Join(j.users.close(), j.errs.close(), j.out.discard())
-	if j.res != nil {
-		err = errors.Join(err, j.res.discard())
+	var err error
+	for _, s := range []*sorter{j.users, j.errs} {
+		if s != nil {
+			err = errors.Join(err, s.close())
+		}
 	}
-	return err
+	if j.diff != nil {
+		err = errors.Join(err, j.diff.unpaired.close(), j.diff.changes.close())
+	}
+	for _, f := range []*atomicFile{j.out, j.res, j.chg} {
+		if f != nil {
+			err = errors.Join(err, f.discard())
+		}
+	}
+	return errors.Join(err, j.prev.close())
 }
 
-func (j *job) finish(ctx context.Context) (Result, error) {
+func (j *job) finish(ctx context.Context, draft *Manifest) (Result, error) {
 	if err := j.sink.close(); err != nil {
 		return Result{}, err
 	}
 	if err := ctx.Err(); err != nil {
 		return Result{}, interrupted(err)
 	}
-	first, err := j.writeResults(ctx)
+	first, failed, err := j.writeResults(ctx)
 	if err != nil {
 		return Result{}, err
 	}
@@ -90,15 +163,26 @@ func (j *job) finish(ctx context.Context) (Result, error) {
 	if r.Users, err = j.writeUsers(ctx); err != nil {
 		return Result{}, err
 	}
+	if err := j.writeChanges(ctx); err != nil {
+		return Result{}, err
+	}
+	if j.diff != nil {
+		r.Added, r.Removed, r.Changed = j.diff.counts()
+	}
 	if err := errors.Join(j.users.close(), j.errs.close()); err != nil {
 		return Result{}, err
 	}
-	// The CSV first: should the results file then fail to be published, the
-	// main artefact is at least complete and current.
-	if err := j.publish(ctx, j.out, j.res); err != nil {
+	r.SHA256 = j.out.checksum()
+	man, err := j.writeManifest(draft, r, failed)
+	if err != nil {
 		return Result{}, err
 	}
-	r.SHA256 = j.out.checksum()
+	// The CSV first: should another file then fail to be published, the
+	// main artefact is at least complete and current; the manifest last, so
+	// that it never describes a CSV that is not there.
+	if err := j.publish(ctx, j.out, j.res, j.chg, man); err != nil {
+		return Result{}, err
+	}
 	return r, nil
 }
 
@@ -138,33 +222,27 @@ func interrupted(err error) error {
 	return err
 }
 
-// writeUsers writes the CSV, rows in order, to its temporary file.
-func (j *job) writeUsers(ctx context.Context) (int, error) {
-	rows := 0
-	err := j.writeSorted(ctx, j.out, j.p.enc.header(), j.users, func(e *entry) error {
-		rows++
-		return j.out.writeAll(e.payload())
-	})
-	if err != nil {
-		return 0, err
-	}
-	return rows, nil
-}
-
 // writeResults writes the results file (when there is one) and returns the
-// first per-user errors in its order.
-func (j *job) writeResults(ctx context.Context) ([]directory.UserError, error) {
+// first per-user errors in its order, and the object ids of every user that
+// failed (for the next incremental snapshot to read again).
+func (j *job) writeResults(ctx context.Context) ([]directory.UserError, []string, error) {
 	w := resultsWriter{out: j.res, max: j.p.maxDetailed, escape: j.p.enc.escape, crlf: j.p.enc.crlf}
 	if err := j.writeSorted(ctx, j.res, encodeRecord(resultsColumns(), w.crlf), j.errs, w.emit); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return w.first, nil
+	return w.first, slices.Compact(w.failed), nil
 }
 
 // writeSorted hands every row of s, in order, to emit and makes f ready to
 // publish: the BOM (if asked for) and header first, flushed and synced
 // after. f is nil when there is no file, and emit still sees every row.
 func (j *job) writeSorted(ctx context.Context, f *atomicFile, header []byte, s *sorter, emit func(e *entry) error) error {
+	return j.writeSortedThen(ctx, f, header, s, emit, nil)
+}
+
+// writeSortedThen is writeSorted with then run after the last row, before
+// the file is made ready.
+func (j *job) writeSortedThen(ctx context.Context, f *atomicFile, header []byte, s *sorter, emit func(e *entry) error, then func() error) error {
 	if f != nil {
 		if j.p.bom {
 			if err := f.writeAll([]byte(utf8BOM)); err != nil {
@@ -178,6 +256,11 @@ func (j *job) writeSorted(ctx context.Context, f *atomicFile, header []byte, s *
 	if err := s.finish(ctx, emit); err != nil {
 		return interrupted(err)
 	}
+	if then != nil {
+		if err := then(); err != nil {
+			return err
+		}
+	}
 	if f == nil {
 		return nil
 	}
@@ -190,6 +273,7 @@ type resultsWriter struct {
 	max          int
 	escape, crlf bool
 	first        []directory.UserError
+	failed       []string
 	row, scratch []byte
 }
 
@@ -200,6 +284,9 @@ func (w *resultsWriter) emit(e *entry) error {
 	}
 	if len(w.first) < w.max {
 		w.first = append(w.first, f.userError())
+	}
+	if len(f.objectID) > 0 {
+		w.failed = append(w.failed, string(f.objectID))
 	}
 	if w.out == nil {
 		return nil

@@ -29,6 +29,8 @@ type sink struct {
 	replaced map[string]uint32
 	gen      uint32
 
+	quoted []string // see batch.quoted
+
 	errs errorSink
 }
 
@@ -104,6 +106,7 @@ func (s *sink) keep(b *batch, replacing []string) error {
 	case s.err != nil:
 		return s.err
 	}
+	s.quoted = append(s.quoted, b.quoted...)
 	if replacing != nil {
 		s.gen++
 		if s.replaced == nil {
@@ -141,6 +144,17 @@ func (s *sink) current(e *entry) bool {
 	}
 	return e.gen == g
 }
+
+// isReplaced reports whether a Replace named the user: its rows from before
+// are void. It is consulted once the read is over.
+func (s *sink) isReplaced(id []byte) bool {
+	_, ok := s.replaced[string(id)]
+	return ok
+}
+
+// quotedIDs are the ids of the users whose names read back ambiguously,
+// for the manifest. It is consulted once the read is over.
+func (s *sink) quotedIDs() []string { return s.quoted }
 
 // UserError implements directory.Sink.
 func (s *sink) UserError(_ context.Context, e directory.UserError) {
