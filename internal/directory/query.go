@@ -23,6 +23,18 @@ type Query struct {
 	// AuthMethods asks for each user's authentication methods (User.Auth).
 	AuthMethods bool
 
+	// Registration asks for each user's authentication-method registration
+	// details (User.Registration), from Graph's registration report.
+	Registration bool
+
+	// PageSize is the $top of list pages: 0 for Graph's largest (999).
+	// Some properties make Graph answer smaller pages (signInActivity: 120).
+	PageSize int
+
+	// Tracked lists the selected properties the directory's change log
+	// follows: a change to one of them makes a user changed. nil = Select.
+	Tracked []string
+
 	// Filter is a raw OData $filter and Search a raw $search, passed to Graph
 	// as given.
 	Filter string

@@ -90,9 +90,37 @@ type User struct {
 	ServiceProvisioningErrors     json.RawMessage `json:"serviceProvisioningErrors"`
 	SignInActivity                json.RawMessage `json:"signInActivity"`
 
+	// Extensions holds the directory extension attributes the query
+	// selected (extension_<appId>_<name>), as Graph sent them; absent ones
+	// are not in the map.
+	Extensions map[string]json.RawMessage `json:"-"`
+
 	// Auth holds the user's authentication methods when the query asked for
 	// them (Query.AuthMethods); it comes from a separate Graph call per user.
 	Auth *AuthMethods `json:"-"`
+
+	// Registration holds the user's row of Graph's authentication-method
+	// registration report when the query asked for it (Query.Registration);
+	// nil when the report has no row for the user (created since).
+	Registration *RegistrationDetails `json:"-"`
+}
+
+// RegistrationDetails is a user's row of GET
+// /reports/authenticationMethods/userRegistrationDetails (v1.0), as Graph
+// sends it: booleans nil when null, date-times as text.
+type RegistrationDetails struct {
+	IsAdmin                                       *bool    `json:"isAdmin"`
+	IsMfaRegistered                               *bool    `json:"isMfaRegistered"`
+	IsMfaCapable                                  *bool    `json:"isMfaCapable"`
+	IsPasswordlessCapable                         *bool    `json:"isPasswordlessCapable"`
+	IsSsprRegistered                              *bool    `json:"isSsprRegistered"`
+	IsSsprEnabled                                 *bool    `json:"isSsprEnabled"`
+	IsSsprCapable                                 *bool    `json:"isSsprCapable"`
+	IsSystemPreferredAuthenticationMethodEnabled  *bool    `json:"isSystemPreferredAuthenticationMethodEnabled"`
+	MethodsRegistered                             []string `json:"methodsRegistered"`
+	SystemPreferredAuthenticationMethods          []string `json:"systemPreferredAuthenticationMethods"`
+	UserPreferredMethodForSecondaryAuthentication string   `json:"userPreferredMethodForSecondaryAuthentication"`
+	LastUpdatedDateTime                           string   `json:"lastUpdatedDateTime"`
 }
 
 // AuthMethods are the authentication methods of one user that the portal's

@@ -7,20 +7,50 @@ import (
 	"github.com/aad-export/terraform-provider-aad/internal/directory"
 )
 
-// column is one CSV column: its header name, the Graph property it needs
-// from the list endpoint, and how a user becomes its cell. Exactly one of
-// text and appendTo is set: text for cells that are a value Graph sent as is
-// (no copy), appendTo for cells assembled from parts.
+// column is one CSV column and every fact about it: its header name, where
+// its cell comes from (a property of the user list, the
+// authentication-methods API, or the registration report), how a user
+// becomes its cell, and what reading it takes (a permission, a licence, a
+// smaller page) or leaves out (the change log does not follow it). The
+// export's request, validation, diagnostics and documentation all read
+// these facts from here. Exactly one of text and appendTo is set: text for
+// cells that are a value Graph sent as is (no copy), appendTo for cells
+// assembled from parts.
 type column struct {
 	name     string
-	property string // "" for the authentication-method columns
+	property string // the user property to $select ("" when source is not the list)
+	source   source
 	text     func(u *directory.User) string
 	appendTo func(dst []byte, u *directory.User) []byte
+
+	permission string // the application permission it needs beyond User.Read.All
+	licence    string // the licence the tenant needs for it
+	pageSize   int    // the page size Graph allows when it is selected (0 = 999)
+	untracked  bool   // the directory's change log does not follow it
 }
+
+// source says where a column's cell comes from.
+type source int
+
+const (
+	fromList         source = iota // GET /users, $select
+	fromAuthMethods                // GET /users/{id}/authentication/methods, one call per user
+	fromRegistration               // GET /reports/authenticationMethods/userRegistrationDetails
+)
+
+// Permissions and licences columns need, as Graph and Entra name them.
+const (
+	PermAuthMethods = "UserAuthenticationMethod.Read.All"
+	PermAuditLog    = "AuditLog.Read.All"
+	LicenceP1       = "Microsoft Entra ID P1 or P2"
+)
 
 // needsAuthMethods reports whether the cell comes from the authentication
 // methods API rather than from the user list.
-func (c *column) needsAuthMethods() bool { return c.property == "" }
+func (c *column) needsAuthMethods() bool { return c.source == fromAuthMethods }
+
+// signInPageSize is Graph's page size when signInActivity is selected.
+const signInPageSize = 120
 
 // catalogue is the one place that knows the columns. It is built when
 // needed (a few microseconds, never per user) rather than kept in a package
@@ -28,12 +58,12 @@ func (c *column) needsAuthMethods() bool { return c.property == "" }
 type catalogue struct {
 	byName   map[string]*column
 	defaults []string // the portal's columns, in its order
-	names    []string // every valid name, sorted
+	names    []string // every valid name, sorted (extension attributes aside)
 }
 
 func newCatalogue() *catalogue {
 	portal := portalColumns()
-	all := slices.Concat(portal, graphColumns())
+	all := slices.Concat(portal, graphColumns(), nestedColumns(), registrationColumns())
 	c := &catalogue{byName: make(map[string]*column, len(all))}
 	for i := range all {
 		col := &all[i]
@@ -50,11 +80,24 @@ func newCatalogue() *catalogue {
 	return c
 }
 
+// column finds a column by name: one of the catalogue's, or a directory
+// extension attribute, which any application may define.
+func (c *catalogue) column(name string) (*column, bool) {
+	if col, ok := c.byName[name]; ok {
+		return col, true
+	}
+	if isExtensionName(name) {
+		col := extensionColumn(name)
+		return &col, true
+	}
+	return nil, false
+}
+
 // lookup resolves validated names to their columns.
 func (c *catalogue) lookup(names []string) []*column {
 	cols := make([]*column, len(names))
 	for i, n := range names {
-		cols[i] = c.byName[n]
+		cols[i], _ = c.column(n)
 	}
 	return cols
 }
@@ -80,12 +123,14 @@ func jsonColumn(name string, f func(u *directory.User) json.RawMessage) column {
 }
 
 func authColumn(name string, f func(a *directory.AuthMethods) string) column {
-	return textColumn(name, "", func(u *directory.User) string {
+	c := textColumn(name, "", func(u *directory.User) string {
 		if u.Auth == nil {
 			return ""
 		}
 		return f(u.Auth)
 	})
+	c.source, c.permission, c.untracked = fromAuthMethods, PermAuthMethods, true
+	return c
 }
 
 // portalColumns are the 26 columns of the portal's "Download users", in its
@@ -188,6 +233,14 @@ func graphOtherColumns() []column {
 		jsonColumn("passwordProfile", func(u *directory.User) json.RawMessage { return u.PasswordProfile }),
 		jsonColumn("provisionedPlans", func(u *directory.User) json.RawMessage { return u.ProvisionedPlans }),
 		jsonColumn("serviceProvisioningErrors", func(u *directory.User) json.RawMessage { return u.ServiceProvisioningErrors }),
-		jsonColumn("signInActivity", func(u *directory.User) json.RawMessage { return u.SignInActivity }),
+		signIn(jsonColumn("signInActivity", func(u *directory.User) json.RawMessage { return u.SignInActivity })),
 	}
+}
+
+// signIn marks a column read from signInActivity: Graph needs AuditLog.Read.All
+// for it, answers pages of 120, and the change log does not follow it (it
+// changes at every sign-in).
+func signIn(c column) column {
+	c.permission, c.pageSize, c.untracked = PermAuditLog, signInPageSize, true
+	return c
 }

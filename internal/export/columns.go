@@ -30,7 +30,7 @@ func (c *catalogue) validate(names []string) error {
 	seen := make(map[string]bool, len(names))
 	reported := make(map[string]bool)
 	for _, n := range names {
-		_, known := c.byName[n]
+		_, known := c.column(n)
 		switch {
 		case reported[n]:
 		case !known:
@@ -52,14 +52,30 @@ func (c *catalogue) validate(names []string) error {
 // AuthColumns returns the names, among names, of the columns that need the
 // authentication-methods API (and so its permission).
 func AuthColumns(names []string) []string {
+	return columnsWhere(names, func(c *column) bool { return c.needsAuthMethods() })
+}
+
+// ColumnsNeeding returns the names, among names, of the columns that need
+// the application permission perm (PermAuthMethods, PermAuditLog).
+func ColumnsNeeding(names []string, perm string) []string {
+	return columnsWhere(names, func(c *column) bool { return c.permission == perm })
+}
+
+// RegistrationColumns returns the names, among names, of the columns read
+// from the registration report (AuditLog.Read.All and a P1 or P2 licence).
+func RegistrationColumns(names []string) []string {
+	return columnsWhere(names, func(c *column) bool { return c.source == fromRegistration })
+}
+
+func columnsWhere(names []string, keep func(c *column) bool) []string {
 	cat := newCatalogue()
-	var auth []string
+	var out []string
 	for _, n := range names {
-		if c, ok := cat.byName[n]; ok && c.needsAuthMethods() {
-			auth = append(auth, n)
+		if c, ok := cat.column(n); ok && keep(c) {
+			out = append(out, n)
 		}
 	}
-	return auth
+	return out
 }
 
 func (c *catalogue) unknown(name string) string {

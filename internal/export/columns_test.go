@@ -119,11 +119,11 @@ func TestColumnsReadTheirOwnProperty(t *testing.T) {
 	full := fullUser()
 	for _, name := range validColumnNames() {
 		c := newCatalogue().byName[name]
-		q := directory.Query{Select: []string{c.property}, AuthMethods: c.needsAuthMethods()}
+		q := directory.Query{Select: []string{c.property}, AuthMethods: c.needsAuthMethods(), Registration: c.source == fromRegistration}
 		only := selectOnly(full, q)
 		var none directory.User
-		if !c.needsAuthMethods() {
-			none = selectOnly(full, directory.Query{Select: []string{"-"}, AuthMethods: true})
+		if c.source == fromList {
+			none = selectOnly(full, directory.Query{Select: []string{"-"}, AuthMethods: true, Registration: true})
 		}
 		enc := rowEncoder{cols: []*column{c}}
 		onlyRow, _ := enc.appendRow(nil, nil, &only)
@@ -215,37 +215,160 @@ func TestAuthColumns(t *testing.T) {
 	}
 }
 
-func TestSelection(t *testing.T) {
+func TestQuery(t *testing.T) {
 	t.Parallel()
+	portal := []string{
+		"id", "userPrincipalName", "displayName", "surname", "mail", "givenName", "userType", "jobTitle",
+		"department", "accountEnabled", "usageLocation", "streetAddress", "state", "country", "officeLocation",
+		"city", "postalCode", "businessPhones", "mobilePhone", "otherMails", "ageGroup",
+		"consentProvidedForMinor", "legalAgeGroupClassification",
+	}
+	const ext = "extension_0123456789abcdef0123456789ABCDEF_costCentre"
 	tests := []struct {
 		name    string
 		columns []string
-		sel     []string
-		auth    bool
+		want    directory.Query
 	}{
-		{"portal", DefaultColumns(), []string{
-			"id", "userPrincipalName", "displayName", "surname", "mail", "givenName", "userType", "jobTitle",
-			"department", "accountEnabled", "usageLocation", "streetAddress", "state", "country", "officeLocation",
-			"city", "postalCode", "businessPhones", "mobilePhone", "otherMails", "ageGroup",
-			"consentProvidedForMinor", "legalAgeGroupClassification",
-		}, true},
-		{"shared sources once", []string{"mobile", "mobilePhone", "telephoneNumber", "businessPhones", "objectId"},
-			[]string{"id", "userPrincipalName", "mobilePhone", "businessPhones"}, false},
-		{"auth only", []string{"authenticationEmail"}, []string{"id", "userPrincipalName"}, true},
+		{"portal", DefaultColumns(), directory.Query{Select: portal, Tracked: portal, AuthMethods: true}},
+		{"shared sources once", []string{"mobile", "mobilePhone", "telephoneNumber", "businessPhones", "objectId"}, directory.Query{
+			Select:  []string{"id", "userPrincipalName", "mobilePhone", "businessPhones"},
+			Tracked: []string{"id", "userPrincipalName", "mobilePhone", "businessPhones"}}},
+		{"auth only", []string{"authenticationEmail"}, directory.Query{
+			Select: []string{"id", "userPrincipalName"}, Tracked: []string{"id", "userPrincipalName"}, AuthMethods: true}},
+		{"sign-in paths: small pages, not tracked", []string{"displayName", "signInActivity/lastSignInDateTime", "signInActivity"}, directory.Query{
+			Select:  []string{"id", "userPrincipalName", "displayName", "signInActivity"},
+			Tracked: []string{"id", "userPrincipalName", "displayName"}, PageSize: signInPageSize}},
+		{"nested and extension", []string{"onPremisesExtensionAttributes/extensionAttribute3", "employeeOrgData/division", ext}, directory.Query{
+			Select:  []string{"id", "userPrincipalName", "onPremisesExtensionAttributes", "employeeOrgData", ext},
+			Tracked: []string{"id", "userPrincipalName", "onPremisesExtensionAttributes", "employeeOrgData", ext}}},
+		{"registration", []string{"isMfaRegistered", "methodsRegistered"}, directory.Query{
+			Select: []string{"id", "userPrincipalName"}, Tracked: []string{"id", "userPrincipalName"}, Registration: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			p := &plan{enc: rowEncoder{cols: newCatalogue().lookup(tt.columns)}}
-			sel, auth := p.selection()
-			if diff := cmp.Diff(tt.sel, sel); diff != "" {
-				t.Errorf("Select (-want +got):\n%s", diff)
+			if err := ValidateColumns(tt.columns); err != nil {
+				t.Fatal(err)
 			}
-			if auth != tt.auth {
-				t.Errorf("AuthMethods = %v, want %v", auth, tt.auth)
+			p := &plan{enc: rowEncoder{cols: newCatalogue().lookup(tt.columns)}}
+			if diff := cmp.Diff(tt.want, p.query(directory.Query{})); diff != "" {
+				t.Errorf("query (-want +got):\n%s", diff)
 			}
 		})
 	}
+}
+
+// Column names shaped like extension attributes are accepted; others that
+// look close are not.
+func TestExtensionNames(t *testing.T) {
+	t.Parallel()
+	for name, want := range map[string]bool{
+		"extension_0123456789abcdef0123456789abcdef_costCentre": true,
+		"extension_0123456789ABCDEF0123456789abcdef_a_b_1":      true,
+		"extension_0123456789abcdef0123456789abcde_short":       false,
+		"extension_0123456789abcdef0123456789abcdeg_notHex":     false,
+		"extension_0123456789abcdef0123456789abcdef_":           false,
+		"extension_0123456789abcdef0123456789abcdef_has-dash":   false,
+		"Extension_0123456789abcdef0123456789abcdef_x":          false,
+	} {
+		if got := isExtensionName(name); got != want {
+			t.Errorf("isExtensionName(%q) = %v, want %v", name, got, want)
+		}
+		if err := ValidateColumns([]string{name}); (err == nil) != want {
+			t.Errorf("ValidateColumns(%q) = %v", name, err)
+		}
+	}
+}
+
+// Nested paths, extension attributes and registration columns write what
+// Graph sent by the CSV contract's rules.
+func TestMoreCells(t *testing.T) {
+	t.Parallel()
+	const ext = "extension_0123456789abcdef0123456789abcdef_tags"
+	u := directory.User{
+		SignInActivity:                json.RawMessage(`{"lastSignInDateTime":"2024-05-01T10:00:00Z","lastSignInRequestId":"r1","lastNonInteractiveSignInDateTime":null}`),
+		EmployeeOrgData:               json.RawMessage(` { "division" : "Retail, \"Online\"" , "costCenter":"CC-1" }`),
+		OnPremisesExtensionAttributes: json.RawMessage(`{"extensionAttribute1":"=x","extensionAttribute2":null}`),
+		Extensions: map[string]json.RawMessage{
+			ext: json.RawMessage(`["a", "b", 3, true]`),
+			"extension_0123456789abcdef0123456789abcdef_flag": json.RawMessage(`false`),
+			"extension_0123456789abcdef0123456789abcdef_obj":  json.RawMessage(`{"a": [1, 2]}`),
+		},
+		Registration: &directory.RegistrationDetails{
+			IsMfaRegistered: ptr(true), IsAdmin: ptr(false), MethodsRegistered: []string{"microsoftAuthenticatorPush", "fido2"},
+			LastUpdatedDateTime: "2024-06-01T00:00:00Z",
+		},
+	}
+	want := map[string]string{
+		"signInActivity/lastSignInDateTime":                 `2024-05-01T10:00:00Z`,
+		"signInActivity/lastNonInteractiveSignInDateTime":   ``,
+		"signInActivity/lastSuccessfulSignInDateTime":       ``,
+		"employeeOrgData/division":                          `"Retail, ""Online"""`,
+		"employeeOrgData/costCenter":                        `CC-1`,
+		"onPremisesExtensionAttributes/extensionAttribute1": `'=x`,
+		"onPremisesExtensionAttributes/extensionAttribute2": ``,
+		ext: `a;b;3;True`,
+		"extension_0123456789abcdef0123456789abcdef_flag":  `False`,
+		"extension_0123456789abcdef0123456789abcdef_obj":   `"{""a"":[1,2]}"`,
+		"extension_0123456789abcdef0123456789abcdef_other": ``,
+		"isMfaRegistered":                 `True`,
+		"isAdmin":                         `False`,
+		"isSsprCapable":                   ``,
+		"methodsRegistered":               `microsoftAuthenticatorPush;fido2`,
+		"registrationLastUpdatedDateTime": `2024-06-01T00:00:00Z`,
+	}
+	for name, cell := range want {
+		enc := rowEncoder{cols: newCatalogue().lookup([]string{name}), escape: true}
+		row, _ := enc.appendRow(nil, nil, &u)
+		if got := strings.TrimSuffix(string(row), "\n"); got != cell && !(cell == "" && got == `""`) {
+			t.Errorf("%s = %q, want %q", name, got, cell)
+		}
+	}
+}
+
+// A field of a JSON object is found without decoding the rest, whatever
+// the object holds; hostile input finds nothing and never panics.
+func FuzzJSONMember(f *testing.F) {
+	f.Add([]byte(`{"a":1,"b":{"c":[1,"}"]},"d":"x\"y"}`), "d")
+	f.Add([]byte(`{"a":`), "a")
+	f.Add([]byte(`[1,2]`), "a")
+	f.Fuzz(func(t *testing.T, raw []byte, name string) {
+		got, ok := jsonMember(raw, name)
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(raw, &obj) != nil {
+			return
+		}
+		want, has := obj[name]
+		if has != ok || has && !bytes.Equal(trimJSONSpace(got), trimJSONSpace(want)) && json.Valid(raw) && !duplicateKeys(raw) {
+			t.Fatalf("jsonMember(%s, %q) = %s, %v; encoding/json finds %s, %v", raw, name, got, ok, want, has)
+		}
+	})
+}
+
+// duplicateKeys reports an object naming a member twice: encoding/json
+// keeps the last, jsonMember the first; JSON leaves it undefined.
+func duplicateKeys(raw []byte) bool {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if _, err := dec.Token(); err != nil {
+		return false
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		key, _ := tok.(string)
+		if seen[key] {
+			return true
+		}
+		seen[key] = true
+		var skip json.RawMessage
+		if dec.Decode(&skip) != nil {
+			return false
+		}
+	}
+	return false
 }
 
 // fullUser has every property set to a value naming it.
@@ -262,10 +385,36 @@ func fullUser() directory.User {
 		case []string:
 			f.Set(reflect.ValueOf([]string{"a-" + name, "b-" + name}))
 		case json.RawMessage:
-			f.Set(reflect.ValueOf(json.RawMessage(`{ "k" : "` + name + `" }`)))
+			// And every member a nested column reads of it, each naming
+			// its property.
+			obj := map[string]string{"k": name}
+			for _, c := range nestedColumns() {
+				if parent, member, _ := strings.Cut(c.name, "/"); parent == jsonName(v.Type().Field(i)) {
+					obj[member] = member + "-" + name
+				}
+			}
+			raw, err := json.Marshal(obj)
+			if err != nil {
+				panic(err)
+			}
+			f.Set(reflect.ValueOf(json.RawMessage(raw)))
 		}
 	}
 	u.Auth = &directory.AuthMethods{MobilePhone: "m", AlternateMobilePhone: "am", Email: "e"}
+	r := &directory.RegistrationDetails{}
+	rv := reflect.ValueOf(r).Elem()
+	for i := range rv.NumField() {
+		f, name := rv.Field(i), rv.Type().Field(i).Name
+		switch f.Interface().(type) {
+		case string:
+			f.SetString("r-" + name)
+		case *bool:
+			f.Set(reflect.ValueOf(ptr(true)))
+		case []string:
+			f.Set(reflect.ValueOf([]string{"a-" + name, "b-" + name}))
+		}
+	}
+	u.Registration = r
 	return u
 }
 

@@ -100,6 +100,19 @@ func selectOnly(u directory.User, q directory.Query) directory.User {
 	if !q.AuthMethods {
 		u.Auth = nil
 	}
+	if !q.Registration {
+		u.Registration = nil
+	}
+	ext := u.Extensions
+	u.Extensions = nil
+	for k, v := range ext {
+		if slices.Contains(q.Select, k) {
+			if u.Extensions == nil {
+				u.Extensions = map[string]json.RawMessage{}
+			}
+			u.Extensions[k] = v
+		}
+	}
 	return u
 }
 

@@ -189,10 +189,10 @@ func (p *plan) choose(src Source, q directory.Query, prev *previousSnapshot, why
 // authentication methods unless the configuration accepts them stale.
 func (p *plan) untracked() string {
 	for _, c := range p.enc.cols {
-		if c.needsAuthMethods() && p.refresh == RefreshAll {
+		switch {
+		case c.needsAuthMethods() && p.refresh == RefreshAll:
 			return c.name + " (with auth_methods_refresh \"all\")"
-		}
-		if c.property == "signInActivity" {
+		case c.untracked && !c.needsAuthMethods():
 			return c.name
 		}
 	}

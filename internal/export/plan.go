@@ -128,25 +128,32 @@ func (l LineEnding) isCRLF() (bool, error) {
 	return false, fmt.Errorf("unknown line ending %q: use %q or %q", string(l), LF, CRLF)
 }
 
-// selection is what the query must read for the columns: id and
-// userPrincipalName always (the rows are sorted by them), then each column's
-// property once, in column order; the authentication methods if a column
-// needs them.
-func (p *plan) selection() (sel []string, authMethods bool) {
-	sel = []string{"id", "userPrincipalName"}
+// query is q with what the columns need read: id and userPrincipalName
+// always (the rows are sorted by them), then each column's property once,
+// in column order; the authentication methods and the registration report
+// if a column needs them; the smallest page a selected property allows;
+// and the properties the change log is to follow.
+func (p *plan) query(q directory.Query) directory.Query {
+	q.Select = []string{"id", "userPrincipalName"}
+	q.Tracked = []string{"id", "userPrincipalName"}
+	q.AuthMethods, q.Registration, q.PageSize = false, false, 0
 	for _, c := range p.enc.cols {
-		switch {
-		case c.needsAuthMethods():
-			authMethods = true
-		case !slices.Contains(sel, c.property):
-			sel = append(sel, c.property)
+		switch c.source {
+		case fromAuthMethods:
+			q.AuthMethods = true
+		case fromRegistration:
+			q.Registration = true
+		default:
+			if !slices.Contains(q.Select, c.property) {
+				q.Select = append(q.Select, c.property)
+			}
+			if !c.untracked && !slices.Contains(q.Tracked, c.property) {
+				q.Tracked = append(q.Tracked, c.property)
+			}
+		}
+		if c.pageSize > 0 && (q.PageSize == 0 || c.pageSize < q.PageSize) {
+			q.PageSize = c.pageSize
 		}
 	}
-	return sel, authMethods
-}
-
-// query is q with what the columns need filled in.
-func (p *plan) query(q directory.Query) directory.Query {
-	q.Select, q.AuthMethods = p.selection()
 	return q
 }

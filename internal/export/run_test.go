@@ -282,7 +282,8 @@ func TestRunQuery(t *testing.T) {
 	}
 	want := directory.Query{
 		Select: []string{"id", "userPrincipalName", "mail"}, AuthMethods: true,
-		Filter: in.Filter, UserPrincipalNames: in.UserPrincipalNames,
+		Tracked: []string{"id", "userPrincipalName", "mail"},
+		Filter:  in.Filter, UserPrincipalNames: in.UserPrincipalNames,
 	}
 	if diff := cmp.Diff(want, src.query); diff != "" {
 		t.Errorf("query (-want +got):\n%s", diff)

@@ -279,7 +279,7 @@ func (ch chain) fetch(ctx context.Context, next string) (page userPage, release 
 			return ch.r.c.nextPageRequest(ctx, next, q.advanced)
 		},
 		decode: func(r *response) (err error) {
-			page, err = decodePage(r.body, int(q.top))
+			page, err = decodePage(r.body, int(q.top), q.extensions)
 			return err
 		},
 	})

@@ -61,7 +61,7 @@ func BenchmarkDecodeClient(b *testing.B) {
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
-		page, err := decodePage(body, 999)
+		page, err := decodePage(body, 999, nil)
 		if err != nil || len(page.users()) != 999 {
 			b.Fatal(err)
 		}

@@ -25,10 +25,11 @@ type userPage struct {
 // still parsed, or an intermediary's answer).
 var errNoValue = errors.New(`the page has no "value" array`)
 
-// decodePage decodes a page of up to capHint users. The slice is sized
-// up front: encoding/json appends into its capacity, where letting it grow
-// would copy the 1 KB structs over and over.
-func decodePage(body []byte, capHint int) (userPage, error) {
+// decodePage decodes a page of up to capHint users, with the extension
+// attributes ext. The slice is sized up front: encoding/json appends into
+// its capacity, where letting it grow would copy the 1 KB structs over and
+// over.
+func decodePage(body []byte, capHint int, ext []string) (userPage, error) {
 	users := make([]directory.User, 0, capHint)
 	p := userPage{Value: &users}
 	if err := json.Unmarshal(body, &p); err != nil {
@@ -37,7 +38,38 @@ func decodePage(body []byte, capHint int) (userPage, error) {
 	if p.Value == nil {
 		return userPage{}, errNoValue
 	}
+	if len(ext) > 0 {
+		if err := decodeExtensions(body, users, ext); err != nil {
+			return userPage{}, err
+		}
+	}
 	return p, nil
+}
+
+// decodeExtensions reads the page's extension attributes, whose names only
+// the query knows: a second pass over the page, paid only when the query
+// selects some.
+func decodeExtensions(body []byte, users []directory.User, ext []string) error {
+	var raw struct {
+		Value []map[string]json.RawMessage `json:"value"`
+	}
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return err
+	}
+	if len(raw.Value) != len(users) {
+		return errors.New("the page's users and their extension attributes do not line up")
+	}
+	for i, obj := range raw.Value {
+		for _, name := range ext {
+			if v, ok := obj[name]; ok {
+				if users[i].Extensions == nil {
+					users[i].Extensions = make(map[string]json.RawMessage, len(ext))
+				}
+				users[i].Extensions[name] = v
+			}
+		}
+	}
+	return nil
 }
 
 // users returns the page's users (never nil after a successful decode).

@@ -261,7 +261,7 @@ func (p *planner) edge(ctx context.Context, filter string, desc bool) (string, e
 			return p.l.c.firstPageRequest(ctx, q)
 		},
 		decode: func(r *response) error {
-			page, err := decodePage(r.body, 1)
+			page, err := decodePage(r.body, 1, nil)
 			if err == nil && len(page.users()) > 0 {
 				name = strings.ToLower(page.users()[0].UserPrincipalName)
 			}

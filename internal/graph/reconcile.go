@@ -87,7 +87,7 @@ func (c *Client) current(ctx context.Context, base listQuery, ids []string) ([]d
 				return c.nextPageRequest(ctx, next, q.advanced)
 			},
 			decode: func(r *response) (err error) {
-				page, err = decodePage(r.body, len(ids))
+				page, err = decodePage(r.body, len(ids), q.extensions)
 				return err
 			},
 		})

@@ -19,12 +19,13 @@ import (
 
 // listQuery is a users listing: what to select and which users.
 type listQuery struct {
-	selects  []string
-	top      int32
-	filter   string
-	search   string
-	advanced bool      // send ConsistencyLevel: eventual and $count=true
-	order    listOrder // $orderby (an advanced query)
+	selects    []string
+	extensions []string // the extension attributes among selects
+	top        int32
+	filter     string
+	search     string
+	advanced   bool      // send ConsistencyLevel: eventual and $count=true
+	order      listOrder // $orderby (an advanced query)
 }
 
 // listOrder is a listing's $orderby.

@@ -14,9 +14,6 @@ const (
 	// resource unit, so large pages are the cheap way to list.
 	pageSize = 999
 
-	// signInPageSize is Graph's cap when signInActivity is selected.
-	signInPageSize = 120
-
 	// authListChains is how many list chains run when authentication
 	// methods are read too: the throttle budget, not listing, bounds that
 	// export, and a few chains keep the batches fed while holding few pages.
@@ -43,8 +40,8 @@ type read struct {
 // one that ended the read first (a fatal $batch answer cancels the listing,
 // which then fails with a context error that says nothing).
 func (c *Client) run(ctx context.Context, q directory.Query, sink directory.Sink, body func(context.Context, *read) error) error {
-	if q.Explicit() && (q.Filter != "" || q.Search != "") {
-		return errConflictingQuery
+	if err := checkQuery(q); err != nil {
+		return err
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -103,7 +100,7 @@ func (c *Client) usersTracked(ctx context.Context, q directory.Query, sink direc
 			return c.lookup(ctx, q, r.base.selects, r.b, sink, r.deliver)
 		}
 		var err error
-		link, err = c.listLive(ctx, r.base, r.chains, r.deliver, r.replace)
+		link, err = c.listLive(ctx, r)
 		return err
 	})
 	if err != nil {
@@ -144,13 +141,12 @@ func (c *Client) changes(ctx context.Context, q directory.Query, link string, re
 // first count, so that a missing permission is found by the request every
 // read begins with). It returns the link to follow for the changes after
 // the read.
-func (c *Client) listLive(ctx context.Context, base listQuery, chains int,
-	deliver func(context.Context, []directory.User) error, replace replacer) (string, error) {
+func (c *Client) listLive(ctx context.Context, r *read) (string, error) {
 	var link string
-	l := newLister(c, base, chains, deliver)
+	l := newLister(c, r.base, r.chains, r.deliver)
 	l.counted = func(ctx context.Context) error {
 		var err error
-		link, err = c.latestChanges(ctx, trackedProperties(base.selects))
+		link, err = c.latestChanges(ctx, r.tracked())
 		if rejected(err) {
 			c.log.WarnContext(ctx, "graph refused the change log for this query; users changed while the read runs are not reconciled",
 				"code", errorCode(err))
@@ -164,14 +160,15 @@ func (c *Client) listLive(ctx context.Context, base listQuery, chains int,
 	if link == "" {
 		return "", nil
 	}
-	return c.reconcile(ctx, base, link, replace)
+	return c.reconcile(ctx, r.base, link, r.replace)
 }
 
-// trackedProperties are the selected properties the change log can track:
-// sign-in activity is not a property of the directory's change log (it
-// changes at every sign-in and is read from the sign-in logs).
-func trackedProperties(selects []string) []string {
-	return slices.DeleteFunc(slices.Clone(selects), func(s string) bool { return strings.EqualFold(s, "signInActivity") })
+// tracked are the properties the change log is to follow.
+func (r *read) tracked() []string {
+	if r.q.Tracked != nil {
+		return r.q.Tracked
+	}
+	return r.q.Select
 }
 
 // firstCause is the error that ended the read: the one that cancelled its
@@ -190,21 +187,42 @@ func firstCause(ctx context.Context, err error) error {
 
 // baseQuery is the listing q asks for before any partitioning.
 func baseQuery(q directory.Query) listQuery {
-	selects := slices.Clone(q.Select)
-	for _, must := range []string{"id", "userPrincipalName"} {
-		if !slices.ContainsFunc(selects, func(s string) bool { return strings.EqualFold(s, must) }) {
-			selects = append(selects, must)
-		}
-	}
 	top := int32(pageSize)
-	if slices.ContainsFunc(selects, func(s string) bool { return strings.EqualFold(s, "signInActivity") }) {
-		top = signInPageSize
+	if q.PageSize > 0 && q.PageSize < pageSize {
+		top = int32(q.PageSize)
 	}
 	return listQuery{
-		selects:  selects,
-		top:      top,
-		filter:   q.Filter,
-		search:   q.Search,
-		advanced: q.Filter != "" || q.Search != "",
+		selects:    q.Select,
+		extensions: extensionNames(q.Select),
+		top:        top,
+		filter:     q.Filter,
+		search:     q.Search,
+		advanced:   q.Filter != "" || q.Search != "",
 	}
+}
+
+// extensionNames are the directory extension attributes among selects,
+// which a user's struct has no field for.
+func extensionNames(selects []string) []string {
+	var ext []string
+	for _, s := range selects {
+		if strings.HasPrefix(s, "extension_") {
+			ext = append(ext, s)
+		}
+	}
+	return ext
+}
+
+// errNoIdentity: the read keys and orders users by these two properties.
+var errNoIdentity = errors.New("the query must select id and userPrincipalName")
+
+// checkQuery refuses a query the read cannot carry out.
+func checkQuery(q directory.Query) error {
+	switch {
+	case q.Explicit() && (q.Filter != "" || q.Search != ""):
+		return errConflictingQuery
+	case !slices.Contains(q.Select, "id") || !slices.Contains(q.Select, "userPrincipalName"):
+		return errNoIdentity
+	}
+	return nil
 }
