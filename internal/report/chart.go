@@ -36,13 +36,13 @@ type legendEntry struct{ Class, Label string }
 
 // Layout of a chart, in SVG units (CSS pixels at 1:1).
 const (
-	chartWidth  = 520
-	labelWidth  = 190 // labels end here, right-aligned
-	barX        = 198
-	barWidth    = 250
+	chartWidth  = 440
+	labelWidth  = 150 // labels end here, right-aligned
+	barX        = 156
+	barWidth    = 220
 	rowHeight   = 22
 	barHeight   = 16
-	chartLabel  = 26 // characters of a label the chart shows in labelWidth
+	chartLabel  = 22 // characters of a label the chart shows in labelWidth
 	chartMargin = 4
 )
 
