@@ -131,8 +131,9 @@ func (b *browser) checkQuiet(t *testing.T, page string) {
 
 // keepDir is where screenshots and PDFs go.
 func keepDir(t *testing.T) string {
+	t.Helper()
 	if dir := os.Getenv(screenshotDirEnv); dir != "" {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
+		if err := os.MkdirAll(dir, 0o750); err != nil { //nolint:gosec // the folder the person running the test named
 			t.Fatal(err)
 		}
 		return dir
@@ -295,7 +296,7 @@ func writeReport(t *testing.T, b *Builder, s Snapshot, path string) {
 
 func writeFile(t *testing.T, path string, data []byte) {
 	t.Helper()
-	if err := os.WriteFile(path, data, 0o600); err != nil {
+	if err := os.WriteFile(path, data, 0o600); err != nil { //nolint:gosec // the test's own folder, or the file the person running it named
 		t.Fatal(err)
 	}
 }

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/") //nolint:gochecknoglobals // a test flag
 
 // asOf is the snapshot time of the fixed tests.
 func asOf() time.Time { return time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC) }

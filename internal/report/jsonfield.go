@@ -96,7 +96,8 @@ func skipValue(b []byte, i int) int {
 			if depth == 0 {
 				return i
 			}
-			if depth--; depth == 0 {
+			depth--
+			if depth == 0 {
 				return i + 1
 			}
 		case ',', ' ', '\t', '\n', '\r':

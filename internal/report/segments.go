@@ -23,7 +23,7 @@ const (
 const segments = kinds * states
 
 // segment is kind*states + state.
-type segment uint8
+type segment int
 
 // bySegment counts users per segment.
 type bySegment [segments]int
@@ -77,7 +77,7 @@ func equalFold(b []byte, s string) bool {
 	if string(b) == s {
 		return true // Graph's own casing: the common case, and a quick one
 	}
-	for i := range len(b) {
+	for i := range b {
 		if lowerASCII(b[i]) != lowerASCII(s[i]) {
 			return false
 		}

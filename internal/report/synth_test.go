@@ -161,12 +161,11 @@ func joinSemicolons(s []string) string {
 // readCSV returns the header and records of a CSV file.
 func readCSV(tb testing.TB, path string) (header []string, records [][]string) {
 	tb.Helper()
-	f, err := os.Open(path)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	defer f.Close()
-	all, err := csv.NewReader(f).ReadAll()
+	all, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
 	if err != nil || len(all) == 0 {
 		tb.Fatalf("reading %s: %v", path, err)
 	}
