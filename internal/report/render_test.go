@@ -127,3 +127,18 @@ var errDiskFull = errors.New("disk full")
 type failingWriter struct{}
 
 func (failingWriter) Write([]byte) (int, error) { return 0, errDiskFull }
+
+// TestRenderNoUsers: an export that selected nobody still gets a page, with
+// zeros and no shares.
+func TestRenderNoUsers(t *testing.T) {
+	t.Parallel()
+	got := render(t, NewBuilder(fixtureColumns(), asOf()), fixtureSnapshot())
+	for _, want := range []string{`data-metric="rows">0<`, `data-metric="key/users">0<`, "there were no per-user errors"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	if strings.Contains(got, "data-share") || strings.Contains(got, "NaN") {
+		t.Error("a share of no users is shown")
+	}
+}
