@@ -33,7 +33,7 @@ type Builder struct {
 	syncedCount [2]bySegment // synced, cloud-only
 
 	ageGroup, consent, legal enum
-	minorConsent             [5][5]int // ageGroup position x consent position
+	minorConsent             [5][5]int // ageGroup x consent positions: 3 documented values each, not set, other
 
 	department   int
 	departments  *tally
