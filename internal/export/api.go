@@ -85,6 +85,10 @@ type Options struct {
 	// one ManifestPath describes) are written as CSV; "" = none.
 	ChangesPath string
 
+	// ReportPath is where the compliance report of the snapshot is written:
+	// one self-contained HTML page; "" = none.
+	ReportPath string
+
 	// Incremental builds the snapshot from the previous one and the
 	// directory's change log, when the previous one allows it (same
 	// tenant, columns, selection, encoding, and a CSV still as written).

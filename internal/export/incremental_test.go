@@ -373,3 +373,27 @@ func appendTo(t *testing.T, path, s string) {
 		t.Fatal(err)
 	}
 }
+
+// The compliance report is written beside the CSV, 0600, and describes the
+// same snapshot: its checksum, its rows and its per-user errors.
+func TestReportWritten(t *testing.T) {
+	t.Parallel()
+	folder := t.TempDir()
+	opts := Options{OutputPath: filepath.Join(folder, "u.csv"), ReportPath: filepath.Join(folder, "report.html"), EscapeFormulas: true,
+		Provenance: Provenance{TenantID: "7d0b1f6e-2a4c-4e58-9b3d-5c6a7e8f9012", Cloud: "public"}}
+	src := &fakeSource{users: awkwardUsers(), errs: awkwardErrors(), batch: 3, workers: 2}
+	res, err := Run(t.Context(), src, directory.Query{Filter: "accountEnabled eq true"}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := string(readFile(t, opts.ReportPath))
+	for _, want := range []string{res.SHA256, "7d0b1f6e-2a4c-4e58-9b3d-5c6a7e8f9012", "filter: accountEnabled eq true",
+		`data-metric="rows">` + strconv.Itoa(res.Users) + "<", "Request_ResourceNotFound"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the report does not show %q", want)
+		}
+	}
+	if fi, err := os.Stat(opts.ReportPath); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("report mode %v, %v", fi.Mode(), err)
+	}
+}

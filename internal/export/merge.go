@@ -19,6 +19,9 @@ import (
 // snapshot's rows. It returns the rows written.
 func (j *job) writeUsers(ctx context.Context) (int, error) {
 	m := merger{j: j, incremental: j.mode == ModeIncremental, prev: j.prev, diff: j.diff}
+	if j.report != nil {
+		m.outputs = append(m.outputs, j.report)
+	}
 	err := j.writeSortedThen(ctx, j.out, j.p.enc.header(), j.users, m.row, func() error { return m.previousUpTo(nil, nil) })
 	return m.rows, err
 }
@@ -27,8 +30,9 @@ func (j *job) writeUsers(ctx context.Context) (int, error) {
 type merger struct {
 	j           *job
 	incremental bool
-	prev        *snapshot // nil when there is no previous snapshot to read
-	diff        *differ   // nil without a changes report
+	prev        *snapshot   // nil when there is no previous snapshot to read
+	diff        *differ     // nil without a changes report
+	outputs     []rowOutput // what else sees each row: the report's counts
 	rows        int
 }
 
@@ -92,7 +96,15 @@ func (m *merger) previousRow() error {
 
 func (m *merger) write(rec []byte) error {
 	m.rows++
-	return m.j.out.writeAll(rec)
+	if err := m.j.out.writeAll(rec); err != nil {
+		return err
+	}
+	for _, o := range m.outputs {
+		if err := o.row(rec); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // writeChanges writes the changes report, when there is one.

@@ -33,6 +33,7 @@ type plan struct {
 	output, results  string // absolute, clean
 	changes          string // "" = no changes report
 	manifest         string // "" = no manifest
+	report           string // "" = no compliance report
 	enc              rowEncoder
 	columns          []string
 	upn, oid         int // the identity columns; -1 when absent
@@ -91,6 +92,7 @@ func newPlan(o Options) (*plan, error) {
 		results:          o.ResultsPath,
 		changes:          o.ChangesPath,
 		manifest:         manifest,
+		report:           o.ReportPath,
 		enc:              rowEncoder{cols: cat.lookup(names), escape: o.EscapeFormulas, crlf: crlf},
 		columns:          slices.Clone(names),
 		upn:              upn,
@@ -105,7 +107,7 @@ func newPlan(o Options) (*plan, error) {
 		fanIn:            defaultFanIn,
 	}
 	if err := resolveTargets(target{"output", &p.output}, target{"results", &p.results},
-		target{"changes", &p.changes}, target{"manifest", &p.manifest}); err != nil {
+		target{"changes", &p.changes}, target{"manifest", &p.manifest}, target{"report", &p.report}); err != nil {
 		return nil, err
 	}
 	return p, nil

@@ -86,6 +86,8 @@ type job struct {
 	mode     Mode
 	out, res *atomicFile // res is nil without a results file
 	chg      *atomicFile // nil without a changes report
+	rep      *atomicFile // nil without a compliance report
+	report   *reportFeed // nil without a compliance report
 	users    *sorter
 	errs     *sorter
 	sink     *sink
@@ -104,6 +106,11 @@ func (p *plan) start(ctx context.Context) (*job, error) {
 	if p.results != "" {
 		if j.res, err = createAtomic(p.results, p.manifest != ""); err != nil {
 			return nil, errors.Join(fmt.Errorf("results path %q: %w", p.results, err), j.cleanup())
+		}
+	}
+	if p.report != "" {
+		if j.rep, err = createAtomic(p.report, false); err != nil {
+			return nil, errors.Join(fmt.Errorf("report path %q: %w", p.report, err), j.cleanup())
 		}
 	}
 	dir := filepath.Dir(p.output)
@@ -134,7 +141,7 @@ func (j *job) cleanup() error {
 	if j.diff != nil {
 		err = errors.Join(err, j.diff.unpaired.close(), j.diff.changes.close())
 	}
-	for _, f := range []*atomicFile{j.out, j.res, j.chg} {
+	for _, f := range []*atomicFile{j.out, j.res, j.chg, j.rep} {
 		if f != nil {
 			err = errors.Join(err, f.discard())
 		}
@@ -148,6 +155,10 @@ func (j *job) finish(ctx context.Context, draft *Manifest) (Result, error) {
 	}
 	if err := ctx.Err(); err != nil {
 		return Result{}, interrupted(err)
+	}
+	if j.rep != nil {
+		// The snapshot's time: the read is over.
+		j.report = newReportFeed(j.p.columns, time.Now().UTC())
 	}
 	first, failed, err := j.writeResults(ctx)
 	if err != nil {
@@ -173,6 +184,9 @@ func (j *job) finish(ctx context.Context, draft *Manifest) (Result, error) {
 		return Result{}, err
 	}
 	r.SHA256 = j.out.checksum()
+	if err := j.writeReport(draft, r.SHA256); err != nil {
+		return Result{}, err
+	}
 	man, err := j.writeManifest(draft, r, failed)
 	if err != nil {
 		return Result{}, err
@@ -180,7 +194,7 @@ func (j *job) finish(ctx context.Context, draft *Manifest) (Result, error) {
 	// The CSV first: should another file then fail to be published, the
 	// main artefact is at least complete and current; the manifest last, so
 	// that it never describes a CSV that is not there.
-	if err := j.publish(ctx, j.out, j.res, j.chg, man); err != nil {
+	if err := j.publish(ctx, j.out, j.res, j.chg, j.rep, man); err != nil {
 		return Result{}, err
 	}
 	return r, nil
@@ -226,7 +240,7 @@ func interrupted(err error) error {
 // first per-user errors in its order, and the object ids of every user that
 // failed (for the next incremental snapshot to read again).
 func (j *job) writeResults(ctx context.Context) ([]directory.UserError, []string, error) {
-	w := resultsWriter{out: j.res, max: j.p.maxDetailed, escape: j.p.enc.escape, crlf: j.p.enc.crlf}
+	w := resultsWriter{out: j.res, max: j.p.maxDetailed, escape: j.p.enc.escape, crlf: j.p.enc.crlf, report: j.report}
 	if err := j.writeSorted(ctx, j.res, encodeRecord(resultsColumns(), w.crlf), j.errs, w.emit); err != nil {
 		return nil, nil, err
 	}
@@ -274,6 +288,7 @@ type resultsWriter struct {
 	escape, crlf bool
 	first        []directory.UserError
 	failed       []string
+	report       *reportFeed // nil without a compliance report
 	row, scratch []byte
 }
 
@@ -287,6 +302,9 @@ func (w *resultsWriter) emit(e *entry) error {
 	}
 	if len(f.objectID) > 0 {
 		w.failed = append(w.failed, string(f.objectID))
+	}
+	if w.report != nil {
+		w.report.b.UserError(string(f.operation), string(f.code))
 	}
 	if w.out == nil {
 		return nil
