@@ -36,6 +36,16 @@ func configError(err error) diag.Diagnostic {
 	return diag.NewErrorDiagnostic("Cannot configure the Microsoft Graph client", err.Error())
 }
 
+// snapshotWarnings are the export's warnings about the snapshot itself: one
+// that could not be incremental, a changes report with nothing to compare.
+func snapshotWarnings(res export.Result) diag.Diagnostics {
+	var out diag.Diagnostics
+	for _, w := range res.Warnings {
+		out = append(out, diag.NewWarningDiagnostic("Snapshot not built as asked", w))
+	}
+	return out
+}
+
 // userErrorWarnings turns the first per-user errors into warnings, plus one
 // that gives the total and where to find them all. With fail_on_user_errors
 // the error diagnostic gives the total instead.

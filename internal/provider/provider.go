@@ -228,8 +228,13 @@ func (p *AADProvider) Configure(ctx context.Context, req provider.ConfigureReque
 		resp.Diagnostics.Append(configError(err))
 		return
 	}
+	cloud := string(cfg.Cloud)
+	if cloud == "" {
+		cloud = string(graph.CloudPublic)
+	}
 	resp.DataSourceData = &providerData{
 		client: client, tenantID: cfg.Credentials.TenantID, clientID: cfg.Credentials.ClientID, mask: mask,
+		cloud: cloud, version: p.version,
 	}
 }
 

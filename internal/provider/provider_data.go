@@ -20,9 +20,15 @@ import (
 // or the names of the provider arguments that were not known yet.
 type providerData struct {
 	client             *graph.Client
-	tenantID, clientID string                                // for diagnostics that say what to do
+	tenantID, clientID string                                // for diagnostics that say what to do, and manifests
+	cloud, version     string                                // for manifests
 	mask               func(context.Context) context.Context // see maskSecrets
 	unknown            []string                              // provider arguments unknown at plan time
+}
+
+// provenance is what a snapshot's manifest records of where it came from.
+func (p *providerData) provenance() export.Provenance {
+	return export.Provenance{ProviderVersion: p.version, TenantID: p.tenantID, Cloud: p.cloud, ClientID: p.clientID}
 }
 
 // notConfigured reports whether Read must stop because the provider could

@@ -2,21 +2,15 @@ package provider
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/aad-export/terraform-provider-aad/internal/export"
-	"github.com/aad-export/terraform-provider-aad/internal/graph"
 )
 
 // defaultReadTimeout covers a 500,000-user directory with the three
@@ -54,11 +48,20 @@ type usersExportModel struct {
 	LineEnding         types.String   `tfsdk:"line_ending"`
 	ByteOrderMark      types.Bool     `tfsdk:"byte_order_mark"`
 	Concurrency        types.Int64    `tfsdk:"concurrency"`
+	Incremental        types.Bool     `tfsdk:"incremental"`
+	AuthMethodsRefresh types.String   `tfsdk:"auth_methods_refresh"`
+	ManifestPath       types.String   `tfsdk:"manifest_path"`
+	ChangesPath        types.String   `tfsdk:"changes_path"`
+	ReportPath         types.String   `tfsdk:"report_path"`
 	Timeouts           timeouts.Value `tfsdk:"timeouts"`
 	ID                 types.String   `tfsdk:"id"`
 	UserCount          types.Int64    `tfsdk:"user_count"`
 	ErrorCount         types.Int64    `tfsdk:"error_count"`
 	SHA256             types.String   `tfsdk:"sha256"`
+	Mode               types.String   `tfsdk:"mode"`
+	AddedCount         types.Int64    `tfsdk:"added_count"`
+	RemovedCount       types.Int64    `tfsdk:"removed_count"`
+	ChangedCount       types.Int64    `tfsdk:"changed_count"`
 }
 
 // Metadata names the data source aad_users_export.
@@ -70,113 +73,7 @@ func (d *UsersExportDataSource) Metadata(_ context.Context, req datasource.Metad
 func (d *UsersExportDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: usersExportDescription,
-		Attributes: map[string]schema.Attribute{
-			"output_path": schema.StringAttribute{
-				Required: true,
-				MarkdownDescription: "The CSV file to write. It is replaced atomically (written beside it, synced, renamed), with mode `0600`; " +
-					"on any failure the previous file is left untouched. The folder must exist.",
-				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
-			},
-			"columns": schema.ListAttribute{
-				ElementType: types.StringType,
-				Optional:    true,
-				Computed:    true,
-				MarkdownDescription: "The columns to write, in order. Defaults to the 26 columns of the portal's **Download users**, in the portal's order. " +
-					"Any other property Graph can list may be added by its Graph name, e.g. `employeeId`, `companyName`, `createdDateTime`, " +
-					"`creationType`, `onPremisesSyncEnabled`, `mailNickname`, `proxyAddresses`. The columns `authenticationPhoneNumber`, " +
-					"`authenticationAlternativePhoneNumber` and `authenticationEmail` cost one extra Graph call per user and need the " +
-					"`UserAuthenticationMethod.Read.All` permission; `signInActivity` needs `AuditLog.Read.All`.",
-				Validators: []validator.List{columnsCheck{}},
-			},
-			"filter": schema.StringAttribute{
-				Optional: true,
-				MarkdownDescription: "An OData `$filter` passed to Graph as written, e.g. `accountEnabled eq true and userType eq 'Member'` " +
-					"or `endsWith(mail,'@contoso.com')`. The export sends it as an advanced query (`ConsistencyLevel: eventual`, `$count=true`). " +
-					"Cannot be combined with `user_principal_names` or `object_ids`.",
-				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
-			},
-			"search": schema.StringAttribute{
-				Optional: true,
-				MarkdownDescription: "A `$search` expression passed to Graph as written, e.g. `\"displayName:adele\" OR \"mail:adele\"`. " +
-					"May be combined with `filter`; cannot be combined with `user_principal_names` or `object_ids`.",
-				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
-			},
-			"user_principal_names": schema.ListAttribute{
-				ElementType: types.StringType,
-				Optional:    true,
-				MarkdownDescription: "Export only these users (the portal's tick-box selection). A name that does not resolve is a per-user " +
-					"error (a warning, a row of `results_path`), not a failure. May be combined with `object_ids`.",
-				Validators: []validator.List{
-					listvalidator.SizeAtLeast(1),
-					listvalidator.ValueStringsAre(stringvalidator.LengthAtLeast(1)),
-					uniqueFold{},
-				},
-			},
-			"object_ids": schema.ListAttribute{
-				ElementType: types.StringType,
-				Optional:    true,
-				MarkdownDescription: "Export only the users with these object IDs (GUIDs). An ID that does not resolve is a per-user error, not a failure. " +
-					"May be combined with `user_principal_names`.",
-				Validators: []validator.List{
-					listvalidator.SizeAtLeast(1),
-					listvalidator.ValueStringsAre(guid()),
-					uniqueFold{},
-				},
-			},
-			"results_path": schema.StringAttribute{
-				Optional: true,
-				MarkdownDescription: "Where to write the results file: one CSV row per user that could not be exported, with columns " +
-					"`userPrincipalName`, `objectId`, `operation`, `status`, `code`, `message`, `requestId`. Written atomically, mode `0600`. " +
-					"Must differ from `output_path`.",
-				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
-			},
-			"fail_on_user_errors": schema.BoolAttribute{
-				Optional: true,
-				Computed: true,
-				MarkdownDescription: "Fail the read when any user could not be exported. The results file is still written; the CSV is not. " +
-					"Defaults to `false`: such users are reported as warnings and counted in `error_count`.",
-			},
-			"escape_formulas": schema.BoolAttribute{
-				Optional: true,
-				Computed: true,
-				MarkdownDescription: "Prefix a single quote to cells a spreadsheet would run as a formula: those beginning with `=`, `@`, tab or " +
-					"carriage return, or with `+` or `-` followed by anything but a phone number. Defaults to `true`.",
-			},
-			"line_ending": schema.StringAttribute{
-				Optional:            true,
-				Computed:            true,
-				MarkdownDescription: "Row terminator: `lf` (the default) or `crlf`.",
-				Validators:          []validator.String{stringvalidator.OneOf(string(export.LF), string(export.CRLF))},
-			},
-			"byte_order_mark": schema.BoolAttribute{
-				Optional:            true,
-				Computed:            true,
-				MarkdownDescription: "Begin the file with a UTF-8 byte order mark, which some spreadsheet programs need to detect UTF-8. Defaults to `false`.",
-			},
-			"concurrency": schema.Int64Attribute{
-				Optional: true,
-				MarkdownDescription: fmt.Sprintf("How many Graph requests the export keeps in flight (directory partitions listed at once, and batches of "+
-					"authentication-method lookups), 1 to %d. Defaults to a value tuned for Graph's throttling limits; lower it to "+
-					"leave throttle budget to other applications of the same tenant.", graph.MaxConcurrency),
-				Validators: []validator.Int64{int64validator.Between(1, graph.MaxConcurrency)},
-			},
-			"id": schema.StringAttribute{
-				Computed:            true,
-				MarkdownDescription: "The same as `sha256`: two reads share an ID exactly when they wrote the same bytes.",
-			},
-			"user_count": schema.Int64Attribute{
-				Computed:            true,
-				MarkdownDescription: "The number of users (rows, header excluded) written to `output_path`.",
-			},
-			"error_count": schema.Int64Attribute{
-				Computed:            true,
-				MarkdownDescription: "The number of users that could not be exported (the rows of `results_path`).",
-			},
-			"sha256": schema.StringAttribute{
-				Computed:            true,
-				MarkdownDescription: "The hex SHA-256 of the CSV's bytes, computed while writing. The same directory gives the same checksum.",
-			},
-		},
+		Attributes:          dataSourceAttributes(),
 		Blocks: map[string]schema.Block{
 			"timeouts": timeouts.BlockWithOpts(ctx, timeouts.Opts{
 				ReadDescription: `How long the export may take, as a Go duration such as "90m". Defaults to "60m".`,
@@ -187,7 +84,7 @@ func (d *UsersExportDataSource) Schema(ctx context.Context, _ datasource.SchemaR
 
 // ConfigValidators check what no single attribute can.
 func (d *UsersExportDataSource) ConfigValidators(context.Context) []datasource.ConfigValidator {
-	return []datasource.ConfigValidator{selectorsCheck{}, distinctPathsCheck{}}
+	return []datasource.ConfigValidator{selectorsCheck{}, distinctPathsCheck{}, identityCheck{}}
 }
 
 // Configure receives the provider's client; it is nil during validation.
@@ -223,14 +120,17 @@ func (d *UsersExportDataSource) Read(ctx context.Context, req datasource.ReadReq
 	defer stop()
 	ctx, cancel := context.WithTimeout(d.data.mask(ctx), timeout)
 	defer cancel()
+	opts.Provenance = d.data.provenance()
 	tflog.Info(ctx, "exporting users", m.logFields(opts))
 	res, err := export.Run(ctx, client, q, opts)
 	resp.Diagnostics = append(resp.Diagnostics, userErrorWarnings(res, opts)...)
+	resp.Diagnostics = append(resp.Diagnostics, snapshotWarnings(res)...)
 	if err != nil {
 		resp.Diagnostics = append(resp.Diagnostics, exportError(ctx, err, d.data.failureContext(q, opts, timeout)))
 		return
 	}
-	tflog.Info(ctx, "exported users", map[string]any{"users": res.Users, "errors": res.Errors, "sha256": res.SHA256})
+	tflog.Info(ctx, "exported users", map[string]any{"users": res.Users, "errors": res.Errors, "sha256": res.SHA256,
+		"mode": string(res.Mode), "full_because": res.FullBecause})
 
 	m.setResult(opts, res)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)

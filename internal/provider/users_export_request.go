@@ -43,6 +43,18 @@ func (m usersExportModel) request() (directory.Query, export.Options, diag.Diagn
 	if !m.LineEnding.IsNull() {
 		opts.LineEnding = export.LineEnding(m.LineEnding.ValueString())
 	}
+	opts.Incremental = m.Incremental.ValueBool()
+	opts.AuthMethodsRefresh = export.RefreshAll
+	if !m.AuthMethodsRefresh.IsNull() {
+		opts.AuthMethodsRefresh = export.Refresh(m.AuthMethodsRefresh.ValueString())
+	}
+	opts.ManifestPath = m.ManifestPath.ValueString()
+	if opts.ManifestPath == "" && opts.Incremental {
+		// Resolved here, once, so that state names the file.
+		opts.ManifestPath = opts.OutputPath + ".manifest.json"
+	}
+	opts.ChangesPath = m.ChangesPath.ValueString()
+	opts.ReportPath = m.ReportPath.ValueString()
 	return q, opts, diags
 }
 
@@ -70,10 +82,20 @@ func (m *usersExportModel) setResult(opts export.Options, res export.Result) {
 	m.FailOnUserErrors = types.BoolValue(opts.FailOnUserErrors)
 	m.LineEnding = types.StringValue(string(opts.LineEnding))
 	m.ByteOrderMark = types.BoolValue(opts.ByteOrderMark)
+	m.Incremental = types.BoolValue(opts.Incremental)
+	m.AuthMethodsRefresh = types.StringValue(string(opts.AuthMethodsRefresh))
+	m.ManifestPath = types.StringNull()
+	if opts.ManifestPath != "" {
+		m.ManifestPath = types.StringValue(opts.ManifestPath)
+	}
 	m.ID = types.StringValue(res.SHA256)
 	m.SHA256 = types.StringValue(res.SHA256)
 	m.UserCount = types.Int64Value(int64(res.Users))
 	m.ErrorCount = types.Int64Value(int64(res.Errors))
+	m.Mode = types.StringValue(string(res.Mode))
+	m.AddedCount = types.Int64Value(int64(res.Added))
+	m.RemovedCount = types.Int64Value(int64(res.Removed))
+	m.ChangedCount = types.Int64Value(int64(res.Changed))
 }
 
 // logFields describes the export for the INFO line that starts it. It names

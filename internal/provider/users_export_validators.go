@@ -3,9 +3,11 @@ package provider
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -126,13 +128,14 @@ func notNull(v interface {
 	return !v.IsNull() && !v.IsUnknown()
 }
 
-// distinctPathsCheck rejects a results file that would overwrite the export.
+// distinctPathsCheck rejects two files of one export that would replace
+// each other.
 type distinctPathsCheck struct{}
 
 var _ datasource.ConfigValidator = distinctPathsCheck{}
 
 func (distinctPathsCheck) Description(context.Context) string {
-	return "results_path must differ from output_path"
+	return "output_path, results_path, manifest_path, changes_path and report_path must name different files"
 }
 
 func (d distinctPathsCheck) MarkdownDescription(ctx context.Context) string {
@@ -140,14 +143,75 @@ func (d distinctPathsCheck) MarkdownDescription(ctx context.Context) string {
 }
 
 func (distinctPathsCheck) ValidateDataSource(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
-	var output, results types.String
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("output_path"), &output)...)
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("results_path"), &results)...)
-	if resp.Diagnostics.HasError() || output.IsNull() || output.IsUnknown() || results.IsNull() || results.IsUnknown() {
-		return
+	resp.Diagnostics.Append(samePaths(ctx, req.Config)...)
+}
+
+// exportPaths are the attributes naming the files an export writes.
+func exportPaths() []string {
+	return []string{"output_path", "results_path", "manifest_path", "changes_path", "report_path"}
+}
+
+// samePaths reports the first pair of known paths that name one file.
+func samePaths(ctx context.Context, cfg interface {
+	GetAttribute(context.Context, path.Path, any) diag.Diagnostics
+}) diag.Diagnostics {
+	var diags diag.Diagnostics
+	var seen []string
+	var names []string
+	for _, name := range exportPaths() {
+		var v types.String
+		diags.Append(cfg.GetAttribute(ctx, path.Root(name), &v)...)
+		if diags.HasError() {
+			return diags
+		}
+		if v.IsNull() || v.IsUnknown() {
+			continue
+		}
+		for i, other := range seen {
+			if export.SamePath(other, v.ValueString()) {
+				diags.AddAttributeError(path.Root(name), name+" is "+names[i],
+					fmt.Sprintf("%s and %s both name %q: one file would replace the other. Give them different paths.", name, names[i], other))
+				return diags
+			}
+		}
+		seen, names = append(seen, v.ValueString()), append(names, name)
 	}
-	if export.SamePath(output.ValueString(), results.ValueString()) {
-		resp.Diagnostics.AddAttributeError(path.Root("results_path"), "results_path is output_path",
-			fmt.Sprintf("results_path and output_path both name %q: the results file would replace the export. Give them different paths.", output.ValueString()))
+	return diags
+}
+
+// identityCheck: incremental snapshots and the changes report find a row's
+// user by its name and object id, so the columns must hold them.
+type identityCheck struct{}
+
+var _ datasource.ConfigValidator = identityCheck{}
+
+func (identityCheck) Description(context.Context) string {
+	return "incremental and changes_path need the userPrincipalName and objectId (or id) columns"
+}
+
+func (i identityCheck) MarkdownDescription(ctx context.Context) string { return i.Description(ctx) }
+
+func (identityCheck) ValidateDataSource(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
+	var m usersExportModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if !resp.Diagnostics.HasError() {
+		resp.Diagnostics.Append(m.identityProblem()...)
 	}
+}
+
+func (m usersExportModel) identityProblem() diag.Diagnostics {
+	var diags diag.Diagnostics
+	if !m.Incremental.ValueBool() && !notNull(m.ChangesPath) {
+		return nil
+	}
+	columns, ok := knownStrings(m.Columns)
+	if !ok {
+		return nil // the default columns hold both; unknown ones are checked at apply
+	}
+	if !slices.Contains(columns, "userPrincipalName") || !slices.Contains(columns, "objectId") && !slices.Contains(columns, "id") {
+		diags.AddAttributeError(path.Root("columns"), "Columns without the users' identity",
+			"incremental snapshots and changes_path match each row to its user by userPrincipalName and objectId (or id): "+
+				"add both to columns.")
+	}
+	return diags
 }
