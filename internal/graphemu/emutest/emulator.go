@@ -1,6 +1,10 @@
 package emutest
 
 import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu"
@@ -46,4 +50,39 @@ func Churn(tb testing.TB, tn *tenant.Tenant, opts tenant.ChurnOptions) *tenant.C
 		}
 	})
 	return c
+}
+
+// Token asks srv's token endpoint for a Graph token of its default app (by
+// client secret), for tests that call the emulator's Graph themselves.
+func Token(tb testing.TB, srv *graphemu.Server) string {
+	tb.Helper()
+	app := srv.App()
+	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {app.ClientID},
+		"client_secret": {app.ClientSecret}, "scope": {srv.Scope()}}
+	req, err := http.NewRequestWithContext(tb.Context(), http.MethodPost, srv.TokenURL(), strings.NewReader(form.Encode()))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	getJSON(tb, srv, req, &tok)
+	return tok.AccessToken
+}
+
+// getJSON sends req with srv's client and decodes a 200 answer into v.
+func getJSON(tb testing.TB, srv *graphemu.Server, req *http.Request, v any) {
+	tb.Helper()
+	resp, err := srv.HTTPClient().Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }() // a read-only body: nothing to lose on close
+	if resp.StatusCode != http.StatusOK {
+		tb.Fatalf("%s %s: %s", req.Method, req.URL.Path, resp.Status)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		tb.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
+	}
 }

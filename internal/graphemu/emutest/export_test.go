@@ -1,9 +1,7 @@
 package emutest
 
 import (
-	"encoding/json"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -12,45 +10,11 @@ import (
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu/tenant"
 )
 
-// accessToken asks the emulator's token endpoint for a Graph token of its
-// default app.
-func accessToken(t *testing.T, srv *graphemu.Server) string {
-	t.Helper()
-	app := srv.App()
-	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {app.ClientID},
-		"client_secret": {app.ClientSecret}, "scope": {srv.Scope()}}
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, srv.TokenURL(), strings.NewReader(form.Encode()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	getJSON(t, srv, req, &tok)
-	return tok.AccessToken
-}
-
-func getJSON(t *testing.T, srv *graphemu.Server, req *http.Request, v any) {
-	t.Helper()
-	resp, err := srv.HTTPClient().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("%s %s: %s", req.Method, req.URL.Path, resp.Status)
-	}
-	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // naiveExport lists every user by following nextLinks, calling between
 // before each next page: what a client that trusts paging alone gets.
 func naiveExport(t *testing.T, srv *graphemu.Server, eventual bool, between func()) []Exported {
 	t.Helper()
-	tok := accessToken(t, srv)
+	tok := Token(t, srv)
 	next := srv.GraphURL() + "/users?$select=id,userPrincipalName&$top=50"
 	var out []Exported
 	for next != "" {
