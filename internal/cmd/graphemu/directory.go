@@ -1,18 +1,46 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu/tenant"
 )
 
 // How the directory behaves while it is served: its default listing order,
 // the lag of eventual requests, and churn.
+
+// newTenant generates the tenant and sets how it behaves; it reports how
+// long generating took.
+func (o options) newTenant() (*tenant.Tenant, time.Duration, error) {
+	began := time.Now()
+	ten, err := tenant.Generate(tenant.GenerateOptions{
+		Seed: o.seed, Users: o.users, Domain: o.domain,
+		SharedPrefixShare: o.sharedPrefixShare, SharedPrefix: o.sharedPrefix,
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("generate the tenant: %w", err)
+	}
+	took := time.Since(began)
+	ten.SetDefaultOrder(o.order)
+	ten.SetConsistencyLag(o.consistencyLag)
+	return ten, took, nil
+}
+
+// startChurn starts the churn the flags ask for, until ctx is done; nil
+// when they ask for none.
+func (o options) startChurn(ctx context.Context, ten *tenant.Tenant) *tenant.Churn {
+	if o.churn.Interval <= 0 {
+		return nil
+	}
+	return tenant.StartChurn(ctx, ten, o.churn)
+}
 
 // checkChurn refuses churn flags that would do nothing or make no sense.
 func (o options) checkChurn() error {

@@ -137,17 +137,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	began := time.Now()
-	ten, err := tenant.Generate(tenant.GenerateOptions{
-		Seed: o.seed, Users: o.users, Domain: o.domain,
-		SharedPrefixShare: o.sharedPrefixShare, SharedPrefix: o.sharedPrefix,
-	})
+	ten, generated, err := o.newTenant()
 	if err != nil {
-		return fmt.Errorf("generate the tenant: %w", err)
+		return err
 	}
-	generated := time.Since(began)
-	ten.SetDefaultOrder(o.order)
-	ten.SetConsistencyLag(o.consistencyLag)
 	cfg := graphemu.Config{
 		Tenant: ten, Profile: profile, TokenLifetime: o.tokenLifetime, MaskPhones: o.maskPhones, Seed: o.seed,
 		Log: slog.New(slog.NewTextHandler(stderr, nil)), CountersEndpoint: o.countersEndpoint,
@@ -193,10 +186,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if _, err := io.WriteString(stdout, "Serving until interrupted (SIGINT or SIGTERM).\n"); err != nil {
 		return fmt.Errorf("print: %w", err)
 	}
-	var churn *tenant.Churn
-	if o.churn.Interval > 0 {
-		churn = tenant.StartChurn(ctx, ten, o.churn)
-	}
+	churn := o.startChurn(ctx, ten)
 	<-ctx.Done()
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()

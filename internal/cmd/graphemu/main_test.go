@@ -281,9 +281,9 @@ func clientTrusting(t *testing.T, caFile string) *http.Client {
 	return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
 }
 
-func getWith(t *testing.T, client *http.Client, url, token string) (int, string) {
+func getWith(t *testing.T, client *http.Client, target, token string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, http.NoBody)
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, target, http.NoBody)
 	if err != nil {
 		t.Fatal(err)
 	}

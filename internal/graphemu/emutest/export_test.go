@@ -2,6 +2,7 @@ package emutest
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -115,7 +116,7 @@ func TestCheckLiveCatchesABrokenExport(t *testing.T) {
 	if v := CheckLive(before, nil, rows); len(v) != 0 {
 		t.Fatalf("a still directory: %v", v)
 	}
-	broken := append(rows[1:], rows[7])
+	broken := append(slices.Clone(rows[1:]), rows[7])
 	if v := CheckLive(before, nil, broken); len(v) != 2 {
 		t.Fatalf("a missing and a repeated user, yet:\n%s", strings.Join(v, "\n"))
 	}

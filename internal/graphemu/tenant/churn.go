@@ -273,7 +273,7 @@ func (c *Churn) delete() (Event, bool, error) {
 		return Event{}, false, nil
 	}
 	if c.r.chance(1.0 / 3) {
-		id, upn, _, err := t.hardDelete(key)
+		id, upn, err := t.hardDelete(key)
 		return Event{Kind: EventHardDeleted, ID: id, OldUPN: upn}, err == nil, err
 	}
 	e, err := t.softDelete(key)

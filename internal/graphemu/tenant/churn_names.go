@@ -81,21 +81,23 @@ func (c *Churn) nameAt(p place) (newName, bool) {
 	nm.capital = c.r.chance(0.2)
 	switch p {
 	case placeGap:
-		return nm, c.gapName(&nm, given.ascii+c.digits())
+		ok := c.gapName(&nm, given.ascii+c.digits())
+		return nm, ok
 	case placeShared:
 		prefix := c.tpl.prefix
 		if c.t.gen != nil {
 			prefix = c.t.gen.prefix
 		}
 		n := max(10*c.t.base.n, 1000)
-		nm.local = strings.ToLower(prefix) + strconv.Itoa(c.r.intn(n)) + string(rune('a'+c.r.intn(26)))
+		nm.local = strings.ToLower(prefix) + strconv.Itoa(c.r.intn(n)) + string(lowerLetters[c.r.intn(len(lowerLetters))])
 	case placeUnusual:
 		nm.local = pick(&c.r, c.tpl.words.unusualFirst) + given.ascii + "." + surname.ascii + c.digits()
 	case placeNative:
 		nm, given, surname = c.person(&c.tpl.words.scripts[1+c.r.intn(len(c.tpl.words.scripts)-1)])
 		nm.local = given.lowerNative + "." + surname.lowerNative + c.digits()
 	case placeEmpty:
-		return nm, c.emptyName(&nm, given.ascii+c.digits())
+		ok := c.emptyName(&nm, given.ascii+c.digits())
+		return nm, ok
 	default:
 		nm.local = given.ascii + "." + surname.ascii + c.digits()
 	}
@@ -178,6 +180,8 @@ func between(a, b, tail string, r *rng) (string, bool) {
 	return "", false
 }
 
+const lowerLetters = "abcdefghijklmnopqrstuvwxyz"
+
 // emptyFirsts begin the two-character ranges emptyName tries: rare first
 // letters, digits and letters of other scripts.
 const emptyFirsts = "qxzyvuk23456ñøßжщюωひㅎق"
@@ -186,7 +190,7 @@ const emptyFirsts = "qxzyvuk23456ñøßжщюωひㅎق"
 // live user.
 func (c *Churn) emptyName(nm *newName, tail string) bool {
 	firsts := []rune(emptyFirsts)
-	const seconds = "abcdefghijklmnopqrstuvwxyz0123456789"
+	const seconds = lowerLetters + "0123456789"
 	for range maxTries {
 		prefix := string(firsts[c.r.intn(len(firsts))]) + string(seconds[c.r.intn(len(seconds))])
 		if c.t.countSpans(&c.t.cur, prefixSpan(prefix)) == 0 {

@@ -159,28 +159,27 @@ func (t *Tenant) softDelete(key string) (*entry, error) {
 func (t *Tenant) HardDelete(key string) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	_, _, _, err := t.hardDelete(key)
+	_, _, err := t.hardDelete(key)
 	return err
 }
 
-// hardDelete returns the user's id and UPN, and whether it was live (rather
-// than in deleted items).
-func (t *Tenant) hardDelete(key string) (id, upn string, wasLive bool, err error) {
+// hardDelete returns the user's id and UPN.
+func (t *Tenant) hardDelete(key string) (id, upn string, err error) {
 	if c, ok := t.find(key); ok {
 		var u User
 		t.load(c, gCore, &u, newDeriver())
 		id, upn = u.ID, u.UserPrincipalName
 		t.remove(c)
 		t.record(strings.ToLower(id), chHardDeleted)
-		return id, upn, true, nil
+		return id, upn, nil
 	}
 	e, ok := t.findDeleted(key)
 	if !ok {
-		return "", "", false, fmt.Errorf("delete user %q permanently: %w", key, ErrNotFound)
+		return "", "", fmt.Errorf("delete user %q permanently: %w", key, ErrNotFound)
 	}
 	delete(t.deleted, e.lowerID)
 	t.record(e.lowerID, chHardDeleted)
-	return e.u.ID, e.u.UserPrincipalName, false, nil
+	return e.u.ID, e.u.UserPrincipalName, nil
 }
 
 // Restore brings a soft-deleted user back; its UPN must still be free.
