@@ -409,10 +409,7 @@ func (c *Churn) pickLiveID() (string, bool) {
 	if !ok {
 		return "", false
 	}
-	if cd.e != nil {
-		return cd.e.lowerID, true
-	}
-	return c.t.baseID(cd.pos), true
+	return c.t.lowerIDOf(cd), true
 }
 
 // lowerUPNOf is a live user's lower-cased UPN.

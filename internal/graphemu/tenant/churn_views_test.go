@@ -56,12 +56,13 @@ func TestConsistencyLagTrailsChurn(t *testing.T) {
 // (where a rename does not move a user) no user comes twice.
 func TestPagingUnderChurn(t *testing.T) {
 	t.Parallel()
-	for _, order := range []Order{OrderUPN, OrderID} {
+	for _, ls := range listingSetups() {
 		for _, filter := range []string{"", "startsWith(userPrincipalName,'user')", "not(startsWith(userPrincipalName,'user'))"} {
-			t.Run(order.String()+"/"+filter, func(t *testing.T) {
+			t.Run(ls.name+"/"+filter, func(t *testing.T) {
 				t.Parallel()
 				tn := generated(t, 2000, 0.4)
-				tn.SetDefaultOrder(order)
+				ls.apply(tn)
+				order := ls.order
 				q := values("$top", "40", "$select", "id", "$count", "true")
 				if filter != "" {
 					q.Set("$filter", filter)

@@ -2,6 +2,7 @@ package tenant
 
 import (
 	"math/bits"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -154,6 +155,11 @@ func (t *Tenant) spanBounds(st *state, v viewKind, s span) bounds {
 // index alone, the users outside the spans. It stops when fn returns false
 // and reports whether it was stopped. Callers hold t.mu.
 func (t *Tenant) scan(st *state, v viewKind, desc bool, spans []span, after *sortKey, fn func(cand) bool) bool {
+	if v == vID && len(spans) > 0 && !isAllSpans(spans) {
+		if n := t.countSpans(st, spans); n*n <= st.nLive*t.settings.fewByID {
+			return t.scanFewByID(st, desc, spans, after, fn)
+		}
+	}
 	t.prepareView(v)
 	ov := st.overlay(v)
 	visit := fn
@@ -196,6 +202,49 @@ func (t *Tenant) scan(st *state, v viewKind, desc bool, spans []span, after *sor
 		}
 	}
 	return false
+}
+
+// defaultFewByID decides between the two ways to scan UPN spans in id
+// order. Walking the id index costs n steps per listing (the cursor moves
+// through it once, whatever the pages); sorting the users of the spans by
+// id costs S per page, S*S/top per listing. With S*S <= n*1000, sorting is
+// the cheaper up to pages of 999: 1 ms instead of 600 ms for a first page of
+// a 500-user partition of a million users.
+const defaultFewByID = 1000
+
+// scanFewByID scans spans that hold few users in id order: it reads them
+// from the UPN index and sorts them by id.
+func (t *Tenant) scanFewByID(st *state, desc bool, spans []span, after *sortKey, fn func(cand) bool) bool {
+	type byID struct {
+		id string
+		c  cand
+	}
+	var all []byID
+	t.scan(st, vUPN, false, spans, nil, func(c cand) bool {
+		id := t.lowerIDOf(c)
+		if after == nil || (desc && id < after.id) || (!desc && id > after.id) {
+			all = append(all, byID{id, c})
+		}
+		return true
+	})
+	slices.SortFunc(all, func(a, b byID) int { return strings.Compare(a.id, b.id) })
+	if desc {
+		slices.Reverse(all)
+	}
+	for _, x := range all {
+		if !fn(x.c) {
+			return true
+		}
+	}
+	return false
+}
+
+// lowerIDOf is a live user's lower-cased id.
+func (t *Tenant) lowerIDOf(c cand) string {
+	if c.e != nil {
+		return c.e.lowerID
+	}
+	return t.baseID(c.pos)
 }
 
 func isAllSpans(spans []span) bool { return len(spans) == 1 && spans[0].lo == "" && spans[0].hiInf }

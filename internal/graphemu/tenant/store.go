@@ -59,6 +59,7 @@ type settings struct {
 	deltaTTL  time.Duration
 	now       func() time.Time
 	order     Order // of lists without $orderby
+	fewByID   int   // see defaultFewByID
 }
 
 // entry is an overlay user with its precomputed sort keys.
@@ -134,6 +135,7 @@ func newTenant(domain, salt string) *Tenant {
 		changes: map[string]change{},
 		settings: settings{
 			scanLimit: defaultScanLimit,
+			fewByID:   defaultFewByID,
 			deltaTTL:  7 * 24 * time.Hour,
 			now:       time.Now,
 		},
