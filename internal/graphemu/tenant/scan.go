@@ -152,8 +152,9 @@ func (t *Tenant) spanBounds(st *state, v viewKind, s span) bounds {
 // no spans visit no one, as an unsatisfiable filter's plan must), strictly
 // after the cursor in the direction of the scan. The UPN view seeks each
 // span in the index; the other views walk the whole view and skip, from the
-// index alone, the users outside the spans. It stops when fn returns false
-// and reports whether it was stopped. Callers hold t.mu.
+// index alone, the users outside the spans, except that the id view sorts
+// the users of spans that hold few (see defaultFewByID). It stops when fn
+// returns false and reports whether it was stopped. Callers hold t.mu.
 func (t *Tenant) scan(st *state, v viewKind, desc bool, spans []span, after *sortKey, fn func(cand) bool) bool {
 	if v == vID && len(spans) > 0 && !isAllSpans(spans) {
 		if n := t.countSpans(st, spans); n*n <= st.nLive*t.settings.fewByID {
@@ -162,15 +163,10 @@ func (t *Tenant) scan(st *state, v viewKind, desc bool, spans []span, after *sor
 	}
 	t.prepareView(v)
 	ov := st.overlay(v)
-	visit := fn
-	if v != vUPN {
-		if len(spans) == 0 {
-			return false
-		}
-		if in := spans; !isAllSpans(in) {
-			visit = func(c cand) bool { return !t.upnIn(c, in) || fn(c) }
-		}
-		spans = allSpans()
+	spans, visit := t.restrict(v, spans, fn)
+	next := t.nextAsc
+	if desc {
+		next = t.nextDesc
 	}
 	for j := range spans {
 		s := spans[j]
@@ -179,17 +175,7 @@ func (t *Tenant) scan(st *state, v viewKind, desc bool, spans []span, after *sor
 		}
 		bd := t.spanBounds(st, v, s)
 		if after != nil {
-			if desc {
-				bd.bHi = min(bd.bHi, t.baseBound(v, *after, false))
-				bd.oHi = min(bd.oHi, overlayBound(v, ov, *after, false))
-			} else {
-				bd.bLo = max(bd.bLo, t.baseBound(v, *after, true))
-				bd.oLo = max(bd.oLo, overlayBound(v, ov, *after, true))
-			}
-		}
-		next := t.nextAsc
-		if desc {
-			next = t.nextDesc
+			t.boundAfter(&bd, v, ov, *after, desc)
 		}
 		for {
 			c, ok := next(st, v, ov, &bd)
@@ -202,6 +188,31 @@ func (t *Tenant) scan(st *state, v viewKind, desc bool, spans []span, after *sor
 		}
 	}
 	return false
+}
+
+// restrict is how a view meets UPN spans: the UPN view seeks each span;
+// the others walk the whole view (allSpans()) and skip, from the index
+// alone, the users outside the spans (no spans: nothing to walk).
+func (t *Tenant) restrict(v viewKind, spans []span, fn func(cand) bool) ([]span, func(cand) bool) {
+	switch {
+	case v == vUPN || isAllSpans(spans):
+		return spans, fn
+	case len(spans) == 0:
+		return nil, fn
+	}
+	return allSpans(), func(c cand) bool { return !t.upnIn(c, spans) || fn(c) }
+}
+
+// boundAfter narrows a span's bounds to the users strictly after the cursor
+// in the direction of the scan.
+func (t *Tenant) boundAfter(bd *bounds, v viewKind, ov []*entry, after sortKey, desc bool) {
+	if desc {
+		bd.bHi = min(bd.bHi, t.baseBound(v, after, false))
+		bd.oHi = min(bd.oHi, overlayBound(v, ov, after, false))
+		return
+	}
+	bd.bLo = max(bd.bLo, t.baseBound(v, after, true))
+	bd.oLo = max(bd.oLo, overlayBound(v, ov, after, true))
 }
 
 // defaultFewByID decides between the two ways to scan UPN spans in id
