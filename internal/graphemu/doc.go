@@ -25,7 +25,12 @@
 // graphemu/tenant, and the latency of the Profile.
 //
 // The directory itself and its query engine live in graphemu/tenant; this
-// package is the HTTP service around it. It shares no code with the
+// package is the HTTP service around it. The tenant may change while it is
+// served (tenant.StartChurn), answer requests sent with ConsistencyLevel:
+// eventual from a view that trails the directory (SetConsistencyLag; each
+// $batch step by its own headers), and list users in object-id order
+// (SetDefaultOrder). Package graphemu/emutest checks an export of such a
+// directory against the events of its churn. It shares no code with the
 // provider's Graph client (internal/graph) nor its SDKs, so that one cannot
 // hide the other's mistakes.
 package graphemu

@@ -23,5 +23,20 @@
 // reads them, POST reads and resets them. That path is the emulator's own,
 // outside Graph's; the env file then names it AAD_EMULATOR_COUNTERS_URL.
 //
+// The directory can move while it is read, as a real one does: with
+// --churn-interval and the --churn-creates, --churn-deletes,
+// --churn-renames, --churn-updates and --churn-restores counts it changes
+// users in rounds drawn from --churn-seed (default --seed), and at exit it
+// says how many changes of each kind it made:
+//
+//	go run ./internal/cmd/graphemu --users 100000 --churn-interval 1s --churn-renames 20 --churn-creates 5 --churn-deletes 5
+//
+// --consistency-lag 10s makes requests with ConsistencyLevel: eventual
+// (advanced queries, $search, $count) see the directory as it was that long
+// ago (at most 30s), while other requests see it as it is. --order id lists
+// GET /users without $orderby in object-id order instead of by lower-cased
+// userPrincipalName: Graph documents no order, and a client must not need
+// one.
+//
 // It imports nothing of this module but the emulator.
 package main

@@ -47,6 +47,9 @@ type options struct {
 	managedIdentity   bool
 	countersEndpoint  bool
 	envFile           string
+	churn             tenant.ChurnOptions
+	consistencyLag    time.Duration
+	order             tenant.Order
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -70,9 +73,23 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.managedIdentity, "managed-identity", false, "serve the App Service managed-identity endpoint for the default app (adds IDENTITY_* to the env file)")
 	fs.BoolVar(&o.countersEndpoint, "counters-endpoint", false, "serve the emulator's counters at "+graphemu.CountersPath+" (GET reads, POST reads and resets; adds AAD_EMULATOR_COUNTERS_URL to the env file)")
 	fs.StringVar(&o.envFile, "env-file", "", "write shell-sourceable KEY=VALUE lines here once ready (mode 0600: it holds the client secret)")
+	fs.DurationVar(&o.churn.Interval, "churn-interval", 0, "change the directory in rounds, one every interval (0: never), with the --churn-* counts per round")
+	fs.IntVar(&o.churn.Creates, "churn-creates", 0, "users created per churn round")
+	fs.IntVar(&o.churn.Deletes, "churn-deletes", 0, "users deleted per churn round (about two in three soft, the others hard)")
+	fs.IntVar(&o.churn.Renames, "churn-renames", 0, "users renamed (a new userPrincipalName) per churn round")
+	fs.IntVar(&o.churn.Updates, "churn-updates", 0, "users with other properties changed per churn round")
+	fs.IntVar(&o.churn.Restores, "churn-restores", 0, "soft-deleted users restored per churn round")
+	fs.Int64Var(&o.churn.Seed, "churn-seed", 0, "seed of the churn (default: --seed)")
+	fs.DurationVar(&o.consistencyLag, "consistency-lag", 0, "requests with ConsistencyLevel: eventual see the directory as it was this long ago (at most 30s)")
+	order := fs.String("order", "upn", "order of GET /users pages without $orderby: upn (lower-cased userPrincipalName) or id (object id)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
+	if !flagSet(fs, "churn-seed") {
+		o.churn.Seed = o.seed
+	}
+	var ok bool
+	o.order, ok = tenant.ParseOrder(*order)
 	switch {
 	case fs.NArg() > 0:
 		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
@@ -82,8 +99,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, fmt.Errorf("--profile %q: want zero or realistic", o.profile)
 	case o.timeScale <= 0:
 		return o, errors.New("--time-scale must be positive")
+	case !ok:
+		return o, fmt.Errorf("--order %q: want upn or id", *order)
+	case o.consistencyLag < 0 || o.consistencyLag > tenant.MaxConsistencyLag:
+		return o, fmt.Errorf("--consistency-lag %v: want 0 to %v", o.consistencyLag, tenant.MaxConsistencyLag)
 	}
-	return o, nil
+	return o, o.checkChurn()
 }
 
 // profile builds the service model the options ask for.
@@ -116,15 +137,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	began := time.Now()
-	ten, err := tenant.Generate(tenant.GenerateOptions{
-		Seed: o.seed, Users: o.users, Domain: o.domain,
-		SharedPrefixShare: o.sharedPrefixShare, SharedPrefix: o.sharedPrefix,
-	})
+	ten, generated, err := o.newTenant()
 	if err != nil {
-		return fmt.Errorf("generate the tenant: %w", err)
+		return err
 	}
-	generated := time.Since(began)
 	cfg := graphemu.Config{
 		Tenant: ten, Profile: profile, TokenLifetime: o.tokenLifetime, MaskPhones: o.maskPhones, Seed: o.seed,
 		Log: slog.New(slog.NewTextHandler(stderr, nil)), CountersEndpoint: o.countersEndpoint,
@@ -156,6 +172,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	var info strings.Builder
 	fmt.Fprintf(&info, "graphemu: %d users generated in %v (seed %d, profile %s)\n", ten.Len(), generated.Round(time.Millisecond), o.seed, profile.Name)
+	describeDirectory(&info, o)
 	describe(&info, srv, caFile)
 	if _, err := io.WriteString(stdout, info.String()); err != nil {
 		return fmt.Errorf("print: %w", err)
@@ -169,10 +186,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if _, err := io.WriteString(stdout, "Serving until interrupted (SIGINT or SIGTERM).\n"); err != nil {
 		return fmt.Errorf("print: %w", err)
 	}
+	churn := o.startChurn(ctx, ten)
 	<-ctx.Done()
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	return srv.Shutdown(shutdownCtx)
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	return reportChurn(stdout, churn)
 }
 
 // writeCA writes the CA certificate where asked, or to a new temporary file;

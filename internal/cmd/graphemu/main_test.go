@@ -10,6 +10,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,6 +24,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu"
+	"github.com/aad-export/terraform-provider-aad/internal/graphemu/tenant"
 )
 
 func TestParseFlags(t *testing.T) {
@@ -39,6 +41,14 @@ func TestParseFlags(t *testing.T) {
 		{"--retry-after soon", true},
 		{"extra", true},
 		{"--no-such-flag", true},
+		{"--churn-interval 1s --churn-renames 5 --churn-creates 2 --consistency-lag 30s --order id", false},
+		{"--churn-renames 5", true},
+		{"--churn-interval 1s", true},
+		{"--churn-interval -1s --churn-renames 1", true},
+		{"--churn-interval 1s --churn-deletes -1", true},
+		{"--consistency-lag 31s", true},
+		{"--consistency-lag -1s", true},
+		{"--order displayName", true},
 	}
 	for _, tt := range tests {
 		o, err := parseFlags(strings.Fields(tt.args), io.Discard)
@@ -63,6 +73,73 @@ func TestServiceProfile(t *testing.T) {
 	}
 	if p.Name != "realistic" || p.TimeScale != 0.5 || p.TenantBudget != 100 || !p.Throttle || p.RetryAfter != graphemu.RetryAfterFractional {
 		t.Errorf("%+v", p)
+	}
+}
+
+func TestDirectoryFlags(t *testing.T) {
+	t.Parallel()
+	o, err := parseFlags(strings.Fields("--seed 9 --churn-interval 2s --churn-renames 3 --churn-restores 1 --order id --consistency-lag 5s"), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := tenant.ChurnOptions{Interval: 2 * time.Second, Renames: 3, Restores: 1, Seed: 9}
+	if o.churn != want || o.order != tenant.OrderID || o.consistencyLag != 5*time.Second {
+		t.Errorf("%+v", o)
+	}
+	if o, err = parseFlags(strings.Fields("--seed 9 --churn-seed 0"), io.Discard); err != nil || o.churn.Seed != 0 || o.order != tenant.OrderUPN {
+		t.Errorf("an explicit churn seed: %+v %v", o, err)
+	}
+}
+
+// TestRunChurns runs the program with churn: the directory changes while
+// it serves, and the program says what changed when it stops.
+func TestRunChurns(t *testing.T) {
+	t.Parallel()
+	envFile := filepath.Join(t.TempDir(), "emu.env")
+	ctx, cancel := context.WithCancel(t.Context())
+	var stdout bytes.Buffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, strings.Fields("--users 200 --tls=false --order id --consistency-lag 1s --churn-interval 1ms --churn-creates 2 --churn-renames 1 --env-file "+envFile), &stdout, io.Discard)
+	}()
+	env := waitForEnv(t, envFile, done)
+	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {env["ARM_CLIENT_ID"]},
+		"client_secret": {env["ARM_CLIENT_SECRET"]}, "scope": {env["AAD_EMULATOR_URL"] + "/.default"}}
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, env["AAD_EMULATOR_TOKEN_URL"], strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := errors.Join(json.NewDecoder(resp.Body).Decode(&tok), resp.Body.Close()); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		// getWith asks for eventual consistency: the listing grows, a second late.
+		status, body := getWith(t, http.DefaultClient, env["AAD_EMULATOR_URL"]+"/v1.0/users?$select=id&$top=999", tok.AccessToken)
+		if status == http.StatusOK && strings.Count(body, `"id"`) > 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the directory did not grow within a minute: %d", status)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	for _, want := range []string{"Default order:   id", "Eventual lag:    1s", "Churn:           every 1ms: 2 creates", "created, 0 soft-deleted"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout.String())
+		}
 	}
 }
 
@@ -204,9 +281,9 @@ func clientTrusting(t *testing.T, caFile string) *http.Client {
 	return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
 }
 
-func getWith(t *testing.T, client *http.Client, url, token string) (int, string) {
+func getWith(t *testing.T, client *http.Client, target, token string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, http.NoBody)
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, target, http.NoBody)
 	if err != nil {
 		t.Fatal(err)
 	}

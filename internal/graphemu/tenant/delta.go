@@ -170,7 +170,7 @@ func (t *Tenant) deltaInitial(dq deltaQuery, st *pageToken, pg *Page, b []byte) 
 	defer t.putDeriver(d)
 	scanned := 0
 	needs := t.cat.selectionNeeds(dq.sel)
-	more := t.scan(vUPN, false, allSpans(), after, func(c cand) bool {
+	more := t.scan(&t.cur, vUPN, false, allSpans(), after, func(c cand) bool {
 		if pg.Items == deltaPageSize || scanned == t.settings.scanLimit {
 			return false
 		}

@@ -13,6 +13,15 @@
 // so changes between pages never skip or repeat an unchanged user. All methods
 // are safe for concurrent use.
 //
+// The directory can move while a client reads it, as a real one does: a
+// Churn (StartChurn) creates, deletes, restores, renames and updates users
+// in rounds drawn from a seed, with new names landing all over the name
+// space, and logs every change as an Event; Snapshot is the state a log
+// starts from. SetConsistencyLag makes requests sent with ConsistencyLevel:
+// eventual see the directory as it was a while ago, and SetDefaultOrder
+// lists users without $orderby in object-id order instead of by
+// userPrincipalName, an order Graph never promises.
+//
 // It knows nothing of HTTP, tokens, throttling or latency: package graphemu
 // does. It must not import any other package of this module.
 package tenant

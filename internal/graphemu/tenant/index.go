@@ -1,9 +1,9 @@
 package tenant
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
-	"math/bits"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -156,220 +156,50 @@ func lowerUPNBytes(b []byte, start int) []byte {
 	return b
 }
 
-// viewKind is a sort order of the users.
-type viewKind uint8
-
-const (
-	vUPN viewKind = iota // lower-cased userPrincipalName (the default)
-	vDN                  // lower-cased displayName, then UPN
-)
-
-// sortKey locates a user in a view; dn is empty in the UPN view. UPNs are
-// unique among live users, so the key is unique.
-type sortKey struct{ dn, upn string }
-
-func cmpKey(a, b sortKey) int {
-	if c := strings.Compare(a.dn, b.dn); c != 0 {
-		return c
-	}
-	return strings.Compare(a.upn, b.upn)
+// idIndex orders the base users by id, for lists in id order
+// (SetDefaultOrder). Ids are derived, not stored: the index holds only the
+// permutation (4 bytes a user), and comparisons derive the ids they need.
+type idIndex struct {
+	perm []uint32 // view index -> base position
 }
 
-func upnKeyOf(e *entry) sortKey { return sortKey{upn: e.lowerUPN} }
-func dnKeyOf(e *entry) sortKey  { return sortKey{dn: e.lowerDN, upn: e.lowerUPN} }
-
-func (t *Tenant) overlay(v viewKind) []*entry {
-	if v == vDN {
-		return t.ordDN
-	}
-	return t.ordUPN
-}
-
-func entryKey(v viewKind, e *entry) sortKey {
-	if v == vDN {
-		return dnKeyOf(e)
-	}
-	return upnKeyOf(e)
-}
-
-// basePos maps a view index to a base position.
-func (t *Tenant) basePos(v viewKind, k int) int {
-	if v == vDN {
-		return int(t.dn.perm[k])
-	}
-	return k
-}
-
-// cmpBase compares the base user at view index k with key.
-func (t *Tenant) cmpBase(v viewKind, k int, key sortKey) int {
-	if v == vDN {
-		d := &t.dn
-		if c := strings.Compare(d.arena[d.off[k]:d.off[k+1]], key.dn); c != 0 {
-			return c
+func (t *Tenant) idIdx() *idIndex {
+	t.idOnce.Do(func() {
+		n := t.base.n
+		keys := make([][16]byte, n)
+		for pos := range n {
+			keys[pos] = t.gen.idOf(t.base.order[pos])
 		}
-		return t.base.cmp(int(d.perm[k]), key.upn)
-	}
-	return t.base.cmp(k, key.upn)
+		p := &t.ids
+		p.perm = make([]uint32, n)
+		for i := range p.perm {
+			p.perm[i] = uint32(i)
+		}
+		// Lower-case hex with dashes at fixed places orders as the bytes do.
+		slices.SortFunc(p.perm, func(x, y uint32) int { return bytes.Compare(keys[x][:], keys[y][:]) })
+	})
+	return &t.ids
 }
 
-// keyOf is the sort key of a candidate in a view.
-func (t *Tenant) keyOf(v viewKind, c cand) sortKey {
-	if c.e != nil {
-		return entryKey(v, c.e)
-	}
-	if v == vDN {
-		d := &t.dn
-		return sortKey{dn: d.arena[d.off[c.k]:d.off[c.k+1]], upn: t.base.fullKey(c.pos)}
-	}
-	return sortKey{upn: t.base.fullKey(c.pos)}
-}
+// baseID is the lower-cased id of the base user at a position.
+func (t *Tenant) baseID(pos int) string { return formatGUID(t.gen.idOf(t.base.order[pos])) }
 
-// baseBound is the first view index whose key is >= key (or > key, when
-// strict).
-func (t *Tenant) baseBound(v viewKind, key sortKey, strict bool) int {
-	lo, hi := 0, t.base.n
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		c := t.cmpBase(v, m, key)
-		if c < 0 || (strict && c == 0) {
-			lo = m + 1
-		} else {
-			hi = m
+// cmpBaseID compares the id of the base user at a position with a
+// lower-cased id, without allocating.
+func (t *Tenant) cmpBaseID(pos int, id string) int {
+	var buf [36]byte
+	b := appendGUID(buf[:0], t.gen.idOf(t.base.order[pos]))
+	for i := range min(len(b), len(id)) {
+		if b[i] != id[i] {
+			return cmpByte(b[i], id[i])
 		}
 	}
-	return lo
+	return len(b) - len(id)
 }
 
-func overlayBound(v viewKind, ov []*entry, key sortKey, strict bool) int {
-	lo, hi := 0, len(ov)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		c := cmpKey(entryKey(v, ov[m]), key)
-		if c < 0 || (strict && c == 0) {
-			lo = m + 1
-		} else {
-			hi = m
-		}
+func cmpByte(a, b byte) int {
+	if a < b {
+		return -1
 	}
-	return lo
-}
-
-// bounds are the base and overlay index ranges of one span of a scan.
-type bounds struct{ bLo, bHi, oLo, oHi int }
-
-func (t *Tenant) spanBounds(v viewKind, s span) bounds {
-	ov := t.overlay(v)
-	bd := bounds{bHi: t.base.n, oHi: len(ov)}
-	if s.lo != "" {
-		k := sortKey{upn: s.lo}
-		bd.bLo, bd.oLo = t.baseBound(v, k, false), overlayBound(v, ov, k, false)
-	}
-	if !s.hiInf {
-		k := sortKey{upn: s.hi}
-		bd.bHi, bd.oHi = t.baseBound(v, k, false), overlayBound(v, ov, k, false)
-	}
-	return bd
-}
-
-// scan visits live users in view order (descending when desc), restricted to
-// spans of lower-cased UPN (allSpans() for every user; no spans visit no one,
-// as an unsatisfiable filter's plan must), strictly after the cursor in the
-// direction of the scan. Only the UPN view is restricted by spans other than
-// allSpans(). It stops when fn returns false and reports whether it was
-// stopped. Callers hold t.mu.
-func (t *Tenant) scan(v viewKind, desc bool, spans []span, after *sortKey, fn func(cand) bool) bool {
-	if v == vDN && t.base.n > 0 {
-		t.dnIdx()
-	}
-	ov := t.overlay(v)
-	for j := range spans {
-		s := spans[j]
-		if desc {
-			s = spans[len(spans)-1-j]
-		}
-		bd := t.spanBounds(v, s)
-		if after != nil {
-			if desc {
-				bd.bHi = min(bd.bHi, t.baseBound(v, *after, false))
-				bd.oHi = min(bd.oHi, overlayBound(v, ov, *after, false))
-			} else {
-				bd.bLo = max(bd.bLo, t.baseBound(v, *after, true))
-				bd.oLo = max(bd.oLo, overlayBound(v, ov, *after, true))
-			}
-		}
-		next := t.nextAsc
-		if desc {
-			next = t.nextDesc
-		}
-		for {
-			c, ok := next(v, ov, &bd)
-			if !ok {
-				break
-			}
-			if !fn(c) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// nextAsc takes the smallest live user left in a span's base and overlay
-// ranges.
-func (t *Tenant) nextAsc(v viewKind, ov []*entry, bd *bounds) (cand, bool) {
-	for bd.bLo < bd.bHi && t.shadowed(t.basePos(v, bd.bLo)) {
-		bd.bLo++
-	}
-	hasB, hasO := bd.bLo < bd.bHi, bd.oLo < bd.oHi
-	switch {
-	case hasB && (!hasO || t.cmpBase(v, bd.bLo, entryKey(v, ov[bd.oLo])) < 0):
-		bd.bLo++
-		return cand{k: bd.bLo - 1, pos: t.basePos(v, bd.bLo-1)}, true
-	case hasO:
-		bd.oLo++
-		return cand{pos: -1, e: ov[bd.oLo-1]}, true
-	}
-	return cand{}, false
-}
-
-// nextDesc takes the largest live user left.
-func (t *Tenant) nextDesc(v viewKind, ov []*entry, bd *bounds) (cand, bool) {
-	for bd.bHi > bd.bLo && t.shadowed(t.basePos(v, bd.bHi-1)) {
-		bd.bHi--
-	}
-	hasB, hasO := bd.bLo < bd.bHi, bd.oLo < bd.oHi
-	switch {
-	case hasB && (!hasO || t.cmpBase(v, bd.bHi-1, entryKey(v, ov[bd.oHi-1])) > 0):
-		bd.bHi--
-		return cand{k: bd.bHi, pos: t.basePos(v, bd.bHi)}, true
-	case hasO:
-		bd.oHi--
-		return cand{pos: -1, e: ov[bd.oHi]}, true
-	}
-	return cand{}, false
-}
-
-// countSpans counts live users in UPN spans from the index alone.
-func (t *Tenant) countSpans(spans []span) int {
-	n := 0
-	for _, s := range spans {
-		bd := t.spanBounds(vUPN, s)
-		n += bd.bHi - bd.bLo - t.shadowCount(bd.bLo, bd.bHi) + bd.oHi - bd.oLo
-	}
-	return n
-}
-
-// shadowCount counts shadowed base positions in [lo,hi).
-func (t *Tenant) shadowCount(lo, hi int) int {
-	n := 0
-	for lo < hi {
-		w := t.shadow[lo>>6] >> (lo & 63)
-		take := min(64-(lo&63), hi-lo)
-		if take < 64 {
-			w &= 1<<take - 1
-		}
-		n += bits.OnesCount64(w)
-		lo += take
-	}
-	return n
+	return 1
 }

@@ -57,8 +57,15 @@ func (t *Tenant) ListUsers(q url.Values, eventual bool) (*Page, *Error) {
 	if err != nil {
 		return nil, err
 	}
+	if eventual {
+		t.catchUp()
+	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
+	if !o.ordered && t.settings.order == OrderID {
+		o.view = vID
+	}
+	st := t.readState(eventual)
 	var after *sortKey
 	if o.skiptoken != "" {
 		pt, err := t.checkPageToken(o, q)
@@ -73,14 +80,14 @@ func (t *Tenant) ListUsers(q url.Values, eventual bool) (*Page, *Error) {
 		limit = min(limit, signInPageCap)
 	}
 	pg := &Page{Context: ctx}
-	last, more := t.fillPage(pg, o, sel, limit, after)
+	last, more := t.fillPage(st, pg, o, sel, limit, after)
 	if more {
 		pt := pageToken{kind: tokPage, epoch: t.pageEpoch, fp: fingerprint(q), view: o.view, desc: o.desc,
 			key: t.keyOf(o.view, last), issued: t.settings.now().Unix()}
 		pg.Next = withToken(q, "$skiptoken", t.sealToken(pt))
 	}
 	if o.count && eventual && o.skiptoken == "" {
-		pg.Count, pg.HasCount = t.count(o), true
+		pg.Count, pg.HasCount = t.count(st, o), true
 	}
 	return pg, nil
 }
@@ -99,16 +106,16 @@ func (t *Tenant) checkPageToken(o *queryOpts, q url.Values) (pageToken, *Error) 
 	return pt, nil
 }
 
-// fillPage scans from the cursor, encoding matches into pg until the page is
-// full or the scan budget is spent. It returns the last user scanned and
-// whether users remain beyond it. Callers hold t.mu.
-func (t *Tenant) fillPage(pg *Page, o *queryOpts, sel []prop, limit int, after *sortKey) (cand, bool) {
+// fillPage scans a state from the cursor, encoding matches into pg until
+// the page is full or the scan budget is spent. It returns the last user
+// scanned and whether users remain beyond it. Callers hold t.mu.
+func (t *Tenant) fillPage(st *state, pg *Page, o *queryOpts, sel []prop, limit int, after *sortKey) (cand, bool) {
 	bp := t.getBuf()
 	b := (*bp)[:0]
 	b = append(b, '[')
 	spans := allSpans()
 	skipEval := o.filter == nil
-	if o.filter != nil && o.view == vUPN {
+	if o.filter != nil {
 		spans = o.filter.spans
 		skipEval = o.filter.exact
 	}
@@ -124,7 +131,7 @@ func (t *Tenant) fillPage(pg *Page, o *queryOpts, sel []prop, limit int, after *
 	d := t.deriver()
 	defer t.putDeriver(d)
 	scanned := 0
-	more := t.scan(o.view, o.desc, spans, after, func(c cand) bool {
+	more := t.scan(st, o.view, o.desc, spans, after, func(c cand) bool {
 		if pg.Items == limit || scanned == t.settings.scanLimit {
 			return false
 		}
@@ -192,21 +199,22 @@ func (t *Tenant) lowerUPN(c cand, u *User) string {
 	return strings.ToLower(u.UserPrincipalName)
 }
 
-// count is @odata.count and /users/$count: from the index when the filter
-// is exactly a set of UPN spans, by scanning otherwise. Callers hold t.mu.
-func (t *Tenant) count(o *queryOpts) int {
+// count is @odata.count and /users/$count in a state: from the index when
+// the filter is exactly a set of UPN spans, by scanning otherwise. Callers
+// hold t.mu.
+func (t *Tenant) count(st *state, o *queryOpts) int {
 	if o.filter == nil && o.search == nil {
-		return t.nLive
+		return st.nLive
 	}
 	if o.search == nil && o.filter.exact {
-		return t.countSpans(o.filter.spans)
+		return t.countSpans(st, o.filter.spans)
 	}
 	needs := o.needs(nil)
 	n := 0
 	var u User
 	d := t.deriver()
 	defer t.putDeriver(d)
-	t.scan(vUPN, false, o.filter.scanSpans(), nil, func(c cand) bool {
+	t.scan(st, vUPN, false, o.filter.scanSpans(), nil, func(c cand) bool {
 		t.load(c, needs, &u, d)
 		if t.matches(o, c, &u) {
 			n++
@@ -233,9 +241,10 @@ func (t *Tenant) CountUsers(q url.Values, eventual bool) (int, *Error) {
 	if err != nil {
 		return 0, err
 	}
+	t.catchUp()
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	return t.count(o), nil
+	return t.count(t.readState(true), o), nil
 }
 
 // GetUser answers GET /users/{id | userPrincipalName}; $select is honoured

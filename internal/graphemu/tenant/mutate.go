@@ -2,7 +2,6 @@ package tenant
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 )
 
@@ -38,16 +37,21 @@ func (t *Tenant) record(lowerID string, kind changeKind) {
 func (t *Tenant) Add(u User) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	_, err := t.add(u)
+	return err
+}
+
+func (t *Tenant) add(u User) (*entry, error) {
 	u = u.clone()
 	u.DeletedDateTime = ""
 	e, err := t.prepare(u)
 	if err != nil {
-		return fmt.Errorf("add user: %w", err)
+		return nil, fmt.Errorf("add user: %w", err)
 	}
 	if t.idTaken(e.lowerID) {
-		return fmt.Errorf("add user: id %q: %w", e.u.ID, ErrConflict)
+		return nil, fmt.Errorf("add user: id %q: %w", e.u.ID, ErrConflict)
 	}
-	return t.goLive(e, "add user")
+	return e, t.goLive(e, "add user")
 }
 
 // goLive lists an added or restored user, whose UPN must be free; op names
@@ -57,7 +61,6 @@ func (t *Tenant) goLive(e *entry, op string) error {
 		return fmt.Errorf("%s: userPrincipalName %q: %w", op, e.u.UserPrincipalName, ErrConflict)
 	}
 	t.insert(e)
-	t.nLive++
 	t.record(e.lowerID, chUpdated)
 	return nil
 }
@@ -87,27 +90,33 @@ func (t *Tenant) idTaken(lowerID string) bool {
 func (t *Tenant) Update(key string, change func(*User)) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	_, _, err := t.update(key, change)
+	return err
+}
+
+// update returns the user's UPN before the change and its new entry.
+func (t *Tenant) update(key string, change func(*User)) (string, *entry, error) {
 	c, u, err := t.liveCopy(key, "update user")
 	if err != nil {
-		return err
+		return "", nil, err
 	}
-	id := u.ID
+	id, oldUPN := u.ID, u.UserPrincipalName
 	change(&u)
 	if !strings.EqualFold(u.ID, id) {
-		return fmt.Errorf("update user %q: the id cannot change: %w", key, ErrInvalid)
+		return "", nil, fmt.Errorf("update user %q: the id cannot change: %w", key, ErrInvalid)
 	}
 	u.ID, u.DeletedDateTime = id, ""
 	e, err := t.prepare(u)
 	if err != nil {
-		return fmt.Errorf("update user %q: %w", key, err)
+		return "", nil, fmt.Errorf("update user %q: %w", key, err)
 	}
 	if other, ok := t.find(e.lowerUPN); ok && !sameCand(other, c) {
-		return fmt.Errorf("update user %q: userPrincipalName %q: %w", key, u.UserPrincipalName, ErrConflict)
+		return "", nil, fmt.Errorf("update user %q: userPrincipalName %q: %w", key, u.UserPrincipalName, ErrConflict)
 	}
 	t.remove(c)
 	t.insert(e)
 	t.record(e.lowerID, chUpdated)
-	return nil
+	return oldUPN, e, nil
 }
 
 func sameCand(a, b cand) bool { return a.e == b.e && a.pos == b.pos }
@@ -128,54 +137,75 @@ func (t *Tenant) liveCopy(key, op string) (cand, User, error) {
 func (t *Tenant) SoftDelete(key string) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	_, err := t.softDelete(key)
+	return err
+}
+
+// softDelete returns the user as it now is in deleted items.
+func (t *Tenant) softDelete(key string) (*entry, error) {
 	c, u, err := t.liveCopy(key, "delete user")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	t.remove(c)
 	u.DeletedDateTime = t.settings.now().UTC().Format("2006-01-02T15:04:05Z")
 	e := newEntry(u)
 	t.deleted[e.lowerID] = e
-	t.nLive--
 	t.record(e.lowerID, chSoftDeleted)
-	return nil
+	return e, nil
 }
 
 // HardDelete removes a live or soft-deleted user for good.
 func (t *Tenant) HardDelete(key string) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	_, _, err := t.hardDelete(key)
+	return err
+}
+
+// hardDelete returns the user's id and UPN.
+func (t *Tenant) hardDelete(key string) (id, upn string, err error) {
 	if c, ok := t.find(key); ok {
 		var u User
 		t.load(c, gCore, &u, newDeriver())
+		id, upn = u.ID, u.UserPrincipalName
 		t.remove(c)
-		t.nLive--
-		t.record(strings.ToLower(u.ID), chHardDeleted)
-		return nil
+		t.record(strings.ToLower(id), chHardDeleted)
+		return id, upn, nil
 	}
 	e, ok := t.findDeleted(key)
 	if !ok {
-		return fmt.Errorf("delete user %q permanently: %w", key, ErrNotFound)
+		return "", "", fmt.Errorf("delete user %q permanently: %w", key, ErrNotFound)
 	}
 	delete(t.deleted, e.lowerID)
 	t.record(e.lowerID, chHardDeleted)
-	return nil
+	return e.u.ID, e.u.UserPrincipalName, nil
 }
 
 // Restore brings a soft-deleted user back; its UPN must still be free.
 func (t *Tenant) Restore(key string) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	e, ok := t.findDeleted(key)
+	_, err := t.restore(key)
+	return err
+}
+
+// restore returns the restored user's entry. The entry in deleted items is
+// not reused: listed entries are shared with the lagged state and never
+// change.
+func (t *Tenant) restore(key string) (*entry, error) {
+	d, ok := t.findDeleted(key)
 	if !ok {
-		return fmt.Errorf("restore user %q: %w", key, ErrNotFound)
+		return nil, fmt.Errorf("restore user %q: %w", key, ErrNotFound)
 	}
+	u := d.u
+	u.DeletedDateTime = ""
+	e := newEntry(u)
 	if err := t.goLive(e, fmt.Sprintf("restore user %q", key)); err != nil {
-		return err
+		return nil, err
 	}
 	delete(t.deleted, e.lowerID)
-	e.u.DeletedDateTime = ""
-	return nil
+	return e, nil
 }
 
 func (t *Tenant) findDeleted(key string) (*entry, bool) {
@@ -191,32 +221,17 @@ func (t *Tenant) findDeleted(key string) (*entry, bool) {
 	return nil, false
 }
 
+// insert lists a user in the overlay.
 func (t *Tenant) insert(e *entry) {
 	t.live[e.lowerID], t.byUPN[e.lowerUPN] = e, e
-	i := overlayBound(vUPN, t.ordUPN, upnKeyOf(e), false)
-	t.ordUPN = slices.Insert(t.ordUPN, i, e)
-	j := overlayBound(vDN, t.ordDN, dnKeyOf(e), false)
-	t.ordDN = slices.Insert(t.ordDN, j, e)
+	t.apply(stateOp{ins: true, c: cand{pos: -1, e: e}})
 }
 
 // remove takes a live user out of the listing.
 func (t *Tenant) remove(c cand) {
-	if c.e == nil {
-		t.setShadow(c.pos)
-		return
+	if c.e != nil {
+		delete(t.live, c.e.lowerID)
+		delete(t.byUPN, c.e.lowerUPN)
 	}
-	e := c.e
-	delete(t.live, e.lowerID)
-	delete(t.byUPN, e.lowerUPN)
-	t.ordUPN = removeEntry(vUPN, t.ordUPN, e)
-	t.ordDN = removeEntry(vDN, t.ordDN, e)
-}
-
-func removeEntry(v viewKind, ov []*entry, e *entry) []*entry {
-	for i := overlayBound(v, ov, entryKey(v, e), false); i < len(ov); i++ {
-		if ov[i] == e {
-			return slices.Delete(ov, i, i+1)
-		}
-	}
-	return ov
+	t.apply(stateOp{c: c})
 }

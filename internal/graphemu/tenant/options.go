@@ -71,6 +71,7 @@ type queryOpts struct {
 	filter    *boundFilter
 	search    *searchExpr
 	view      viewKind
+	ordered   bool // $orderby chose the view
 	desc      bool
 	count     bool
 	skiptoken string
@@ -270,6 +271,7 @@ func (o *queryOpts) parseOrderby() *Error {
 	default:
 		return unsupported("Unsupported sort property '%s' for 'User'.", o.cat.props[p].name)
 	}
+	o.ordered = true
 	return nil
 }
 

@@ -33,15 +33,16 @@ type Tenant struct {
 	dnOnce sync.Once
 	dn     dnIndex // base users by displayName, built on first use
 
+	idOnce sync.Once
+	ids    idIndex // base users by id, built on first use
+
 	mu      sync.RWMutex
-	shadow  []uint64          // base positions replaced by the overlay (changed or deleted)
+	cur     state             // what standard requests see
+	lag     *lagged           // what eventual requests see, when lagging
 	live    map[string]*entry // live overlay users by lower-cased id
 	byUPN   map[string]*entry // live overlay users by lower-cased UPN
 	deleted map[string]*entry // soft-deleted users by lower-cased id
-	ordUPN  []*entry          // live overlay users in UPN order
-	ordDN   []*entry          // live overlay users in displayName order
-	nLive   int
-	idSeq   uint64 // ids filled in for users given without one
+	idSeq   uint64            // ids filled in for users given without one
 
 	version    uint64            // bumped by every mutation
 	changes    map[string]change // latest change per lower-cased id
@@ -57,6 +58,8 @@ type settings struct {
 	pageTTL   time.Duration
 	deltaTTL  time.Duration
 	now       func() time.Time
+	order     Order // of lists without $orderby
+	fewByID   int   // see defaultFewByID
 }
 
 // entry is an overlay user with its precomputed sort keys.
@@ -83,8 +86,8 @@ func Generate(opts GenerateOptions) (*Tenant, error) {
 	}
 	t := newTenant(g.domain, fmt.Sprintf("generated/%d/%d", opts.Seed, opts.Users))
 	t.gen, t.base = g, b
-	t.shadow = make([]uint64, (b.n+63)/64)
-	t.nLive = b.n
+	t.cur.shadow = make([]uint64, (b.n+63)/64)
+	t.cur.nLive = b.n
 	return t, nil
 }
 
@@ -111,12 +114,14 @@ func New(domain string, users []User) (*Tenant, error) {
 			return nil, fmt.Errorf("new tenant: userPrincipalName %q: %w", u.UserPrincipalName, ErrConflict)
 		}
 		t.live[e.lowerID], t.byUPN[e.lowerUPN] = e, e
-		t.ordUPN = append(t.ordUPN, e)
+		t.cur.ordUPN = append(t.cur.ordUPN, e)
 	}
-	t.ordDN = slices.Clone(t.ordUPN)
-	slices.SortFunc(t.ordUPN, func(a, b *entry) int { return cmpKey(upnKeyOf(a), upnKeyOf(b)) })
-	slices.SortFunc(t.ordDN, func(a, b *entry) int { return cmpKey(dnKeyOf(a), dnKeyOf(b)) })
-	t.nLive = len(t.ordUPN)
+	st := &t.cur
+	st.ordDN, st.ordID = slices.Clone(st.ordUPN), slices.Clone(st.ordUPN)
+	for _, v := range []viewKind{vUPN, vDN, vID} {
+		slices.SortFunc(st.overlay(v), func(a, b *entry) int { return cmpKey(entryKey(v, a), entryKey(v, b)) })
+	}
+	st.nLive = len(st.ordUPN)
 	return t, nil
 }
 
@@ -130,6 +135,7 @@ func newTenant(domain, salt string) *Tenant {
 		changes: map[string]change{},
 		settings: settings{
 			scanLimit: defaultScanLimit,
+			fewByID:   defaultFewByID,
 			deltaTTL:  7 * 24 * time.Hour,
 			now:       time.Now,
 		},
@@ -145,7 +151,7 @@ func (t *Tenant) Domain() string { return t.domain }
 func (t *Tenant) Len() int {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	return t.nLive
+	return t.cur.nLive
 }
 
 // Lookup finds a live user by id or UPN, case-insensitively.
@@ -161,7 +167,8 @@ func (t *Tenant) Lookup(key string) (User, bool) {
 	return u.clone(), true
 }
 
-// Users yields the live users in the default order (lower-cased UPN). It
+// Users yields the live users in lower-cased UPN order, whatever the
+// default order of lists. It
 // reads in chunks and never holds the lock while yielding, so the caller may
 // mutate the tenant meanwhile: users are then seen as of when their chunk
 // was read, and none is yielded twice.
@@ -190,7 +197,7 @@ func (t *Tenant) usersChunk(after *sortKey, n int) ([]User, *sortKey) {
 	var last *sortKey
 	more := false
 	d := newDeriver()
-	t.scan(vUPN, false, allSpans(), after, func(c cand) bool {
+	t.scan(&t.cur, vUPN, false, allSpans(), after, func(c cand) bool {
 		if len(out) == n {
 			more = true
 			return false
@@ -229,12 +236,12 @@ func (t *Tenant) find(key string) (cand, bool) {
 	}
 	if i, ok := t.gen.indexOfID(lower); ok {
 		pos := int(t.base.inv[i])
-		if !t.shadowed(pos) {
+		if !t.cur.shadowed(pos) {
 			return cand{k: pos, pos: pos}, true
 		}
 		return cand{}, false
 	}
-	if pos, ok := t.base.findExact(lower); ok && !t.shadowed(pos) {
+	if pos, ok := t.base.findExact(lower); ok && !t.cur.shadowed(pos) {
 		return cand{k: pos, pos: pos}, true
 	}
 	return cand{}, false
@@ -250,10 +257,6 @@ func (t *Tenant) load(c cand, grp group, u *User, d *deriver) {
 	}
 	t.gen.derive(t.base.order[c.pos], grp, u, d)
 }
-
-func (t *Tenant) shadowed(pos int) bool { return t.shadow[pos>>6]&(1<<(pos&63)) != 0 }
-
-func (t *Tenant) setShadow(pos int) { t.shadow[pos>>6] |= 1 << (pos & 63) }
 
 // deriver takes a deriver from the pool. Users it derives are valid until
 // putDeriver: callers finish with them (or clone them) first.

@@ -55,6 +55,12 @@ func (t *Tenant) sealToken(pt pageToken) string {
 	for _, v := range []uint64{pt.from, pt.to, pt.lastVer} {
 		b = binary.AppendUvarint(b, v)
 	}
+	if pt.view == vID {
+		// Last, and only in the id view: tokens of the other views keep the
+		// bytes they had before the id view existed.
+		b = binary.AppendUvarint(b, uint64(len(pt.key.id)))
+		b = append(b, pt.key.id...)
+	}
 	mac := hmac.New(sha256.New, t.key[:])
 	mac.Write(b)
 	b = mac.Sum(b)[:len(b)+macSize]
@@ -86,7 +92,10 @@ func (t *Tenant) openToken(s string) (pageToken, error) {
 	pt.view, pt.desc, pt.initial = viewKind(r.byte()), r.byte() == 1, r.byte() == 1
 	pt.key.dn, pt.key.upn, pt.sel, pt.filter = r.str(), r.str(), r.str(), r.str()
 	pt.from, pt.to, pt.lastVer = r.uvarint(), r.uvarint(), r.uvarint()
-	if r.bad || len(r.b) != 0 || pt.view > vDN {
+	if pt.view == vID {
+		pt.key.id = r.str()
+	}
+	if r.bad || len(r.b) != 0 || pt.view > vID {
 		return pt, errBadToken
 	}
 	return pt, nil
