@@ -139,6 +139,15 @@ func (c *Client) Changes(ctx context.Context, q directory.Query, link string, re
 	return c.changes(ctx, q, link, recheck, sink)
 }
 
+// PendingChanges counts the users changed since link was taken (each once),
+// reading nothing else and moving nothing: it answers "has the directory
+// changed since the snapshot?" in as few requests as the changes fill pages
+// (one when none did). It stops at limit users, with more set. Errors are
+// as Changes's.
+func (c *Client) PendingChanges(ctx context.Context, link string, limit int) (n int, more bool, err error) {
+	return c.pendingChanges(ctx, link, limit)
+}
+
 // Operations an Error can name.
 const (
 	OpToken       = "acquireToken"

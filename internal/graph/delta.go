@@ -146,3 +146,33 @@ func deltaExpired(err error) error {
 	}
 	return err
 }
+
+// errEnoughChanges stops following the change log early.
+var errEnoughChanges = errors.New("enough changes counted")
+
+// pendingChanges counts the users the change log reports since link, each
+// once, without reading any of them again and without moving link: a plan
+// asks whether anything changed, and a later apply reads the changes. It
+// stops once it has counted limit users (more is then true): a few pages
+// answer the question, and a directory that changed that much is worth an
+// export whatever the exact number.
+func (c *Client) pendingChanges(ctx context.Context, link string, limit int) (n int, more bool, err error) {
+	seen := map[string]bool{}
+	var next string
+	err = c.followChanges(ctx, link, func(_ context.Context, cs []change) error {
+		for _, ch := range cs {
+			id := strings.ToLower(ch.id)
+			if !seen[id] {
+				seen[id] = true
+				if len(seen) >= limit {
+					return errEnoughChanges
+				}
+			}
+		}
+		return nil
+	}, &next)
+	if errors.Is(err, errEnoughChanges) {
+		return len(seen), true, nil
+	}
+	return len(seen), false, err
+}

@@ -332,3 +332,55 @@ func TestTwoEndsUnderIDOrder(t *testing.T) {
 		t.Errorf("%d pages listed, want at most %d: the ends stopped early and the partition was listed again", pages.Load(), most)
 	}
 }
+
+// Counting what changed since a snapshot costs one request when nothing
+// did, counts each changed user once, and stops at the limit.
+func TestPendingChanges(t *testing.T) {
+	t.Parallel()
+	tn := generated(t, tenant.GenerateOptions{Seed: 40, Users: 3000})
+	srv := emulator(t, tn)
+	c := newEmuClient(t, srv)
+	link, err := c.UsersTracked(t.Context(), directory.Query{Select: listColumns()}, &discard{})
+	if err != nil || link == "" {
+		t.Fatalf("UsersTracked = %q, %v", link, err)
+	}
+	before := graphRequests(srv.Counters())
+	n, more, err := c.PendingChanges(t.Context(), link, 1000)
+	if err != nil || n != 0 || more {
+		t.Fatalf("PendingChanges on a directory that held still = %d, %v, %v", n, more, err)
+	}
+	if cost := graphRequests(srv.Counters()) - before; cost != 1 {
+		t.Errorf("counting no change cost %d requests, want 1", cost)
+	}
+	all := usersOf(tn)
+	for i := range 250 {
+		u := all[i]
+		if err := tn.Update(u.ID, func(u *tenant.User) { u.JobTitle = "Changed twice" }); err != nil {
+			t.Fatal(err)
+		}
+		if err := tn.Update(u.ID, func(u *tenant.User) { u.Department = "Changed" }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, more, err := c.PendingChanges(t.Context(), link, 1000); err != nil || n != 250 || more {
+		t.Errorf("PendingChanges = %d, %v, %v; want 250 users", n, more, err)
+	}
+	if n, more, err := c.PendingChanges(t.Context(), link, 100); err != nil || n != 100 || !more {
+		t.Errorf("PendingChanges with a limit of 100 = %d, %v, %v", n, more, err)
+	}
+	// The link did not move: the changes are still pending.
+	if n, _, err := c.PendingChanges(t.Context(), link, 1000); err != nil || n != 250 {
+		t.Errorf("PendingChanges again = %d, %v", n, err)
+	}
+}
+
+// graphRequests counts the requests Graph served, tokens aside.
+func graphRequests(c graphemu.Counters) int {
+	n := 0
+	for e := range c.Requests {
+		if e != graphemu.EndpointToken && e != graphemu.EndpointDiscovery {
+			n += c.Total(e)
+		}
+	}
+	return n
+}
