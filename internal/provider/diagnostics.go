@@ -146,6 +146,10 @@ func graphAdvice(ge *graph.Error, fc failureContext) (summary, advice string) {
 	case ge.Status == 429:
 		return "Throttled by Microsoft Graph", "Graph kept answering 429 TooManyRequests after every retry. Lower concurrency, " +
 			"or run the export when other applications of the tenant are quiet."
+	case ge.Unavailable():
+		return "Microsoft Graph kept failing", fmt.Sprintf("Graph answered %d to every try of this request, with growing waits between them: "+
+			"an outage or an overloaded service. Run the export again later; if it persists, open a support case with Microsoft "+
+			"quoting the request-id below.", ge.Status)
 	case ge.Status == 501:
 		return "Microsoft Graph cannot list a column", "One of the columns is a property Graph returns only for a single user, " +
 			"not in a list. Remove it from columns."

@@ -164,6 +164,13 @@ func TestExportError(t *testing.T) {
 			wantDetail:  []string{"3 users", "/tmp/results.csv", "fail_on_user_errors"},
 		},
 		{
+			name:        "server failing on every try",
+			err:         &graph.Error{Operation: graph.OpListUsers, Status: 502, Code: "UnknownError", RequestID: "req-11"},
+			fc:          base,
+			wantSummary: "Microsoft Graph kept failing",
+			wantDetail:  []string{"answered 502 to every try", "again later", "HTTP 502", "req-11", nothingWritten},
+		},
+		{
 			name:        "transport failure",
 			err:         &graph.Error{Operation: graph.OpListUsers, Err: errors.New("connection reset by peer")},
 			fc:          base,
