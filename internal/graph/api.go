@@ -118,7 +118,9 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 // sink.UserError; anything else is an *Error (or a context error) and ends the
 // read.
 func (c *Client) Users(ctx context.Context, q directory.Query, sink directory.Sink) error {
-	return c.users(ctx, q, sink)
+	err := c.users(ctx, q, sink)
+	logPanic(ctx, c.log, err)
+	return err
 }
 
 // Operations an Error can name.

@@ -199,7 +199,7 @@ func (b *batcher) run(ctx context.Context) error {
 		now := clk.Now()
 		d.promote(now)
 		for items := d.next(now); items != nil; items = d.next(now) {
-			go func() { results <- b.send(ctx, items, now) }()
+			go func() { results <- b.sendRecovered(ctx, items, now) }()
 		}
 		if in == nil && len(d.ready) == 0 && d.delayed.Len() == 0 && d.inFlight == 0 {
 			return nil
@@ -301,6 +301,19 @@ type batchStep struct {
 	ID     string `json:"id"`
 	Method string `json:"method"`
 	URL    string `json:"url"`
+}
+
+// sendRecovered is send on a goroutine of its own: a panic in it (or in the
+// items' finish, which decode and deliver) ends the read as an error.
+func (b *batcher) sendRecovered(ctx context.Context, items []*batchItem, sentAt time.Time) (res batchResult) {
+	err := recovered(func() error {
+		res = b.send(ctx, items, sentAt)
+		return nil
+	})()
+	if err != nil {
+		res = batchResult{sentAt: sentAt, err: err}
+	}
+	return res
 }
 
 // send posts one $batch and sorts its inner responses into final ones
