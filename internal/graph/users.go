@@ -56,8 +56,9 @@ func (c *Client) users(ctx context.Context, q directory.Query, sink directory.Si
 	} else {
 		close(batcherDone)
 	}
+	var auth *authStage
 	if q.AuthMethods {
-		auth := &authStage{c: c, b: b, sink: sink, next: deliver}
+		auth = &authStage{c: c, b: b, sink: sink, next: deliver}
 		deliver = auth.deliver
 		chains = min(chains, authListChains)
 	}
@@ -66,6 +67,9 @@ func (c *Client) users(ctx context.Context, q directory.Query, sink directory.Si
 		err = c.lookup(ctx, q, base.selects, b, sink, deliver)
 	} else {
 		err = (&lister{c: c, base: base, chains: chains, deliver: deliver}).list(ctx)
+	}
+	if err == nil && auth != nil {
+		err = auth.close(ctx)
 	}
 	if b != nil {
 		b.closeInput()

@@ -390,8 +390,14 @@ func failureCases() []faultCase {
 		{
 			name:   `404 for a user deleted between listing and its auth-method lookup, all 26 columns`,
 			attrs:  allColumns,
-			inject: deletedBeforeLookup,
+			inject: oneUsersMethods(graphemu.Fault{Effect: graphemu.EffectUserNotFound}),
 			check:  resultsRowFor(`getAuthenticationMethods|authMethods`, "404", "Request_ResourceNotFound"),
+		},
+		{
+			name:   `403 on one user's auth methods (one the app may not read, as an administrator's), all 26 columns`,
+			attrs:  allColumns,
+			inject: oneUsersMethods(graphemu.Fault{Status: 403, Times: graphemu.Unlimited}),
+			check:  resultsRowFor(`getAuthenticationMethods|authMethods`, "403", "accessDenied"),
 		},
 		{
 			name:   `throttled past the timeout: 429 Retry-After "2" forever, read timeout 3s`,
@@ -965,17 +971,21 @@ func renewedAhead(o *observed) (string, error) {
 	return fmt.Sprintf("%d tokens issued, each renewed before it expired, no 401", o.counters.TokensIssued), nil
 }
 
-// deletedBeforeLookup makes one listed user's auth-method lookup answer 404,
-// as if deleted after the listing.
-func deletedBeforeLookup(f *front, ten *tenant.Tenant) map[string]bool {
-	var victim tenant.User
-	for u := range ten.Users() {
-		if victim = u; strings.HasPrefix(strings.ToLower(u.UserPrincipalName), "m") {
-			break
+// oneUsersMethods makes one listed user's auth-method lookups answer as fl
+// says (Endpoint and User are set here), and expects that user to be a
+// per-user error.
+func oneUsersMethods(fl graphemu.Fault) func(f *front, ten *tenant.Tenant) map[string]bool {
+	return func(f *front, ten *tenant.Tenant) map[string]bool {
+		var victim tenant.User
+		for u := range ten.Users() {
+			if victim = u; strings.HasPrefix(strings.ToLower(u.UserPrincipalName), "m") {
+				break
+			}
 		}
+		fl.Endpoint, fl.User = graphemu.EndpointAuthMethods, victim.ID
+		f.emu.Inject(fl)
+		return map[string]bool{strings.ToLower(victim.ID): true}
 	}
-	f.emu.Inject(graphemu.Fault{Endpoint: graphemu.EndpointAuthMethods, User: victim.ID, Effect: graphemu.EffectUserNotFound})
-	return map[string]bool{strings.ToLower(victim.ID): true}
 }
 
 // resultsRowFor wants the per-user error's warning to carry Graph's status
@@ -984,12 +994,12 @@ func resultsRowFor(operation, status, code string) func(*observed) (string, erro
 	return func(o *observed) (string, error) {
 		w := o.res.firstWarning()
 		if w == nil {
-			return "", errors.New("no warning for the deleted user")
+			return "", errors.New("no warning for the user")
 		}
 		if err := matchAll(w.Detail, operation, status, code); err != nil {
 			return "", err
 		}
-		return "404 " + code + " -> per-user error", nil
+		return status + " " + code + " -> per-user error", nil
 	}
 }
 
