@@ -132,7 +132,7 @@ func graphAdvice(ge *graph.Error, fc failureContext) (summary, advice string) {
 		return "Microsoft Graph rejected the access token", fmt.Sprintf(
 			"Entra ID issued a token to %s in tenant %s, but Microsoft Graph did not accept it, even once renewed. Check that "+
 				"graph_endpoint and authority_host, if set, belong to the same cloud as environment (a token of one cloud is not "+
-				"valid in another), and that the application is enabled in the tenant.", who(fc), orNone(fc.tenantID))
+				"valid in another), and that the application is enabled in the tenant.", who(fc), shownID(fc.tenantID))
 	case ge.Status == 403 && ge.Operation == graph.OpAuthMethods:
 		return "Missing permission to read authentication methods", fmt.Sprintf(
 			"The columns %s come from the authentication methods API, which %s may not read. Grant it the Microsoft Graph "+
@@ -163,13 +163,27 @@ func who(fc failureContext) string {
 	if fc.clientID == "" {
 		return "the signed-in identity"
 	}
-	return "the application " + fc.clientID
+	return "the application " + shownID(fc.clientID)
+}
+
+// shownID is a tenant or client ID as a diagnostic may show it: a GUID as
+// it is, anything else not at all (it could be a secret set in the wrong
+// place; the provider refuses such IDs before a diagnostic could name them,
+// so this is the second line).
+func shownID(id string) string {
+	switch {
+	case id == "":
+		return "(none)"
+	case graph.IsGUID(id):
+		return id
+	}
+	return "(not a GUID, not shown)"
 }
 
 func listPermissionAdvice(fc failureContext) string {
 	advice := fmt.Sprintf("Listing users needs the Microsoft Graph application permission User.Read.All, which %s does not have "+
 		"in tenant %s. Grant it (Entra admin center > App registrations > API permissions > Add a permission > Microsoft Graph > "+
-		"Application permissions > User.Read.All) and grant admin consent.", who(fc), orNone(fc.tenantID))
+		"Application permissions > User.Read.All) and grant admin consent.", who(fc), shownID(fc.tenantID))
 	if slices.Contains(fc.columns, "signInActivity") {
 		advice += " The signInActivity column also needs AuditLog.Read.All."
 	}
@@ -204,9 +218,9 @@ func tokenAdvice(code string, fc failureContext) string {
 	fix := map[string]string{
 		"AADSTS7000215": "The client secret is wrong: set client_secret (ARM_CLIENT_SECRET) to the secret's Value, not its Secret ID.",
 		"AADSTS7000222": "The client secret has expired: create a new one under the app registration's Certificates & secrets.",
-		"AADSTS700016":  fmt.Sprintf("No application %s exists in tenant %s: check client_id and tenant_id.", orNone(fc.clientID), orNone(fc.tenantID)),
-		"AADSTS90002":   fmt.Sprintf("Tenant %s was not found: check tenant_id and environment (the cloud).", orNone(fc.tenantID)),
-		"AADSTS900023":  fmt.Sprintf("Tenant %s is not a valid tenant ID: check tenant_id.", orNone(fc.tenantID)),
+		"AADSTS700016":  fmt.Sprintf("No application %s exists in tenant %s: check client_id and tenant_id.", shownID(fc.clientID), shownID(fc.tenantID)),
+		"AADSTS90002":   fmt.Sprintf("Tenant %s was not found: check tenant_id and environment (the cloud).", shownID(fc.tenantID)),
+		"AADSTS900023":  fmt.Sprintf("Tenant %s is not a valid tenant ID: check tenant_id.", shownID(fc.tenantID)),
 		"AADSTS700027":  "The client certificate is not registered on the application: upload its public certificate under Certificates & secrets.",
 		"AADSTS700024":  "The client assertion is outside its validity window: check the clock of this machine.",
 		"AADSTS70021":   "No federated identity credential of the application matches the OIDC token: check its issuer, subject and audience.",

@@ -119,7 +119,7 @@ func (d *UsersExportDataSource) Schema(ctx context.Context, _ datasource.SchemaR
 					"May be combined with `user_principal_names`.",
 				Validators: []validator.List{
 					listvalidator.SizeAtLeast(1),
-					listvalidator.ValueStringsAre(guid()),
+					listvalidator.ValueStringsAre(objectID()),
 					uniqueFold{},
 				},
 			},
