@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"time"
 
 	"github.com/aad-export/terraform-provider-aad/internal/directory"
 )
@@ -36,16 +37,19 @@ type job struct {
 	users    *sorter
 	errs     *sorter
 	sink     *sink
+	stale    []string // temporary files of earlier exports, removed
 }
 
-// start creates the temporary output files first: that proves the folders
+// start removes what earlier exports that were killed left in the folders,
+// then creates the temporary output files: that proves the folders
 // writable before the directory is read.
 func (p *plan) start(ctx context.Context) (*job, error) {
+	stale := removeStale(time.Now(), p.folders()...)
 	out, err := createAtomic(p.output, true)
 	if err != nil {
 		return nil, fmt.Errorf("output path %q: %w", p.output, err)
 	}
-	j := &job{p: p, out: out}
+	j := &job{p: p, out: out, stale: stale}
 	if p.results != "" {
 		if j.res, err = createAtomic(p.results, false); err != nil {
 			return nil, errors.Join(fmt.Errorf("results path %q: %w", p.results, err), out.discard())
@@ -56,6 +60,15 @@ func (p *plan) start(ctx context.Context) (*job, error) {
 	j.errs = newSorter(dir, p.sortMemory/errorSortShare, p.fanIn, order{})
 	j.sink = newSink(ctx, &p.enc, j.users, j.errs)
 	return j, nil
+}
+
+// folders are where the export writes: its files and their temporaries.
+func (p *plan) folders() []string {
+	dirs := []string{filepath.Dir(p.output)}
+	if p.results != "" {
+		dirs = append(dirs, filepath.Dir(p.results))
+	}
+	return dirs
 }
 
 // cleanup removes whatever temporary file remains; after a successful
@@ -79,7 +92,7 @@ func (j *job) finish(ctx context.Context) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	r := Result{Errors: j.sink.errs.count, FirstErrors: first}
+	r := Result{Errors: j.sink.errs.count, FirstErrors: first, RemovedTemporaries: j.stale}
 	if j.p.failOnUserErrors && r.Errors > 0 {
 		if err := j.publish(ctx, j.res); err != nil {
 			return Result{}, err

@@ -231,6 +231,10 @@ func (d *UsersExportDataSource) Read(ctx context.Context, req datasource.ReadReq
 		return
 	}
 	tflog.Info(ctx, "exported users", map[string]any{"users": res.Users, "errors": res.Errors, "sha256": res.SHA256})
+	if len(res.RemovedTemporaries) > 0 {
+		tflog.Info(ctx, "removed the temporary files of earlier exports that were killed before their clean-up",
+			map[string]any{"files": res.RemovedTemporaries})
+	}
 
 	m.setResult(opts, res)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
