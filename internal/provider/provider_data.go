@@ -23,6 +23,7 @@ type providerData struct {
 	tenantID, clientID string                                // for diagnostics that say what to do
 	mask               func(context.Context) context.Context // see maskSecrets
 	unknown            []string                              // provider arguments unknown at plan time
+	claims             *pathClaims                           // the files this walk's exports write
 }
 
 // notConfigured reports whether Read must stop because the provider could

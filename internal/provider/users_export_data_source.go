@@ -215,6 +215,10 @@ func (d *UsersExportDataSource) Read(ctx context.Context, req datasource.ReadReq
 	if resp.Diagnostics.HasError() || d.data.notConfigured(resp) {
 		return
 	}
+	if err := d.data.claims.claim(pathClaim{path: opts.OutputPath, attr: "output_path"}, pathClaim{path: opts.ResultsPath, attr: "results_path"}); err != nil {
+		resp.Diagnostics.AddError("File written twice in one run", err.Error())
+		return
+	}
 	// Shares the provider's credential, tokens and connections; a null
 	// concurrency keeps the provider's.
 	client := d.data.client.WithConcurrency(int(m.Concurrency.ValueInt64()))
