@@ -96,6 +96,35 @@ func exportError(ctx context.Context, err error, fc failureContext) diag.Diagnos
 	}
 }
 
+// federatedTokenWarning warns, at the start of a read, when the OIDC token
+// the provider was given (or its file holds now) expires before the read's
+// deadline: the export exchanges it again whenever its access token needs
+// renewing, and an expired one fails the export then, with advice about
+// the clock that would mislead.
+func federatedTokenWarning(client *graph.Client, now time.Time, timeout time.Duration) diag.Diagnostics {
+	tok, ok := client.FederatedTokenExpiry()
+	if !ok || !tok.Expires.Before(now.Add(timeout)) {
+		return nil
+	}
+	source := "The OIDC token given as oidc_token (ARM_OIDC_TOKEN)"
+	fresh := "Give it as oidc_token_file_path instead, a file your CI system keeps fresh (it is read again at each renewal)"
+	if tok.FromFile {
+		source = "The OIDC token in oidc_token_file_path"
+		fresh = "The file is read again at each renewal: have it replaced with a fresh token before then (as Kubernetes does with " +
+			"projected service account tokens)"
+	}
+	when := "expires at " + tok.Expires.UTC().Format(time.RFC3339)
+	if !tok.Expires.After(now) {
+		when = "expired at " + tok.Expires.UTC().Format(time.RFC3339)
+	}
+	return diag.Diagnostics{diag.NewWarningDiagnostic("OIDC token expires before the export may end", fmt.Sprintf(
+		"%s %s, before the read timeout of %s ends. The export exchanges it for a new access token whenever the current one "+
+			"nears its end (access tokens live about an hour), and Entra ID refuses an expired token: an export still running "+
+			"then fails. %s; or use oidc_request_url with oidc_request_token (in GitHub Actions, use_oidc = true alone reads "+
+			"ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN), which asks for a fresh token at each renewal; or "+
+			"set a read timeout that ends before then (timeouts { read = \"30m\" }).", source, when, timeout, fresh))}
+}
+
 func timeoutError(err error, fc failureContext) diag.Diagnostic {
 	detail := fmt.Sprintf("The export did not finish within its read timeout of %s. ", fc.timeout)
 	var ge *graph.Error
@@ -222,7 +251,8 @@ func tokenAdvice(code string, fc failureContext) string {
 		"AADSTS90002":   fmt.Sprintf("Tenant %s was not found: check tenant_id and environment (the cloud).", shownID(fc.tenantID)),
 		"AADSTS900023":  fmt.Sprintf("Tenant %s is not a valid tenant ID: check tenant_id.", shownID(fc.tenantID)),
 		"AADSTS700027":  "The client certificate is not registered on the application: upload its public certificate under Certificates & secrets.",
-		"AADSTS700024":  "The client assertion is outside its validity window: check the clock of this machine.",
+		"AADSTS700024": "The client assertion is outside its validity window: an OIDC token (oidc_token, or the one in " +
+			"oidc_token_file_path) that has expired, or the clock of this machine.",
 		"AADSTS70021":   "No federated identity credential of the application matches the OIDC token: check its issuer, subject and audience.",
 		"AADSTS700213":  "No federated identity credential of the application matches the OIDC token's subject.",
 		"AADSTS7000112": "The application is disabled in the tenant.",

@@ -223,6 +223,8 @@ func (d *UsersExportDataSource) Read(ctx context.Context, req datasource.ReadReq
 	// concurrency keeps the provider's.
 	client := d.data.client.WithConcurrency(int(m.Concurrency.ValueInt64()))
 
+	resp.Diagnostics.Append(federatedTokenWarning(client, time.Now(), timeout)...)
+
 	ctx, stop := interruptible(ctx)
 	defer stop()
 	ctx, cancel := context.WithTimeout(d.data.mask(ctx), timeout)
