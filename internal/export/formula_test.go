@@ -11,7 +11,7 @@ import (
 // phoneShaped is the CSV contract's phone number, stated independently of
 // the implementation: a sign, then digits, spaces and + - ( ) . only,
 // optionally ending in an extension, an x right after a digit and digits.
-var phoneShaped = regexp.MustCompile(`^[+-]([0-9 +\-().]*|[0-9 +\-().]*[0-9][xX][0-9]+)$`)
+var phoneShaped = regexp.MustCompile(`^[+-]([0-9 +\-().]*|[0-9 +\-().]*\d[xX]\d+)$`)
 
 // dangerous is the CSV contract's rule: a spreadsheet would run the cell as
 // a formula (or read part of it as a cell reference).

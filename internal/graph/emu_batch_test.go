@@ -211,6 +211,7 @@ func TestOneUsersFailedStepIsThatUsersError(t *testing.T) {
 	quickRetries(c)
 
 	t.Run("authentication methods", func(t *testing.T) {
+		t.Parallel()
 		var sink collector
 		if err := c.Users(context.Background(), directory.Query{Select: listColumns(), AuthMethods: true}, &sink); err != nil {
 			t.Fatalf("Users: %v", err)
@@ -232,6 +233,7 @@ func TestOneUsersFailedStepIsThatUsersError(t *testing.T) {
 		checkExactly(t, sink.ids(), tenantIDs(tn, func(u tenant.User) bool { _, bad := failed[u.ID]; return !bad }))
 	})
 	t.Run("lookups", func(t *testing.T) {
+		t.Parallel()
 		named := pick(tn, 300, func(tenant.User) bool { return true })
 		var sink collector
 		if err := c.Users(context.Background(), directory.Query{Select: listColumns(), UserPrincipalNames: upns(named)}, &sink); err != nil {

@@ -30,9 +30,7 @@ func TestRecoveredTurnsPanicsIntoErrors(t *testing.T) {
 		{name: "string holding a user's data", f: func() error { panic("bad user " + secretish) }, wantKind: "panic: string"},
 		{name: "error holding a user's data", f: func() error { panic(errors.New(secretish)) }, wantKind: "panic: *errors.errorString"},
 		{name: "runtime error", f: func() error {
-			var users []directory.User
-			i := len(secretish)
-			return errors.New(users[i].UserPrincipalName)
+			return errors.New(nameAt(nil, len(secretish)))
 		}, wantKind: "index out of range [23] with length 0"},
 	}
 	for _, tt := range tests {
@@ -61,6 +59,10 @@ func TestRecoveredTurnsPanicsIntoErrors(t *testing.T) {
 		})
 	}
 }
+
+// nameAt is users[i]'s name: out of range, a runtime panic whose message
+// the runtime writes.
+func nameAt(users []directory.User, i int) string { return users[i].UserPrincipalName }
 
 // panicSink panics, with a user's name, on its nth delivery.
 type panicSink struct {
@@ -120,8 +122,8 @@ func TestPanicOnAGoroutineEndsTheRead(t *testing.T) {
 
 func upns(users []tenant.User) []string {
 	out := make([]string, len(users))
-	for i, u := range users {
-		out[i] = u.UserPrincipalName
+	for i := range users {
+		out[i] = users[i].UserPrincipalName
 	}
 	return out
 }

@@ -87,11 +87,7 @@ func (s *tokenSource) GetToken(ctx context.Context, opts policy.TokenRequestOpti
 	stale, _ := ctx.Value(staleTokenKey{}).(string)
 	cached, ok := s.cache[key]
 	now := s.clock.Now()
-	fresh := ok && now.Before(cached.renewAt)
-	// A caller holding a stale token reuses the cache when another caller
-	// already replaced that token: one refresh per revoked token, not one per
-	// request that carried it.
-	if fresh && opts.Claims == "" && !cached.stale && (stale == "" || stale != cached.Token) {
+	if ok && cached.serves(now, opts, stale) {
 		return cached.AccessToken, nil
 	}
 	if s.claimsBypass && opts.Claims == "" && ok && (stale == cached.Token || cached.stale) {
@@ -110,6 +106,15 @@ func (s *tokenSource) GetToken(ctx context.Context, opts policy.TokenRequestOpti
 	margin := min(refreshMargin, tok.ExpiresOn.Sub(now)/4)
 	s.cache[key] = cachedToken{AccessToken: tok, renewAt: tok.ExpiresOn.Add(-margin)}
 	return tok, nil
+}
+
+// serves reports whether the cached token answers a request for opts from
+// a caller holding the token stale (if any) that Graph rejected. A caller
+// holding a stale token reuses the cache when another caller already
+// replaced that token: one refresh per revoked token, not one per request
+// that carried it.
+func (t cachedToken) serves(now time.Time, opts policy.TokenRequestOptions, stale string) bool {
+	return now.Before(t.renewAt) && opts.Claims == "" && !t.stale && (stale == "" || stale != t.Token)
 }
 
 // invalidate marks token stale when Graph rejected it where no retry of the
