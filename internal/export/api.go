@@ -132,6 +132,12 @@ type Result struct {
 	// Warnings are things the caller should tell the user: a snapshot that
 	// could not be incremental, a changes report with nothing to compare.
 	Warnings []string
+
+	// RemovedTemporaries are the temporary files of earlier exports into
+	// the same folders that were killed before their clean-up (they hold
+	// personal data), which this export removed before it began. Files of
+	// exports still running, here or in another process, are left alone.
+	RemovedTemporaries []string
 }
 
 // ErrUserErrors is returned (wrapped, with the count) when FailOnUserErrors
@@ -143,7 +149,8 @@ var ErrUserErrors = errors.New("per-user errors occurred")
 // the columns; callers set only the user selection (Filter, Search, lists).
 //
 // On any error or cancellation the previous files are untouched and no
-// temporary file remains, with one limit: the CSV and the results file are
+// temporary file remains (and one that a killed export left behind is
+// removed by the next export into the folder), with one limit: the CSV and the results file are
 // renamed into place one after the other, the CSV first, which no file
 // system offers as one atomic step. Should the second rename (or syncing the
 // folder after either) fail, the CSV has already been replaced, and the

@@ -25,6 +25,7 @@ type atomicFile struct {
 	f      *os.File
 	w      *bufio.Writer
 	sum    hash.Hash // nil unless created withChecksum
+	lock   *os.File  // holds tmp's lock (lockTemp) until it is published or removed; nil when none
 
 	closed    bool
 	published bool
@@ -39,11 +40,14 @@ func createAtomic(target string, withChecksum bool) (*atomicFile, error) {
 	dir := filepath.Dir(target)
 	// os.CreateTemp creates the file with mode 0600 whatever mode a file
 	// being replaced had: the rename replaces the inode, not its content.
-	f, err := os.CreateTemp(dir, ".aad-export-*.tmp")
+	f, err := os.CreateTemp(dir, outputPattern)
 	if err != nil {
 		return nil, fmt.Errorf("cannot create a file in folder %q: %w", dir, err)
 	}
-	a := &atomicFile{target: target, tmp: f.Name(), f: f}
+	// Without the lock (a file system without flock), another export's
+	// removeStale cannot take it either, and leaves the file alone.
+	lock, _ := lockTemp(f.Name())
+	a := &atomicFile{target: target, tmp: f.Name(), f: f, lock: lock}
 	var w io.Writer = f
 	if withChecksum {
 		a.sum = sha256.New()
@@ -89,12 +93,16 @@ func (a *atomicFile) prepare() error {
 	return nil
 }
 
-// publish renames the prepared file over the target.
+// publish renames the prepared file over the target. The lock is held
+// across the rename: until then the file is a live export's.
 func (a *atomicFile) publish() error {
 	if err := os.Rename(a.tmp, a.target); err != nil {
 		return fmt.Errorf("replacing %q: %w", a.target, err)
 	}
 	a.published = true
+	if err := a.unlock(); err != nil {
+		return fmt.Errorf("%q was written but its lock could not be released: %w", a.target, err)
+	}
 	if err := syncDir(filepath.Dir(a.target)); err != nil {
 		return fmt.Errorf("%q was written but its folder could not be synced: %w", a.target, err)
 	}
@@ -124,10 +132,20 @@ func (a *atomicFile) discard() error {
 	if rerr := os.Remove(a.tmp); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
 		err = errors.Join(err, rerr)
 	}
-	if err != nil {
+	if err = errors.Join(err, a.unlock()); err != nil {
 		return fmt.Errorf("removing the temporary file %q: %w", a.tmp, err)
 	}
 	return nil
+}
+
+// unlock releases the temporary file's lock, once.
+func (a *atomicFile) unlock() error {
+	if a.lock == nil {
+		return nil
+	}
+	err := a.lock.Close()
+	a.lock = nil
+	return err
 }
 
 // syncDir makes a rename in dir durable. Windows cannot open a folder for

@@ -182,8 +182,8 @@ func awkwardUsers() []directory.User {
 			DisplayName: `=HYPERLINK("http://evil.example","click")`, GivenName: "@SUM(A1:A9)",
 			Surname: "+cmd|' /C calc'!A0", JobTitle: "-2+3", Department: "\tSales", StreetAddress: "\rHidden",
 			BusinessPhones: []string{"+1 (555) 010-0100 x23", "+1 555 0101"}, MobilePhone: "-555.0100",
-			PostalCode: "+", State: "- 5", Country: "=", UsageLocation: "@",
-			Auth: &directory.AuthMethods{MobilePhone: "+1 555 0100", Email: "=1+1@example.org"},
+			PostalCode: "+", State: "- 5", Country: "=", UsageLocation: "@", City: "-x1+X2", OfficeLocation: "+X1",
+			Auth: &directory.AuthMethods{MobilePhone: "+1 555 0100", AlternateMobilePhone: "+1 206 555 0199x12", Email: "=1+1@example.org"},
 		},
 		{
 			ID: "00000000-0000-0000-0000-000000000009", UserPrincipalName: "spaces@contoso.com",

@@ -8,8 +8,8 @@ package export
 const formulaGuard = '\''
 
 // needsFormulaGuard reports whether v would be read as a formula. A value
-// that begins with + or - and holds nothing but phone-number characters is
-// left alone, so that "+1 (555) 010-0100 x23" stays a phone number.
+// that begins with + or - and is shaped like a phone number is left alone,
+// so that "+1 (555) 010-0100" and "+1 206 555 0199x12" stay phone numbers.
 func needsFormulaGuard[T text](v T) bool {
 	if len(v) == 0 {
 		return false
@@ -18,23 +18,48 @@ func needsFormulaGuard[T text](v T) bool {
 	case '=', '@', '\t', '\r':
 		return true
 	case '+', '-':
-		for i := 1; i < len(v); i++ {
-			if !isPhoneByte(v[i]) {
-				return true
-			}
-		}
+		return !isPhoneNumber(v[1:])
 	}
 	return false
 }
 
+// isPhoneNumber reports whether v, the rest of a value after its sign, holds
+// only digits, spaces and + - ( ) ., optionally ending in an extension: an x
+// (or X) right after a digit, then digits only. An x anywhere else is not
+// part of a phone number but of a cell reference ("+X1", "-x1+X2"), and
+// neither is one after a space ("0199 x12"), which a formula can start.
+func isPhoneNumber[T text](v T) bool {
+	for i := range len(v) {
+		c := v[i]
+		if c == 'x' || c == 'X' {
+			return i > 0 && isDigit(v[i-1]) && i+1 < len(v) && allDigits(v[i+1:])
+		}
+		if !isPhoneByte(c) {
+			return false
+		}
+	}
+	return true
+}
+
 func isPhoneByte(c byte) bool {
 	switch {
-	case '0' <= c && c <= '9':
+	case isDigit(c):
 		return true
-	case c == ' ', c == '+', c == '-', c == '(', c == ')', c == '.', c == 'x', c == 'X':
+	case c == ' ', c == '+', c == '-', c == '(', c == ')', c == '.':
 		return true
 	}
 	return false
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+func allDigits[T text](v T) bool {
+	for i := range len(v) {
+		if !isDigit(v[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // appendCell appends v as a CSV field, guarded against formulas when escape

@@ -3,12 +3,18 @@ package export
 import (
 	"bytes"
 	"encoding/csv"
+	"regexp"
 	"strings"
 	"testing"
 )
 
-// dangerous is the CSV contract's rule, stated independently of the
-// implementation: a spreadsheet would run the cell as a formula.
+// phoneShaped is the CSV contract's phone number, stated independently of
+// the implementation: a sign, then digits, spaces and + - ( ) . only,
+// optionally ending in an extension, an x right after a digit and digits.
+var phoneShaped = regexp.MustCompile(`^[+-]([0-9 +\-().]*|[0-9 +\-().]*\d[xX]\d+)$`)
+
+// dangerous is the CSV contract's rule: a spreadsheet would run the cell as
+// a formula (or read part of it as a cell reference).
 func dangerous(s string) bool {
 	for _, p := range []string{"=", "@", "\t", "\r"} {
 		if strings.HasPrefix(s, p) {
@@ -16,7 +22,7 @@ func dangerous(s string) bool {
 		}
 	}
 	if strings.HasPrefix(s, "+") || strings.HasPrefix(s, "-") {
-		return strings.Trim(s, "0123456789 +-().xX") != ""
+		return !phoneShaped.MatchString(s)
 	}
 	return false
 }
@@ -59,10 +65,22 @@ func TestFormulaEscaping(t *testing.T) {
 		{"+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"},
 		{"-2+3", "-2+3"},
 		{"-2+A3", "'-2+A3"},
-		{"+1 (555) 010-0100 x23", "+1 (555) 010-0100 x23"},
+		{"+1 (555) 010-0100", "+1 (555) 010-0100"},
 		{"+44 20 7946 0958", "+44 20 7946 0958"},
 		{"-555.0100", "-555.0100"},
-		{"+1 555 0100 X12", "+1 555 0100 X12"},
+		{"+1 206 555 0199x12", "+1 206 555 0199x12"},
+		{"+1 555 0100X12", "+1 555 0100X12"},
+		// An x is an extension only right after a digit and before
+		// digits alone: elsewhere Excel reads x1 as a cell reference.
+		{"+X1", "'+X1"},
+		{"-x1+X2", "'-x1+X2"},
+		{"+1 206 555 0199 x12", "'+1 206 555 0199 x12"},
+		{"+1 (555) 010-0100 x23", "'+1 (555) 010-0100 x23"},
+		{"+1x2x3", "'+1x2x3"},
+		{"+1x2 3", "'+1x2 3"},
+		{"+1x", "'+1x"},
+		{"+x", "'+x"},
+		{"-1)x2", "'-1)x2"},
 		{"+", "+"},
 		{"-", "-"},
 		{"- 5", "- 5"},
@@ -91,7 +109,8 @@ func TestFormulaEscaping(t *testing.T) {
 // never starts with a dangerous character, while escaping off leaves every
 // value as it is.
 func FuzzFormulaEscaping(f *testing.F) {
-	for _, s := range []string{"", "=1", "@a", "\tx", "\rx", "+1 555", "+a", "-", "-1-2", " =x", "\"=\"", "+1\r\n2", "=\r\n"} {
+	for _, s := range []string{"", "=1", "@a", "\tx", "\rx", "+1 555", "+a", "-", "-1-2", " =x", "\"=\"", "+1\r\n2", "=\r\n",
+		"+X1", "-x1+X2", "+1 206 555 0199x12", "+1 206 555 0199 x12", "+1x2x3", "+1x", "-(1)X2"} {
 		f.Add(s, false)
 		f.Add(s, true)
 	}

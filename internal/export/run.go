@@ -93,16 +93,19 @@ type job struct {
 	sink     *sink
 	prev     *snapshot // the previous CSV, read in the final merge; nil when not needed
 	diff     *differ   // nil without a changes report
+	stale    []string // temporary files of earlier exports, removed
 }
 
-// start creates the temporary output files first: that proves the folders
+// start removes what earlier exports that were killed left in the folders,
+// then creates the temporary output files: that proves the folders
 // writable before the directory is read.
 func (p *plan) start(ctx context.Context) (*job, error) {
+	stale := removeStale(time.Now(), p.folders()...)
 	out, err := createAtomic(p.output, true)
 	if err != nil {
 		return nil, fmt.Errorf("output path %q: %w", p.output, err)
 	}
-	j := &job{p: p, out: out}
+	j := &job{p: p, out: out, stale: stale}
 	if p.results != "" {
 		if j.res, err = createAtomic(p.results, p.manifest != ""); err != nil {
 			return nil, errors.Join(fmt.Errorf("results path %q: %w", p.results, err), j.cleanup())
@@ -127,6 +130,17 @@ func (p *plan) start(ctx context.Context) (*job, error) {
 	j.sink = newSink(ctx, &p.enc, j.users, j.errs)
 	j.users.keep = j.sink.current
 	return j, nil
+}
+
+// folders are where the export writes: its files and their temporaries.
+func (p *plan) folders() []string {
+	var dirs []string
+	for _, f := range []string{p.output, p.results, p.changes, p.manifest, p.report} {
+		if f != "" && !slices.Contains(dirs, filepath.Dir(f)) {
+			dirs = append(dirs, filepath.Dir(f))
+		}
+	}
+	return dirs
 }
 
 // cleanup removes whatever temporary file remains; after a successful
@@ -164,7 +178,7 @@ func (j *job) finish(ctx context.Context, draft *Manifest) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	r := Result{Errors: j.sink.errs.count, FirstErrors: first}
+	r := Result{Errors: j.sink.errs.count, FirstErrors: first, RemovedTemporaries: j.stale}
 	if j.p.failOnUserErrors && r.Errors > 0 {
 		if err := j.publish(ctx, j.res); err != nil {
 			return Result{}, err

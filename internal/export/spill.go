@@ -27,7 +27,7 @@ type spillFile struct {
 type segment struct{ off, n int64 }
 
 func newSpillFile(dir string) (*spillFile, error) {
-	f, err := os.CreateTemp(dir, ".aad-export-*.sort")
+	f, err := os.CreateTemp(dir, spillPattern)
 	if err != nil {
 		return nil, fmt.Errorf("creating a temporary sort file: %w", err)
 	}

@@ -58,6 +58,7 @@ type authStage struct {
 	b    *batcher
 	sink directory.Sink
 	next func(context.Context, []directory.User) error
+	gate stepGate
 }
 
 // authOutcome is what one user's lookup came to.
@@ -68,9 +69,9 @@ type authOutcome struct {
 }
 
 // deliver resolves users' methods and passes on those that have them. A
-// user whose methods cannot be read (deleted since it was listed) is a
-// per-user error and is not delivered: a row with empty authentication
-// columns would state that it has no methods.
+// user whose methods cannot be read (deleted since it was listed, or one the
+// app may not read) is a per-user error and is not delivered: a row with
+// empty authentication columns would state that it has no methods.
 func (a *authStage) deliver(ctx context.Context, users []directory.User) error {
 	kept, err := a.withMethods(ctx, users)
 	if err != nil || len(kept) == 0 {
@@ -100,7 +101,7 @@ func (a *authStage) withMethods(ctx context.Context, users []directory.User) ([]
 	kept := users[:0]
 	for i := range users {
 		if f := out[i].failed; f != nil {
-			a.sink.UserError(ctx, *f)
+			a.gate.report(ctx, a.sink, *f)
 			continue
 		}
 		m := out[i].methods
@@ -125,18 +126,25 @@ func (a *authStage) resolve(ctx context.Context, users []directory.User) ([]auth
 		return nil, err
 	}
 	for i := range out {
-		if err := a.followNext(ctx, &out[i]); err != nil {
+		if err := a.followNext(ctx, &users[i], &out[i]); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
 }
 
-// outcome records one user's inner response. A missing permission ends the
-// read (once: the first error wins); a user that is gone, or that Graph
-// refuses to look up, is that user's error only.
+// close ends the stage once every user was delivered: the per-user errors
+// held back become the sink's, or the whole read's error when no user's
+// methods could be read at all (see stepGate).
+func (a *authStage) close(ctx context.Context) error {
+	return a.gate.close(ctx, a.sink)
+}
+
+// outcome records one user's inner response. A user that is gone, or that
+// Graph refuses to look up, is that user's error only; a missing
+// permission ends the read (see stepGate).
 func (a *authStage) outcome(u *directory.User, r *innerResponse, o *authOutcome) error {
-	failed, err := stepOutcome(OpAuthMethods, r, func(body []byte) error {
+	failed, err := stepOutcome(OpAuthMethods, r, &a.gate, func(body []byte) error {
 		var page authMethodsPage
 		if err := json.Unmarshal(body, &page); err != nil {
 			return &malformedStepError{err}
@@ -149,15 +157,22 @@ func (a *authStage) outcome(u *directory.User, r *innerResponse, o *authOutcome)
 		return nil
 	})
 	if failed != nil {
-		failed.UserPrincipalName, failed.ObjectID, failed.Operation = u.UserPrincipalName, u.ID, directory.OpAuthMethods
-		o.failed = failed
+		o.fail(u, failed)
 	}
 	return err
 }
 
+// fail records u's per-user error.
+func (o *authOutcome) fail(u *directory.User, e *directory.UserError) {
+	e.UserPrincipalName, e.ObjectID, e.Operation = u.UserPrincipalName, u.ID, directory.OpAuthMethods
+	o.failed = e
+}
+
 // followNext reads further pages of a user's methods, which Graph may page
 // like any collection (it has not been seen to for a handful of methods).
-func (a *authStage) followNext(ctx context.Context, o *authOutcome) error {
+// The first page was served, so a 403 or a server failure that outlasted
+// its retries concerns this user alone.
+func (a *authStage) followNext(ctx context.Context, u *directory.User, o *authOutcome) error {
 	for o.nextLink != "" && o.failed == nil {
 		next := o.nextLink
 		o.nextLink = ""
@@ -179,7 +194,12 @@ func (a *authStage) followNext(ctx context.Context, o *authOutcome) error {
 				return nil
 			},
 		})
-		if err != nil {
+		var ge *Error
+		switch {
+		case err == nil:
+		case errors.As(err, &ge) && gated(ge.Status) && !errors.Is(err, ErrThrottledPastTimeout):
+			o.fail(u, userError(ge))
+		default:
 			return err
 		}
 	}

@@ -29,7 +29,8 @@ type batchItem struct {
 	url string // relative to the version root
 
 	// finish takes the inner response once it is final (not one the retry
-	// policy retries). It runs on a sending goroutine and must not block.
+	// policy retries, or a server failure whose retries ran out). It runs
+	// on a sending goroutine and must not block.
 	// A non-nil error ends the read, except a malformedStepError: the item goes
 	// round again.
 	finish func(r *innerResponse) error
@@ -83,20 +84,28 @@ func (r *innerResponse) graphError(op string) *Error {
 
 // stepOutcome sorts the final inner response of a step that concerns one
 // user. A 2xx body goes to decode, which returns a malformedStepError for a
-// body it cannot use. A rejected token, a missing permission (401, 403) or
-// a server failure (5xx) end the read. Anything else (the user is gone, or
-// Graph refuses its key) concerns that user only: a per-user error with
-// Graph's status, code, message and request-id, for the caller to name the
-// user and the operation in.
-func stepOutcome(op string, r *innerResponse, decode func(body []byte) error) (*directory.UserError, error) {
+// body it cannot use. A rejected token (401) ends the read. Anything else
+// is a per-user error with Graph's status, code, message and request-id,
+// for the caller to name the user and the operation in; a 403 or a server
+// failure (5xx) is one only as far as the gate allows: it may end the read
+// instead (see stepGate).
+func stepOutcome(op string, r *innerResponse, g *stepGate, decode func(body []byte) error) (*directory.UserError, error) {
 	switch {
 	case r.Status >= 200 && r.Status < 300:
-		return nil, decode(r.Body)
-	case r.Status == http.StatusUnauthorized || r.Status == http.StatusForbidden || r.Status >= 500:
+		if err := decode(r.Body); err != nil {
+			return nil, err
+		}
+		g.serve()
+		return nil, nil
+	case r.Status == http.StatusUnauthorized:
 		return nil, r.graphError(op)
 	}
 	e := r.graphError(op)
-	return &directory.UserError{Status: e.Status, Code: e.Code, Message: e.Message, RequestID: e.RequestID}, nil
+	if !gated(e.Status) {
+		g.serve()
+		return userError(e), nil
+	}
+	return userError(e), g.fail(e)
 }
 
 // batcher sends items 20 to a $batch with many batches in flight, paced to
@@ -199,7 +208,7 @@ func (b *batcher) run(ctx context.Context) error {
 		now := clk.Now()
 		d.promote(now)
 		for items := d.next(now); items != nil; items = d.next(now) {
-			go func() { results <- b.send(ctx, items, now) }()
+			go func() { results <- b.sendRecovered(ctx, items, now) }()
 		}
 		if in == nil && len(d.ready) == 0 && d.delayed.Len() == 0 && d.inFlight == 0 {
 			return nil
@@ -303,6 +312,19 @@ type batchStep struct {
 	URL    string `json:"url"`
 }
 
+// sendRecovered is send on a goroutine of its own: a panic in it (or in the
+// items' finish, which decode and deliver) ends the read as an error.
+func (b *batcher) sendRecovered(ctx context.Context, items []*batchItem, sentAt time.Time) (res batchResult) {
+	err := recovered(func() error {
+		res = b.send(ctx, items, sentAt)
+		return nil
+	})()
+	if err != nil {
+		res = batchResult{sentAt: sentAt, err: err}
+	}
+	return res
+}
+
 // send posts one $batch and sorts its inner responses into final ones
 // (handed to the items) and ones to send again.
 func (b *batcher) send(ctx context.Context, items []*batchItem, sentAt time.Time) batchResult {
@@ -393,7 +415,13 @@ func (b *batcher) settle(ctx context.Context, it *batchItem, r *innerResponse, e
 	if f.kind == failFinal {
 		return it.finish(r)
 	}
-	return b.again(ctx, it, f, env.token, res)
+	err := b.again(ctx, it, f, env.token, res)
+	if err != nil && f.kind == failTransient && !errors.Is(err, ErrThrottledPastTimeout) {
+		// A server failure that outlasted its retries is the item's
+		// final answer, for it to judge: one user's error, or the read's.
+		return it.finish(r)
+	}
+	return err
 }
 
 // again applies the retry policy's verdict on an item's failure: the read

@@ -105,14 +105,20 @@ func newCredential(c Credentials, s credentialSetup) (azcore.TokenCredential, cr
 
 // requireApp checks the ids an app registration credential needs.
 func requireApp(c Credentials) error {
-	var errs []error
-	if !IsGUID(c.TenantID) {
-		errs = append(errs, fmt.Errorf("tenant_id must be a GUID (ARM_TENANT_ID), got %q", c.TenantID))
+	return errors.Join(requireGUID("tenant_id", "ARM_TENANT_ID", c.TenantID), requireGUID("client_id", "ARM_CLIENT_ID", c.ClientID))
+}
+
+// requireGUID checks an id that must be a GUID. The error never quotes a
+// value that is not one: ARM_CLIENT_ID and ARM_CLIENT_SECRET sit side by
+// side, and a secret pasted into the wrong one must not be printed back.
+func requireGUID(attr, hint, v string) error {
+	switch {
+	case IsGUID(v):
+		return nil
+	case v == "":
+		return fmt.Errorf("%s must be a GUID (%s), and is not set", attr, hint)
 	}
-	if !IsGUID(c.ClientID) {
-		errs = append(errs, fmt.Errorf("client_id must be a GUID (ARM_CLIENT_ID), got %q", c.ClientID))
-	}
-	return errors.Join(errs...)
+	return fmt.Errorf("%s must be a GUID (%s); the value set is not one (it is not shown, in case it is a secret set in the wrong place)", attr, hint)
 }
 
 func secretCredential(c Credentials, s credentialSetup) (azcore.TokenCredential, error) {
@@ -176,8 +182,8 @@ func msiCredential(c Credentials, s credentialSetup) (azcore.TokenCredential, er
 		opts.Transport = s.httpClient
 	}
 	if c.ClientID != "" {
-		if !IsGUID(c.ClientID) {
-			return nil, fmt.Errorf("client_id (of a user-assigned identity) must be a GUID, got %q", c.ClientID)
+		if err := requireGUID("client_id", "of a user-assigned identity", c.ClientID); err != nil {
+			return nil, err
 		}
 		opts.ID = azidentity.ClientID(c.ClientID)
 	}
@@ -239,8 +245,10 @@ func transportOf(c *http.Client) http.RoundTripper {
 // cliCredential uses the Azure CLI's login. Its absence is found now rather
 // than at the first request, with the list of other ways to authenticate.
 func cliCredential(c Credentials) (azcore.TokenCredential, error) {
-	if c.TenantID != "" && !IsGUID(c.TenantID) {
-		return nil, fmt.Errorf("tenant_id must be a GUID (ARM_TENANT_ID), got %q", c.TenantID)
+	if c.TenantID != "" {
+		if err := requireGUID("tenant_id", "ARM_TENANT_ID", c.TenantID); err != nil {
+			return nil, err
+		}
 	}
 	if _, err := exec.LookPath("az"); err != nil {
 		return nil, fmt.Errorf("%w: the Azure CLI (az) is not on PATH; %s", ErrNoCredential, credentialHelp)

@@ -85,8 +85,8 @@ func TestCredentialValidation(t *testing.T) {
 		c    Credentials
 		want string
 	}{
-		{"tenant not a GUID", Credentials{TenantID: "contoso", ClientID: testClient, ClientSecret: "s"}, "tenant_id must be a GUID"},
-		{"client not a GUID", Credentials{TenantID: testTenant, ClientID: "app", ClientSecret: "s"}, "client_id must be a GUID"},
+		{"tenant not a GUID", Credentials{TenantID: "hunter2-secret", ClientID: testClient, ClientSecret: "s"}, "tenant_id must be a GUID"},
+		{"client not a GUID (a secret pasted into it)", Credentials{TenantID: testTenant, ClientID: "hunter2-secret", ClientSecret: "s"}, "client_id must be a GUID"},
 		{"both certificate forms", with(func(c *Credentials) { c.ClientCertificate, c.ClientCertificatePath = []byte("x"), garbage }), "not both"},
 		{"unreadable certificate", with(func(c *Credentials) { c.ClientCertificatePath = missing }), "reading client_certificate_path"},
 		{"not a certificate", with(func(c *Credentials) {
@@ -98,9 +98,9 @@ func TestCredentialValidation(t *testing.T) {
 			c.UseOIDC, c.OIDCRequestURL, c.OIDCRequestToken = true, "http://token.example.net", "t"
 		}), "must use https"},
 		{"oidc token file missing", with(func(c *Credentials) { c.UseOIDC, c.OIDCTokenFilePath = true, missing }), "oidc_token_file_path"},
-		{"msi client not a GUID", Credentials{UseMSI: true, ClientID: "x"}, "must be a GUID"},
+		{"msi client not a GUID", Credentials{UseMSI: true, ClientID: "hunter2-secret"}, "must be a GUID"},
 		{"msi endpoint in clear", Credentials{UseMSI: true, MSIEndpoint: "http://identity.example.net/token"}, "msi_endpoint"},
-		{"cli tenant not a GUID", Credentials{UseCLI: true, TenantID: "contoso"}, "tenant_id must be a GUID"},
+		{"cli tenant not a GUID", Credentials{UseCLI: true, TenantID: "hunter2-secret"}, "tenant_id must be a GUID"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -110,7 +110,7 @@ func TestCredentialValidation(t *testing.T) {
 				t.Fatalf("err = %v, want one saying %q", err, tt.want)
 			}
 			if strings.Contains(err.Error(), "hunter2-secret") {
-				t.Errorf("the error shows the password: %v", err)
+				t.Errorf("the error shows a secret: %v", err)
 			}
 		})
 	}

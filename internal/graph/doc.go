@@ -22,8 +22,10 @@
 // The retry policy (retry.go) is the only one: it waits before every retry
 // of a Graph request, a $batch, an inner $batch request (re-queued rather
 // than slept on) and a token request, honours Retry-After (fractions and
-// HTTP dates included), backs off exponentially with jitter otherwise, and
-// stops when the next wait would pass the context's deadline. No library
+// HTTP dates included; one below the first backoff step counts as none),
+// backs off exponentially with jitter otherwise, retries 429, 500, 502, 503,
+// 504 and network failures, and stops when the next wait would pass the
+// context's deadline. No library
 // retries underneath it: the kiota middleware chain is built without
 // kiota's RetryHandler, azcore's retries are off for every credential
 // (MaxRetries -1) and MSAL's confidential clients have none, which the

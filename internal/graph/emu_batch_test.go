@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -187,5 +188,111 @@ func TestInnerThrottlingIsRequeued(t *testing.T) {
 	}
 	if len(sink.errors) != 0 {
 		t.Errorf("per-user errors %+v, want none", sink.errors[:min(3, len(sink.errors))])
+	}
+}
+
+// A 403 or a server failure on one user's step, while the other users'
+// steps are served, is that user's error: the read goes on and every other
+// user is delivered. Early failures, seen before any step was served, are
+// held back until one is, then reported the same way.
+func TestOneUsersFailedStepIsThatUsersError(t *testing.T) {
+	t.Parallel()
+	tn := generated(t, tenant.GenerateOptions{Seed: 35, Users: 1200})
+	srv := emulator(t, tn)
+	users := pick(tn, 4, func(tenant.User) bool { return true })
+	forbidden, failing, forbiddenGet, failingGet := users[0], users[1], users[2], users[3]
+	srv.Inject(graphemu.Fault{Endpoint: graphemu.EndpointAuthMethods, User: forbidden.ID, Status: http.StatusForbidden, Times: graphemu.Unlimited})
+	srv.Inject(graphemu.Fault{Endpoint: graphemu.EndpointAuthMethods, User: failing.ID, Status: http.StatusInternalServerError, Times: graphemu.Unlimited})
+	srv.Inject(graphemu.Fault{Endpoint: graphemu.EndpointGet, User: forbiddenGet.UserPrincipalName, Status: http.StatusForbidden, Times: graphemu.Unlimited})
+	srv.Inject(graphemu.Fault{Endpoint: graphemu.EndpointGet, User: failingGet.UserPrincipalName, Status: http.StatusBadGateway, Times: graphemu.Unlimited})
+	// The first steps of all fail: the gate holds them until one is served.
+	srv.Inject(graphemu.Fault{Endpoint: graphemu.EndpointAuthMethods, Status: http.StatusForbidden, Times: 5})
+	c := newEmuClient(t, srv)
+	quickRetries(c)
+
+	t.Run("authentication methods", func(t *testing.T) {
+		t.Parallel()
+		var sink collector
+		if err := c.Users(context.Background(), directory.Query{Select: listColumns(), AuthMethods: true}, &sink); err != nil {
+			t.Fatalf("Users: %v", err)
+		}
+		failed := map[string]int{}
+		for _, e := range sink.errors {
+			if e.Operation != directory.OpAuthMethods || e.UserPrincipalName == "" || e.Code == "" || e.RequestID == "" {
+				t.Errorf("per-user error %+v, want the user, the operation and Graph's code and request-id", e)
+			}
+			failed[e.ObjectID] = e.Status
+		}
+		if failed[forbidden.ID] != http.StatusForbidden || failed[failing.ID] != http.StatusInternalServerError {
+			t.Errorf("per-user errors by id %v, want 403 for %s and 500 (after its retries) for %s", failed, forbidden.ID, failing.ID)
+		}
+		// The five early 403s may have hit the two users above too.
+		if n := len(sink.errors); n < 2 || n > 7 {
+			t.Errorf("%d per-user errors, want the two users' and the five early 403s'", n)
+		}
+		checkExactly(t, sink.ids(), tenantIDs(tn, func(u tenant.User) bool { _, bad := failed[u.ID]; return !bad }))
+	})
+	t.Run("lookups", func(t *testing.T) {
+		t.Parallel()
+		named := pick(tn, 300, func(tenant.User) bool { return true })
+		var sink collector
+		if err := c.Users(context.Background(), directory.Query{Select: listColumns(), UserPrincipalNames: upns(named)}, &sink); err != nil {
+			t.Fatalf("Users: %v", err)
+		}
+		failed := map[string]int{}
+		for _, e := range sink.errors {
+			failed[e.UserPrincipalName] = e.Status
+		}
+		want := map[string]int{forbiddenGet.UserPrincipalName: http.StatusForbidden, failingGet.UserPrincipalName: http.StatusBadGateway}
+		if fmt.Sprint(failed) != fmt.Sprint(want) {
+			t.Errorf("per-user errors %v, want %v", failed, want)
+		}
+		if len(sink.users) != len(named)-2 {
+			t.Errorf("%d users delivered, want %d", len(sink.users), len(named)-2)
+		}
+	})
+}
+
+// A 403 on every step is one error for the whole read, with Graph's words,
+// whether the read is large (it fails after a batch's worth of steps, not a
+// request per user) or smaller than one batch (it fails at the end).
+func TestForbiddenEverywhereIsTheReadsError(t *testing.T) {
+	t.Parallel()
+	tn := generated(t, tenant.GenerateOptions{Seed: 36, Users: 3000})
+	noMethods := graphemu.DefaultApp()
+	noMethods.Permissions = []string{graphemu.PermUserReadAll}
+	noUsers := graphemu.DefaultApp()
+	noUsers.Permissions = []string{graphemu.PermAuthMethodReadAll}
+	few := upns(pick(tn, 5, func(tenant.User) bool { return true }))
+	tests := []struct {
+		name     string
+		app      graphemu.App
+		q        directory.Query
+		op       string
+		endpoint graphemu.Endpoint
+		most     int // inner requests at most
+	}{
+		{"methods, 3,000 users", noMethods, directory.Query{Select: listColumns(), AuthMethods: true}, OpAuthMethods, graphemu.EndpointAuthMethods, 5 * maxBatchSize},
+		{"methods, 5 named users", noMethods, directory.Query{Select: listColumns(), AuthMethods: true, UserPrincipalNames: few}, OpAuthMethods, graphemu.EndpointAuthMethods, 5},
+		{"lookups, 5 named users", noUsers, directory.Query{Select: listColumns(), UserPrincipalNames: few}, OpGetUsers, graphemu.EndpointGet, 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := emulator(t, tn, func(c *graphemu.Config) { c.Apps = []graphemu.App{tt.app} })
+			c := newEmuClient(t, srv, func(c *Config) { c.Concurrency = 4 })
+			var sink collector
+			err := c.Users(context.Background(), tt.q, &sink)
+			var ge *Error
+			if !errors.As(err, &ge) || ge.Operation != tt.op || ge.Status != http.StatusForbidden || ge.RequestID == "" {
+				t.Fatalf("err = %v, want one 403 *Error for %s", err, tt.op)
+			}
+			if len(sink.errors) != 0 || len(sink.users) != 0 {
+				t.Errorf("delivered %d users and %d per-user errors; want none", len(sink.users), len(sink.errors))
+			}
+			if n := srv.Counters().InnerTotal(tt.endpoint); n > tt.most {
+				t.Errorf("%d requests before failing, want at most %d", n, tt.most)
+			}
+		})
 	}
 }

@@ -48,6 +48,9 @@ func TestFaultsLoseAndDuplicateNothing(t *testing.T) {
 			every(graphemu.EndpointListNext, 503, 20*time.Millisecond, graphemu.RetryAfterFractional, 5),
 			status(graphemu.EndpointListFirst, 503, 0, graphemu.RetryAfterNone, 10)}, false},
 		{"504", []graphemu.Fault{status(graphemu.EndpointAny, 504, 0, graphemu.RetryAfterNone, 15)}, false},
+		{"500 and 502", []graphemu.Fault{
+			every(graphemu.EndpointListNext, 500, 0, graphemu.RetryAfterNone, 5),
+			status(graphemu.EndpointCount, 502, 0, graphemu.RetryAfterNone, 10)}, false},
 		{"connection resets", []graphemu.Fault{effect(graphemu.EndpointListNext, graphemu.EffectReset, 2, 5)}, false},
 		// Truncations are told apart only in total (see fired): one a row.
 		{"truncated pages", []graphemu.Fault{effect(graphemu.EndpointListNext, graphemu.EffectTruncate, 2, 5)}, false},
@@ -62,6 +65,10 @@ func TestFaultsLoseAndDuplicateNothing(t *testing.T) {
 			status(graphemu.EndpointInner, 429, 20*time.Millisecond, graphemu.RetryAfterFractional, 60),
 			status(graphemu.EndpointInner, 503, 0, graphemu.RetryAfterNone, 30),
 			status(graphemu.EndpointInner, 504, 0, graphemu.RetryAfterNone, 30)}, true},
+		{"batch: 500 and 502, outer and inner", []graphemu.Fault{
+			status(graphemu.EndpointBatch, 502, 0, graphemu.RetryAfterNone, 5),
+			status(graphemu.EndpointInner, 500, 0, graphemu.RetryAfterNone, 30),
+			status(graphemu.EndpointInner, 502, 0, graphemu.RetryAfterNone, 30)}, true},
 		{"tokens revoked mid-batches", []graphemu.Fault{effect(graphemu.EndpointBatch, graphemu.EffectRevokeTokens, 5, 1)}, true},
 	}
 	for _, tt := range tests {

@@ -4,17 +4,23 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"runtime"
+	"runtime/debug"
 	"sync"
 )
 
 // group runs goroutines whose first error cancels the others' context.
 type group struct{ wg sync.WaitGroup }
 
+// go1 runs f on a goroutine of its own. A panic in f ends the read like an
+// error does (see recovered).
 func (g *group) go1(cancel context.CancelCauseFunc, f func() error) {
 	g.wg.Add(1)
+	f = recovered(f)
 	go func() {
 		defer g.wg.Done()
-		if err := recovered(f)(); err != nil {
+		if err := f(); err != nil {
 			cancel(err)
 		}
 	}()
@@ -22,20 +28,52 @@ func (g *group) go1(cancel context.CancelCauseFunc, f func() error) {
 
 func (g *group) wait() { g.wg.Wait() }
 
-// errPanic marks a panic in one of the read's goroutines, turned into an
-// error: a panic there would otherwise end the provider's process without
-// removing its temporary files.
-var errPanic = errors.New("internal error")
-
-// recovered wraps f so that a panic becomes an error that ends the read.
-// The stack stays out of the error: it could hold a user's data.
+// recovered returns f with a panic turned into a *panicError. Every
+// goroutine the client starts runs its work through it: a panic that
+// escapes a goroutine ends the whole provider process at once, without the
+// export's clean-up (its temporary files full of personal data stay behind)
+// and without a diagnostic, where a panic on the caller's goroutine unwinds
+// through that clean-up.
 func recovered(f func() error) func() error {
 	return func() (err error) {
 		defer func() {
 			if v := recover(); v != nil {
-				err = fmt.Errorf("%w: panic in the Graph client: %v", errPanic, v)
+				err = newPanicError(v)
 			}
 		}()
 		return f()
+	}
+}
+
+// panicError is a panic caught on one of the client's goroutines. Its
+// message names the panic only by its kind: a panic's value may be built
+// from what Graph returned (a user's name), which must not reach a
+// diagnostic. The stack holds code locations only; Users logs it at DEBUG.
+type panicError struct {
+	kind  string
+	stack []byte
+}
+
+func newPanicError(v any) *panicError {
+	kind := fmt.Sprintf("%T", v)
+	var re runtime.Error
+	if err, ok := v.(error); ok && errors.As(err, &re) {
+		// The runtime's own messages (an index out of range, a nil
+		// dereference) hold numbers and types, never data.
+		kind = re.Error()
+	}
+	return &panicError{kind: kind, stack: debug.Stack()}
+}
+
+func (e *panicError) Error() string {
+	return "internal error in the Microsoft Graph client (panic: " + e.kind + "); this is a bug in the provider: " +
+		"please report it with the stack from the DEBUG log (TF_LOG=DEBUG)"
+}
+
+// logPanic writes the stack of a panic that ended the read to the DEBUG log.
+func logPanic(ctx context.Context, log *slog.Logger, err error) {
+	var pe *panicError
+	if errors.As(err, &pe) {
+		log.DebugContext(ctx, "a goroutine of the graph client panicked", "panic", pe.kind, "stack", string(pe.stack))
 	}
 }

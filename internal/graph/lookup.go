@@ -79,6 +79,7 @@ func (c *Client) lookup(ctx context.Context, q directory.Query, selects []string
 		mu        sync.Mutex
 		delivered = map[idKey]struct{}{}
 		next      atomic.Int64
+		gate      stepGate
 	)
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -90,7 +91,7 @@ func (c *Client) lookup(ctx context.Context, q directory.Query, selects []string
 				if start >= len(keys) {
 					return nil
 				}
-				found, err := c.resolveKeys(ctx, keys[start:min(start+lookupChunk, len(keys))], selects, b, sink)
+				found, err := c.resolveKeys(ctx, keys[start:min(start+lookupChunk, len(keys))], selects, b, &gate, sink)
 				if err != nil {
 					return err
 				}
@@ -106,7 +107,10 @@ func (c *Client) lookup(ctx context.Context, q directory.Query, selects []string
 		})
 	}
 	g.wait()
-	return context.Cause(ctx)
+	if err := context.Cause(ctx); err != nil {
+		return err
+	}
+	return gate.close(ctx, sink)
 }
 
 // uniqueUsers drops users already in seen, and adds the rest to it.
@@ -123,8 +127,8 @@ func uniqueUsers(users []directory.User, seen map[idKey]struct{}) []directory.Us
 }
 
 // resolveKeys looks up keys and returns the users found; the others become
-// per-user errors.
-func (c *Client) resolveKeys(ctx context.Context, keys []lookupKey, selects []string, b *batcher, sink directory.Sink) ([]directory.User, error) {
+// per-user errors, as far as the gate allows.
+func (c *Client) resolveKeys(ctx context.Context, keys []lookupKey, selects []string, b *batcher, gate *stepGate, sink directory.Sink) ([]directory.User, error) {
 	type result struct {
 		user   *directory.User
 		failed *directory.UserError
@@ -140,7 +144,7 @@ func (c *Client) resolveKeys(ctx context.Context, keys []lookupKey, selects []st
 			return nil, err
 		}
 		return &batchItem{op: OpGetUsers, url: url, finish: func(r *innerResponse) error {
-			u, failed, err := lookupOutcome(keys[i], r)
+			u, failed, err := lookupOutcome(keys[i], r, gate)
 			if err != nil {
 				return err
 			}
@@ -155,7 +159,7 @@ func (c *Client) resolveKeys(ctx context.Context, keys []lookupKey, selects []st
 	for _, r := range out {
 		switch {
 		case r.failed != nil:
-			sink.UserError(ctx, *r.failed)
+			gate.report(ctx, sink, *r.failed)
 		case r.user != nil:
 			found = append(found, *r.user)
 		}
@@ -164,11 +168,11 @@ func (c *Client) resolveKeys(ctx context.Context, keys []lookupKey, selects []st
 }
 
 // lookupOutcome reads one inner response of a lookup. A name that does not
-// resolve, or that Graph refuses as malformed, concerns that user only;
-// missing permissions and server failures end the read.
-func lookupOutcome(k lookupKey, r *innerResponse) (*directory.User, *directory.UserError, error) {
+// resolve, or that Graph refuses as malformed, concerns that user only; a
+// missing permission or a server failure does as far as the gate allows.
+func lookupOutcome(k lookupKey, r *innerResponse, gate *stepGate) (*directory.User, *directory.UserError, error) {
 	var u directory.User
-	failed, err := stepOutcome(OpGetUsers, r, func(body []byte) error {
+	failed, err := stepOutcome(OpGetUsers, r, gate, func(body []byte) error {
 		if err := json.Unmarshal(body, &u); err != nil {
 			return &malformedStepError{err}
 		}

@@ -54,8 +54,8 @@ type retryPolicy struct {
 	baseDelay time.Duration
 	maxDelay  time.Duration
 
-	// maxTransient bounds attempts that failed for network, server (503/504)
-	// or malformed-response reasons; maxThrottled bounds consecutive 429s
+	// maxTransient bounds attempts that failed for network, server (500,
+	// 502, 503, 504) or malformed-response reasons; maxThrottled bounds consecutive 429s
 	// (when the context has no deadline to bound them).
 	maxTransient int
 	maxThrottled int
@@ -76,11 +76,24 @@ func newRetryPolicy(c clock, seed uint64) *retryPolicy {
 	}
 }
 
-// retryableStatus reports whether Graph asks to try again later.
+// retryableStatus reports whether Graph asks to try again later, or failed
+// in a way that another try usually mends: 500 and 502 come from a front
+// end or a backend replica that failed this once, as 503 and 504 do, and an
+// export of hours meets a few; ending it for one would throw the hours away.
+// Every request the client sends is idempotent, so trying again is safe.
 func retryableStatus(status int) bool {
-	return status == http.StatusTooManyRequests ||
-		status == http.StatusServiceUnavailable ||
-		status == http.StatusGatewayTimeout
+	switch status {
+	case http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway,
+		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+// Unavailable reports whether e is a server failure the retry policy tries
+// again (500, 502, 503, 504): one that ends the read did so on every try.
+func (e *Error) Unavailable() bool {
+	return e.Status != http.StatusTooManyRequests && retryableStatus(e.Status)
 }
 
 // failureKind says what may follow a failed attempt.
@@ -88,7 +101,7 @@ type failureKind int
 
 const (
 	failFinal     failureKind = iota // no retry can help
-	failTransient                    // network failure, malformed body, 503, 504: back off
+	failTransient                    // network failure, malformed body, 500, 502, 503, 504: back off
 	failThrottled                    // 429: wait for Retry-After
 	failToken                        // 401 InvalidAuthenticationToken: once more with a new token
 )
@@ -181,9 +194,12 @@ func (p *retryPolicy) backoff(attempt int) time.Duration {
 }
 
 // wait is the delay before retrying a response with these headers: its
-// Retry-After when it has a usable one, the backoff otherwise.
+// Retry-After when it has a usable one, the backoff otherwise. A Retry-After
+// below the first backoff step counts as none: "0", or an HTTP date already
+// past (a server whose clock is behind), would send the retries at once, as
+// many as the limits allow, into a service that just said it is overloaded.
 func (p *retryPolicy) wait(retryAfter string, attempt int) time.Duration {
-	if d, ok := parseRetryAfter(retryAfter, p.clock.Now()); ok {
+	if d, ok := parseRetryAfter(retryAfter, p.clock.Now()); ok && d >= p.baseDelay {
 		return d
 	}
 	return p.backoff(attempt)

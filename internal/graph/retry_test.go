@@ -143,6 +143,22 @@ func TestRetryPolicyWaits(t *testing.T) {
 		{"503 and 504", func(*fakeClock) []func(http.ResponseWriter, *http.Request) {
 			return []func(http.ResponseWriter, *http.Request){status(503, "serviceNotAvailable"), status(504, "gatewayTimeout")}
 		}, between([2]time.Duration{250 * time.Millisecond, 500 * time.Millisecond}, [2]time.Duration{500 * time.Millisecond, time.Second})},
+		{"500 and 502", func(*fakeClock) []func(http.ResponseWriter, *http.Request) {
+			return []func(http.ResponseWriter, *http.Request){status(500, "generalException"), status(502, "badGateway")}
+		}, between([2]time.Duration{250 * time.Millisecond, 500 * time.Millisecond}, [2]time.Duration{500 * time.Millisecond, time.Second})},
+		// A Retry-After below the first backoff step is no Retry-After: a
+		// server answering 0 (or a date already past) would otherwise be
+		// asked again at once, as often as the retry limit allows.
+		{"429 Retry-After 0 backs off", func(*fakeClock) []func(http.ResponseWriter, *http.Request) {
+			return []func(http.ResponseWriter, *http.Request){throttled("0"), throttled("0"), throttled("0.1")}
+		}, between([2]time.Duration{250 * time.Millisecond, 500 * time.Millisecond}, [2]time.Duration{500 * time.Millisecond, time.Second},
+			[2]time.Duration{time.Second, 2 * time.Second})},
+		{"503 Retry-After in the past backs off", func(c *fakeClock) []func(http.ResponseWriter, *http.Request) {
+			return []func(http.ResponseWriter, *http.Request){func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Retry-After", clockDate(c, -time.Hour))
+				status(503, "serviceNotAvailable")(w, r)
+			}}
+		}, between([2]time.Duration{250 * time.Millisecond, 500 * time.Millisecond})},
 		{"connection reset and truncated body", func(*fakeClock) []func(http.ResponseWriter, *http.Request) {
 			return []func(http.ResponseWriter, *http.Request){reset, truncated}
 		}, count(2)},
@@ -235,25 +251,33 @@ func TestRetryHonoursCancellation(t *testing.T) {
 
 func TestRetryGivesUp(t *testing.T) {
 	t.Parallel()
-	always503 := make([]func(http.ResponseWriter, *http.Request), 20)
-	for i := range always503 {
-		always503[i] = status(503, "serviceNotAvailable")
-	}
-	h, calls := countHandler(t, always503...)
-	st := newStub(t, h)
-	_, err := st.c.count(context.Background(), "", "")
-	var ge *Error
-	if !errors.As(err, &ge) || ge.Status != 503 || ge.Code != "serviceNotAvailable" {
-		t.Fatalf("err = %v, want the last 503", err)
-	}
-	if int(calls.Load()) != st.c.retry.maxTransient {
-		t.Errorf("sent %d requests, want %d", calls.Load(), st.c.retry.maxTransient)
+	for _, tt := range []struct {
+		status int
+		code   string
+	}{{500, "generalException"}, {502, "badGateway"}, {503, "serviceNotAvailable"}, {504, "gatewayTimeout"}} {
+		t.Run(fmt.Sprint(tt.status), func(t *testing.T) {
+			t.Parallel()
+			always := make([]func(http.ResponseWriter, *http.Request), 20)
+			for i := range always {
+				always[i] = status(tt.status, tt.code)
+			}
+			h, calls := countHandler(t, always...)
+			st := newStub(t, h)
+			_, err := st.c.count(context.Background(), "", "")
+			var ge *Error
+			if !errors.As(err, &ge) || ge.Status != tt.status || ge.Code != tt.code {
+				t.Fatalf("err = %v, want the last %d", err, tt.status)
+			}
+			if int(calls.Load()) != st.c.retry.maxTransient {
+				t.Errorf("sent %d requests, want %d", calls.Load(), st.c.retry.maxTransient)
+			}
+		})
 	}
 }
 
 func TestFinalErrorsAreNotRetried(t *testing.T) {
 	t.Parallel()
-	for _, code := range []int{400, 403, 404, 500} {
+	for _, code := range []int{400, 403, 404, 501} {
 		t.Run(fmt.Sprint(code), func(t *testing.T) {
 			t.Parallel()
 			h, calls := countHandler(t, status(code, "Some_Code"))

@@ -143,7 +143,7 @@ func (c *Client) failedAttempt(op string, err error) failure {
 	case errors.Is(err, errPermanent):
 		return failure{err: &Error{Operation: op, Message: clean(err.Error()), Err: err}}
 	case errors.As(err, &te):
-		e, retry := tokenFailure(te.err, c.credKind)
+		e, retry := tokenFailure(te.err, c.credKind, te.renewal)
 		if !retry {
 			return failure{err: e}
 		}

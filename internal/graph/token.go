@@ -64,8 +64,12 @@ func withStaleToken(ctx context.Context, token string) context.Context {
 }
 
 // tokenError wraps a failure to obtain a token, so the retry policy can tell
-// it from a failure of the Graph request itself.
-type tokenError struct{ err error }
+// it from a failure of the Graph request itself. renewal: a token had been
+// obtained before (the credential worked), so the failure may pass.
+type tokenError struct {
+	err     error
+	renewal bool
+}
 
 func (e *tokenError) Error() string { return "acquiring a token: " + e.err.Error() }
 func (e *tokenError) Unwrap() error { return e.err }
@@ -83,11 +87,7 @@ func (s *tokenSource) GetToken(ctx context.Context, opts policy.TokenRequestOpti
 	stale, _ := ctx.Value(staleTokenKey{}).(string)
 	cached, ok := s.cache[key]
 	now := s.clock.Now()
-	fresh := ok && now.Before(cached.renewAt)
-	// A caller holding a stale token reuses the cache when another caller
-	// already replaced that token: one refresh per revoked token, not one per
-	// request that carried it.
-	if fresh && opts.Claims == "" && !cached.stale && (stale == "" || stale != cached.Token) {
+	if ok && cached.serves(now, opts, stale) {
 		return cached.AccessToken, nil
 	}
 	if s.claimsBypass && opts.Claims == "" && ok && (stale == cached.Token || cached.stale) {
@@ -95,11 +95,26 @@ func (s *tokenSource) GetToken(ctx context.Context, opts policy.TokenRequestOpti
 	}
 	tok, err := s.cred.GetToken(ctx, opts)
 	if err != nil {
-		return azcore.AccessToken{}, &tokenError{err: err}
+		if ok && stale != "" && stale == cached.Token {
+			// The rejected token must not serve the retry that follows
+			// (which no longer says it is stale).
+			cached.stale = true
+			s.cache[key] = cached
+		}
+		return azcore.AccessToken{}, &tokenError{err: err, renewal: ok}
 	}
 	margin := min(refreshMargin, tok.ExpiresOn.Sub(now)/4)
 	s.cache[key] = cachedToken{AccessToken: tok, renewAt: tok.ExpiresOn.Add(-margin)}
 	return tok, nil
+}
+
+// serves reports whether the cached token answers a request for opts from
+// a caller holding the token stale (if any) that Graph rejected. A caller
+// holding a stale token reuses the cache when another caller already
+// replaced that token: one refresh per revoked token, not one per request
+// that carried it.
+func (t cachedToken) serves(now time.Time, opts policy.TokenRequestOptions, stale string) bool {
+	return now.Before(t.renewAt) && opts.Claims == "" && !t.stale && (stale == "" || stale != t.Token)
 }
 
 // invalidate marks token stale when Graph rejected it where no retry of the
@@ -129,8 +144,12 @@ func notBeforeClaims(now time.Time) string {
 // token endpoint's status and AADSTS code when it answered. It reports
 // whether trying again may help: the endpoint was throttled or down, or did
 // not answer at all (a network failure), unless the credential said it
-// cannot work as configured.
-func tokenFailure(err error, kind credentialKind) (*Error, bool) {
+// cannot work as configured. The Azure CLI's failures are final for the
+// first token (az is missing or signed out: the advice says what to do),
+// and transient on renewal: az worked minutes ago, and a failure now (a
+// slow start, its token cache locked by another az) should not end an
+// export of hours.
+func tokenFailure(err error, kind credentialKind, renewal bool) (*Error, bool) {
 	var afe *azidentity.AuthenticationFailedError
 	if errors.As(err, &afe) && afe.RawResponse != nil {
 		body, _ := runtime.Payload(afe.RawResponse)
@@ -138,15 +157,14 @@ func tokenFailure(err error, kind credentialKind) (*Error, bool) {
 		return e, retryableStatus(e.Status) || e.Status >= 500
 	}
 	e := newTokenError(0, nil, err)
+	if kind == kindCLI {
+		return e, renewal
+	}
 	var oidc *oidcEndpointError
 	if errors.As(err, &oidc) {
 		return e, oidc.retryable()
 	}
 	var unavailable interface{ NonRetriable() }
-	retry := kind != kindCLI && !errors.As(err, &unavailable)
-	if errors.As(err, &afe) {
-		// A failure without a response is MSAL's network error.
-		retry = kind != kindCLI
-	}
-	return e, retry
+	// A failure without a response is MSAL's network error.
+	return e, errors.As(err, &afe) || !errors.As(err, &unavailable)
 }

@@ -69,13 +69,17 @@ func (c *Client) run(ctx context.Context, q directory.Query, sink directory.Sink
 	} else {
 		close(batcherDone)
 	}
+	var auth *authStage
 	if q.AuthMethods {
-		auth := &authStage{c: c, b: r.b, sink: sink, next: r.deliver}
+		auth = &authStage{c: c, b: r.b, sink: sink, next: r.deliver}
 		r.deliver = auth.deliver
 		r.replace = auth.replacer(r.replace)
 		r.chains = min(r.chains, authListChains)
 	}
 	err := recovered(func() error { return body(ctx, r) })()
+	if err == nil && auth != nil {
+		err = auth.close(ctx)
+	}
 	if r.b != nil {
 		r.b.closeInput()
 	}
@@ -83,7 +87,9 @@ func (c *Client) run(ctx context.Context, q directory.Query, sink directory.Sink
 		cancel(err)
 	}
 	<-batcherDone
-	return firstCause(ctx, err)
+	err = firstCause(ctx, err)
+	logPanic(ctx, c.log, err)
+	return err
 }
 
 // users implements Client.Users.

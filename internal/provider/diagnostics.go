@@ -106,6 +106,35 @@ func exportError(ctx context.Context, err error, fc failureContext) diag.Diagnos
 	}
 }
 
+// federatedTokenWarning warns, at the start of a read, when the OIDC token
+// the provider was given (or its file holds now) expires before the read's
+// deadline: the export exchanges it again whenever its access token needs
+// renewing, and an expired one fails the export then, with advice about
+// the clock that would mislead.
+func federatedTokenWarning(client *graph.Client, now time.Time, timeout time.Duration) diag.Diagnostics {
+	tok, ok := client.FederatedTokenExpiry()
+	if !ok || !tok.Expires.Before(now.Add(timeout)) {
+		return nil
+	}
+	source := "The OIDC token given as oidc_token (ARM_OIDC_TOKEN)"
+	fresh := "Give it as oidc_token_file_path instead, a file your CI system keeps fresh (it is read again at each renewal)"
+	if tok.FromFile {
+		source = "The OIDC token in oidc_token_file_path"
+		fresh = "The file is read again at each renewal: have it replaced with a fresh token before then (as Kubernetes does with " +
+			"projected service account tokens)"
+	}
+	when := "expires at " + tok.Expires.UTC().Format(time.RFC3339)
+	if !tok.Expires.After(now) {
+		when = "expired at " + tok.Expires.UTC().Format(time.RFC3339)
+	}
+	return diag.Diagnostics{diag.NewWarningDiagnostic("OIDC token expires before the export may end", fmt.Sprintf(
+		"%s %s, before the read timeout of %s ends. The export exchanges it for a new access token whenever the current one "+
+			"nears its end (access tokens live about an hour), and Entra ID refuses an expired token: an export still running "+
+			"then fails. %s; or use oidc_request_url with oidc_request_token (in GitHub Actions, use_oidc = true alone reads "+
+			"ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN), which asks for a fresh token at each renewal; or "+
+			"set a read timeout that ends before then (timeouts { read = \"30m\" }).", source, when, timeout, fresh))}
+}
+
 func timeoutError(err error, fc failureContext) diag.Diagnostic {
 	detail := fmt.Sprintf("The export did not finish within its read timeout of %s. ", fc.timeout)
 	var ge *graph.Error
@@ -142,7 +171,7 @@ func graphAdvice(ge *graph.Error, fc failureContext) (summary, advice string) {
 		return "Microsoft Graph rejected the access token", fmt.Sprintf(
 			"Entra ID issued a token to %s in tenant %s, but Microsoft Graph did not accept it, even once renewed. Check that "+
 				"graph_endpoint and authority_host, if set, belong to the same cloud as environment (a token of one cloud is not "+
-				"valid in another), and that the application is enabled in the tenant.", who(fc), orNone(fc.tenantID))
+				"valid in another), and that the application is enabled in the tenant.", who(fc), shownID(fc.tenantID))
 	case ge.Status == 403 && ge.Operation == graph.OpAuthMethods:
 		return "Missing permission to read authentication methods", fmt.Sprintf(
 			"The columns %s come from the authentication methods API, which %s may not read. Grant it the Microsoft Graph "+
@@ -156,6 +185,10 @@ func graphAdvice(ge *graph.Error, fc failureContext) (summary, advice string) {
 	case ge.Status == 429:
 		return "Throttled by Microsoft Graph", "Graph kept answering 429 TooManyRequests after every retry. Lower concurrency, " +
 			"or run the export when other applications of the tenant are quiet."
+	case ge.Unavailable():
+		return "Microsoft Graph kept failing", fmt.Sprintf("Graph answered %d to every try of this request, with growing waits between them: "+
+			"an outage or an overloaded service. Run the export again later; if it persists, open a support case with Microsoft "+
+			"quoting the request-id below.", ge.Status)
 	case ge.Status == 501:
 		return "Microsoft Graph cannot list a column", "One of the columns is a property Graph returns only for a single user, " +
 			"not in a list. Remove it from columns."
@@ -169,13 +202,27 @@ func who(fc failureContext) string {
 	if fc.clientID == "" {
 		return "the signed-in identity"
 	}
-	return "the application " + fc.clientID
+	return "the application " + shownID(fc.clientID)
+}
+
+// shownID is a tenant or client ID as a diagnostic may show it: a GUID as
+// it is, anything else not at all (it could be a secret set in the wrong
+// place; the provider refuses such IDs before a diagnostic could name them,
+// so this is the second line).
+func shownID(id string) string {
+	switch {
+	case id == "":
+		return "(none)"
+	case graph.IsGUID(id):
+		return id
+	}
+	return "(not a GUID, not shown)"
 }
 
 func listPermissionAdvice(fc failureContext) string {
 	advice := fmt.Sprintf("Listing users needs the Microsoft Graph application permission User.Read.All, which %s does not have "+
 		"in tenant %s. Grant it (Entra admin center > App registrations > API permissions > Add a permission > Microsoft Graph > "+
-		"Application permissions > User.Read.All) and grant admin consent.", who(fc), orNone(fc.tenantID))
+		"Application permissions > User.Read.All) and grant admin consent.", who(fc), shownID(fc.tenantID))
 	if slices.Contains(fc.columns, "signInActivity") {
 		advice += " The signInActivity column also needs AuditLog.Read.All."
 	}
@@ -210,11 +257,12 @@ func tokenAdvice(code string, fc failureContext) string {
 	fix := map[string]string{
 		"AADSTS7000215": "The client secret is wrong: set client_secret (ARM_CLIENT_SECRET) to the secret's Value, not its Secret ID.",
 		"AADSTS7000222": "The client secret has expired: create a new one under the app registration's Certificates & secrets.",
-		"AADSTS700016":  fmt.Sprintf("No application %s exists in tenant %s: check client_id and tenant_id.", orNone(fc.clientID), orNone(fc.tenantID)),
-		"AADSTS90002":   fmt.Sprintf("Tenant %s was not found: check tenant_id and environment (the cloud).", orNone(fc.tenantID)),
-		"AADSTS900023":  fmt.Sprintf("Tenant %s is not a valid tenant ID: check tenant_id.", orNone(fc.tenantID)),
+		"AADSTS700016":  fmt.Sprintf("No application %s exists in tenant %s: check client_id and tenant_id.", shownID(fc.clientID), shownID(fc.tenantID)),
+		"AADSTS90002":   fmt.Sprintf("Tenant %s was not found: check tenant_id and environment (the cloud).", shownID(fc.tenantID)),
+		"AADSTS900023":  fmt.Sprintf("Tenant %s is not a valid tenant ID: check tenant_id.", shownID(fc.tenantID)),
 		"AADSTS700027":  "The client certificate is not registered on the application: upload its public certificate under Certificates & secrets.",
-		"AADSTS700024":  "The client assertion is outside its validity window: check the clock of this machine.",
+		"AADSTS700024": "The client assertion is outside its validity window: an OIDC token (oidc_token, or the one in " +
+			"oidc_token_file_path) that has expired, or the clock of this machine.",
 		"AADSTS70021":   "No federated identity credential of the application matches the OIDC token: check its issuer, subject and audience.",
 		"AADSTS700213":  "No federated identity credential of the application matches the OIDC token's subject.",
 		"AADSTS7000112": "The application is disabled in the tenant.",

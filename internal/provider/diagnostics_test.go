@@ -164,6 +164,13 @@ func TestExportError(t *testing.T) {
 			wantDetail:  []string{"3 users", "/tmp/results.csv", "fail_on_user_errors"},
 		},
 		{
+			name:        "server failing on every try",
+			err:         &graph.Error{Operation: graph.OpListUsers, Status: 502, Code: "UnknownError", RequestID: "req-11"},
+			fc:          base,
+			wantSummary: "Microsoft Graph kept failing",
+			wantDetail:  []string{"answered 502 to every try", "again later", "HTTP 502", "req-11", nothingWritten},
+		},
+		{
 			name:        "transport failure",
 			err:         &graph.Error{Operation: graph.OpListUsers, Err: errors.New("connection reset by peer")},
 			fc:          base,
@@ -198,6 +205,32 @@ func TestExportError(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Diagnostics name the tenant and the application by their IDs, and only
+// when they are GUIDs: anything else could be a secret set in the wrong
+// place (the provider refuses such IDs first; this is the second line).
+func TestDiagnosticsShowOnlyGUIDs(t *testing.T) {
+	t.Parallel()
+	const secret = "Q8~not-a-guid.but-a-secret"
+	errs := []error{
+		&graph.Error{Operation: graph.OpListUsers, Status: 403, Code: "Authorization_RequestDenied", RequestID: "r"},
+		&graph.Error{Operation: graph.OpListUsers, Status: 401, Code: "InvalidAuthenticationToken", RequestID: "r"},
+		&graph.Error{Operation: graph.OpAuthMethods, Status: 403, Code: "accessDenied", RequestID: "r"},
+		&graph.Error{Operation: graph.OpToken, Status: 400, Code: "AADSTS700016"},
+		&graph.Error{Operation: graph.OpToken, Status: 400, Code: "AADSTS90002"},
+		&graph.Error{Operation: graph.OpToken, Status: 400, Code: "AADSTS900023"},
+	}
+	for _, err := range errs {
+		shown := exportError(context.Background(), err, failureContext{tenantID: testTenant, clientID: testClient})
+		hidden := exportError(context.Background(), err, failureContext{tenantID: secret, clientID: secret})
+		if !strings.Contains(shown.Detail(), testTenant) && !strings.Contains(shown.Detail(), testClient) {
+			t.Errorf("%v: the detail names neither ID, so the test proves nothing:\n%s", err, shown.Detail())
+		}
+		if strings.Contains(hidden.Detail(), secret) || !strings.Contains(hidden.Detail(), "not shown") {
+			t.Errorf("%v: the detail shows a value that is not a GUID, or does not say it was left out:\n%s", err, hidden.Detail())
+		}
 	}
 }
 

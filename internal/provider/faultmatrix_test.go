@@ -176,6 +176,11 @@ func throttlingCases() []faultCase {
 			check:  backedOff("listFirst", 429, 3),
 		},
 		{
+			name:   `429 with Retry-After "0.001", below the first backoff step (as good as "0"), 3x on the first page`,
+			inject: injecting(fault(graphemu.EndpointListFirst, 429, 3, time.Millisecond, graphemu.RetryAfterFractional)),
+			check:  backedOffAfter("listFirst", 429, 3, `^0\.001$`),
+		},
+		{
 			name:  `429 storm from the throttle itself (budget 40 RU/s, mixed Retry-After forms), all 26 columns`,
 			users: 80,
 			emu: func(c *graphemu.Config) {
@@ -215,6 +220,29 @@ func serverErrorCases() []faultCase {
 			name:   `504 without Retry-After, 2x on the first page`,
 			inject: injecting(fault(graphemu.EndpointListFirst, 504, 2, 0, graphemu.RetryAfterNone)),
 			check:  backedOff("listFirst", 504, 2),
+		},
+		{
+			name:   `500 without Retry-After, 2x on the first page`,
+			inject: injecting(fault(graphemu.EndpointListFirst, 500, 2, 0, graphemu.RetryAfterNone)),
+			check:  backedOff("listFirst", 500, 2),
+		},
+		{
+			name:   `502 without Retry-After, 2x on $count`,
+			inject: injecting(fault(graphemu.EndpointCount, 502, 2, 0, graphemu.RetryAfterNone)),
+			check:  backedOff("count", 502, 2),
+		},
+		{
+			name:   `502 on a $batch, all 26 columns`,
+			attrs:  allColumns,
+			inject: injecting(fault(graphemu.EndpointBatch, 502, 1, 0, graphemu.RetryAfterNone)),
+			check:  retried("batch", 502, 1, ""),
+		},
+		{
+			name:  `inner 500 and 502 in $batch without Retry-After, all 26 columns`,
+			attrs: allColumns,
+			inject: injecting(fault(graphemu.EndpointInner, 500, 3, 0, graphemu.RetryAfterNone),
+				graphemu.Fault{Endpoint: graphemu.EndpointInner, Status: 502, Nth: 20, Times: 2}),
+			check: all(retried("inner", 500, 3, ""), retried("inner", 502, 2, "")),
 		},
 		{
 			name:  `inner 503 and 504 in $batch without Retry-After, all 26 columns`,
@@ -362,8 +390,14 @@ func failureCases() []faultCase {
 		{
 			name:   `404 for a user deleted between listing and its auth-method lookup, all 26 columns`,
 			attrs:  allColumns,
-			inject: deletedBeforeLookup,
+			inject: oneUsersMethods(graphemu.Fault{Effect: graphemu.EffectUserNotFound}),
 			check:  resultsRowFor(`getAuthenticationMethods|authMethods`, "404", "Request_ResourceNotFound"),
+		},
+		{
+			name:   `403 on one user's auth methods (one the app may not read, as an administrator's), all 26 columns`,
+			attrs:  allColumns,
+			inject: oneUsersMethods(graphemu.Fault{Status: 403, Times: graphemu.Unlimited}),
+			check:  resultsRowFor(`getAuthenticationMethods|authMethods`, "403", "accessDenied"),
 		},
 		{
 			name:   `throttled past the timeout: 429 Retry-After "2" forever, read timeout 3s`,
@@ -391,9 +425,9 @@ func failureCases() []faultCase {
 			check:  attempts("listFirst", 1),
 		},
 		{
-			name:   `503 on every try (Retry-After "0.1"): retries run out`,
-			inject: injecting(fault(graphemu.EndpointListFirst, 503, graphemu.Unlimited, 100*time.Millisecond, graphemu.RetryAfterFractional)),
-			fail:   `^Microsoft Graph request failed$`,
+			name:   `503 on every try (Retry-After "0.5"): retries run out`,
+			inject: injecting(fault(graphemu.EndpointListFirst, 503, graphemu.Unlimited, 500*time.Millisecond, graphemu.RetryAfterFractional)),
+			fail:   `^Microsoft Graph kept failing$`,
 			detail: []string{`HTTP 503`, `serviceNotAvailable`, requestIDLine},
 			check:  attempts("listFirst", 8),
 		},
@@ -798,6 +832,13 @@ func retried(kind string, status, n int, ra string) func(*observed) (string, err
 // k-th waiting at least the lower edge of the k-th backoff step (the policy
 // draws each wait from the upper half of a step that doubles from 0.5s).
 func backedOff(kind string, status, n int) func(*observed) (string, error) {
+	return backedOffAfter(kind, status, n, "")
+}
+
+// backedOffAfter is backedOff for answers whose Retry-After (matching the
+// regexp ra; "" = none) is below the first backoff step: the client must
+// back off as if there were none, not retry at once.
+func backedOffAfter(kind string, status, n int, ra string) func(*observed) (string, error) {
 	return func(o *observed) (string, error) {
 		rs := o.retriesOf(kind, status)
 		if len(rs) != n {
@@ -808,8 +849,8 @@ func backedOff(kind string, status, n int) func(*observed) (string, error) {
 		for i, r := range rs {
 			floor := 250 * time.Millisecond << i
 			floors[i] = fmt.Sprintf("%.2fs", floor.Seconds())
-			if r.retryAfter != "" {
-				errs = append(errs, fmt.Errorf("Retry-After %q sent; the row wants none", r.retryAfter))
+			if ra == "" && r.retryAfter != "" || ra != "" && !regexp.MustCompile(ra).MatchString(r.retryAfter) {
+				errs = append(errs, fmt.Errorf("Retry-After %q sent; the row wants %q", r.retryAfter, ra))
 			}
 			if r.gap() < floor {
 				errs = append(errs, fmt.Errorf("retry %d waited %v, want at least %v (exponential backoff)", i+1, r.gap(), floor))
@@ -930,17 +971,21 @@ func renewedAhead(o *observed) (string, error) {
 	return fmt.Sprintf("%d tokens issued, each renewed before it expired, no 401", o.counters.TokensIssued), nil
 }
 
-// deletedBeforeLookup makes one listed user's auth-method lookup answer 404,
-// as if deleted after the listing.
-func deletedBeforeLookup(f *front, ten *tenant.Tenant) map[string]bool {
-	var victim tenant.User
-	for u := range ten.Users() {
-		if victim = u; strings.HasPrefix(strings.ToLower(u.UserPrincipalName), "m") {
-			break
+// oneUsersMethods makes one listed user's auth-method lookups answer as fl
+// says (Endpoint and User are set here), and expects that user to be a
+// per-user error.
+func oneUsersMethods(fl graphemu.Fault) func(f *front, ten *tenant.Tenant) map[string]bool {
+	return func(f *front, ten *tenant.Tenant) map[string]bool {
+		var victim tenant.User
+		for u := range ten.Users() {
+			if victim = u; strings.HasPrefix(strings.ToLower(u.UserPrincipalName), "m") {
+				break
+			}
 		}
+		fl.Endpoint, fl.User = graphemu.EndpointAuthMethods, victim.ID
+		f.emu.Inject(fl)
+		return map[string]bool{strings.ToLower(victim.ID): true}
 	}
-	f.emu.Inject(graphemu.Fault{Endpoint: graphemu.EndpointAuthMethods, User: victim.ID, Effect: graphemu.EffectUserNotFound})
-	return map[string]bool{strings.ToLower(victim.ID): true}
 }
 
 // resultsRowFor wants the per-user error's warning to carry Graph's status
@@ -949,12 +994,12 @@ func resultsRowFor(operation, status, code string) func(*observed) (string, erro
 	return func(o *observed) (string, error) {
 		w := o.res.firstWarning()
 		if w == nil {
-			return "", errors.New("no warning for the deleted user")
+			return "", errors.New("no warning for the user")
 		}
 		if err := matchAll(w.Detail, operation, status, code); err != nil {
 			return "", err
 		}
-		return "404 " + code + " -> per-user error", nil
+		return status + " " + code + " -> per-user error", nil
 	}
 }
 

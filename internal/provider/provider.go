@@ -235,6 +235,7 @@ func (p *AADProvider) Configure(ctx context.Context, req provider.ConfigureReque
 	resp.DataSourceData = &providerData{
 		client: client, tenantID: cfg.Credentials.TenantID, clientID: cfg.Credentials.ClientID, mask: mask,
 		cloud: cloud, version: p.version,
+		claims: &pathClaims{},
 	}
 }
 

@@ -24,6 +24,7 @@ type providerData struct {
 	cloud, version     string                                // for manifests
 	mask               func(context.Context) context.Context // see maskSecrets
 	unknown            []string                              // provider arguments unknown at plan time
+	claims             *pathClaims                           // the files this walk's exports write
 }
 
 // provenance is what a snapshot's manifest records of where it came from.

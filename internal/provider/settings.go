@@ -133,8 +133,10 @@ func (r *resolver) boolean(attr string, v types.Bool, def bool, name string) boo
 	}
 	b, err := strconv.ParseBool(strings.TrimSpace(value))
 	if err != nil {
+		// The value is not quoted: it may be anything, a secret set in the
+		// wrong variable included.
 		r.diags.AddAttributeError(path.Root(attr), "Invalid "+name,
-			fmt.Sprintf("The environment variable %s, used because %s is not set in the provider block, must be true or false, not %q.", name, attr, value))
+			fmt.Sprintf("The environment variable %s, used because %s is not set in the provider block, must be true or false (or 1 or 0).", name, attr))
 		return def
 	}
 	return b

@@ -146,7 +146,7 @@ func TestResolveConfig(t *testing.T) {
 				Credentials: graph.Credentials{TenantID: "contoso", UseCLI: true},
 			},
 			wantErrs: []string{
-				`ARM_TENANT_ID, used because tenant_id is not set in the provider block: "contoso" is not a GUID`,
+				`ARM_TENANT_ID, used because tenant_id is not set in the provider block: the value is not a GUID`,
 				"ARM_USE_CLI, used because use_cli is not set in the provider block, must be true or false",
 				`unknown cloud "mars"`,
 				"graph_endpoint http://graph.example.net uses plain http",
@@ -182,17 +182,35 @@ func cmpEmptyIsNil() cmp.Option {
 }
 
 // TestResolveConfigNeverEchoesSecrets checks that a secret given in a bad
-// shape is not quoted back in the error.
+// shape, or set in the wrong place, is not quoted back in the error.
 func TestResolveConfigNeverEchoesSecrets(t *testing.T) {
 	t.Parallel()
-	const secret = "c2VjcmV0IGNlcnQ*" // not valid base64 because of the '*'
-	_, _, diags := resolveConfig(providerModel{}, envOf(map[string]string{"ARM_CLIENT_CERTIFICATE": secret}))
-	if !diags.HasError() {
-		t.Fatal("want an error for a certificate that is not base64")
+	const secret = "Q8~c2VjcmV0IGNlcnQ*.xYz" // a client secret's shape; not base64 because of the '*'
+	tests := []struct {
+		name  string
+		model providerModel
+		env   map[string]string
+	}{
+		{name: "certificate that is not base64", env: map[string]string{"ARM_CLIENT_CERTIFICATE": secret}},
+		{name: "secret in ARM_CLIENT_ID", env: map[string]string{"ARM_CLIENT_ID": secret}},
+		{name: "secret in ARM_TENANT_ID", env: map[string]string{"ARM_TENANT_ID": secret}},
+		{name: "secret in client_id", model: providerModel{ClientID: types.StringValue(secret)}},
+		{name: "secret in tenant_id", model: providerModel{TenantID: types.StringValue(secret)}},
+		{name: "secret in ARM_USE_OIDC", env: map[string]string{"ARM_USE_OIDC": secret}},
+		{name: "secret in ARM_USE_MSI", env: map[string]string{"ARM_USE_MSI": secret}},
 	}
-	for _, d := range diags {
-		if strings.Contains(d.Summary()+d.Detail(), secret) {
-			t.Errorf("diagnostic quotes the secret: %s: %s", d.Summary(), d.Detail())
-		}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, _, diags := resolveConfig(tt.model, envOf(tt.env))
+			if !diags.HasError() {
+				t.Fatal("want an error for the value")
+			}
+			for _, d := range diags {
+				if strings.Contains(d.Summary()+d.Detail(), secret) {
+					t.Errorf("diagnostic quotes the secret: %s: %s", d.Summary(), d.Detail())
+				}
+			}
+		})
 	}
 }

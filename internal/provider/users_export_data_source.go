@@ -112,9 +112,15 @@ func (d *UsersExportDataSource) Read(ctx context.Context, req datasource.ReadReq
 	if resp.Diagnostics.HasError() || d.data.notConfigured(resp) {
 		return
 	}
+	if err := d.data.claims.claim(pathClaim{path: opts.OutputPath, attr: "output_path"}, pathClaim{path: opts.ResultsPath, attr: "results_path"}); err != nil {
+		resp.Diagnostics.AddError("File written twice in one run", err.Error())
+		return
+	}
 	// Shares the provider's credential, tokens and connections; a null
 	// concurrency keeps the provider's.
 	client := d.data.client.WithConcurrency(int(m.Concurrency.ValueInt64()))
+
+	resp.Diagnostics.Append(federatedTokenWarning(client, time.Now(), timeout)...)
 
 	ctx, stop := interruptible(ctx)
 	defer stop()
@@ -131,6 +137,10 @@ func (d *UsersExportDataSource) Read(ctx context.Context, req datasource.ReadReq
 	}
 	tflog.Info(ctx, "exported users", map[string]any{"users": res.Users, "errors": res.Errors, "sha256": res.SHA256,
 		"mode": string(res.Mode), "full_because": res.FullBecause})
+	if len(res.RemovedTemporaries) > 0 {
+		tflog.Info(ctx, "removed the temporary files of earlier exports that were killed before their clean-up",
+			map[string]any{"files": res.RemovedTemporaries})
+	}
 
 	m.setResult(opts, res)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)

@@ -84,7 +84,7 @@ func exportSelection() []exportAttr {
 			description: "Export only these users (the portal's tick-box selection). A name that does not resolve is a per-user " +
 				"error (a warning, a row of `results_path`), not a failure. May be combined with `object_ids`."},
 		{name: "object_ids", kind: kindStringList, role: roleOptional,
-			lists: []validator.List{listvalidator.SizeAtLeast(1), listvalidator.ValueStringsAre(guid()), uniqueFold{}},
+			lists: []validator.List{listvalidator.SizeAtLeast(1), listvalidator.ValueStringsAre(objectID()), uniqueFold{}},
 			description: "Export only the users with these object IDs (GUIDs). An ID that does not resolve is a per-user error, not a failure. " +
 				"May be combined with `user_principal_names`."},
 		{name: "fail_on_user_errors", kind: kindBool, role: roleOptionalComputed,

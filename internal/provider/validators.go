@@ -26,6 +26,10 @@ func guid() stringCheck {
 	return stringCheck{description: "value must be a GUID", check: checkGUID}
 }
 
+func objectID() stringCheck {
+	return stringCheck{description: "value must be a GUID", check: checkObjectID}
+}
+
 func endpoint() stringCheck {
 	return stringCheck{description: "value must be an https URL, or an http URL of a loopback host", check: graph.CheckGraphEndpoint}
 }
@@ -62,11 +66,26 @@ func (v stringCheck) ValidateString(_ context.Context, req validator.StringReque
 	}
 }
 
-// checkGUID accepts the 8-4-4-4-12 hex form Entra uses for tenant, client
-// and object IDs.
+// guidForm is how a GUID is written, for errors about values that are not.
+const guidForm = "00000000-0000-0000-0000-000000000000"
+
+// checkGUID accepts the 8-4-4-4-12 hex form Entra uses for tenant and
+// client IDs. It never quotes a value that is not one: ARM_CLIENT_ID and
+// ARM_CLIENT_SECRET sit side by side, and a secret pasted into the wrong one
+// must not be printed back.
 func checkGUID(s string) error {
 	if !graph.IsGUID(s) {
-		return fmt.Errorf("%q is not a GUID (expected the form 00000000-0000-0000-0000-000000000000)", s)
+		return errors.New("the value is not a GUID (expected the form " + guidForm + "; a tenant's domain name is not accepted, " +
+			"use its tenant ID). It is not shown, in case it is a secret set in the wrong place")
+	}
+	return nil
+}
+
+// checkObjectID is checkGUID for the object IDs that select users, which
+// are shown: they are the selection itself, kept in state as configured.
+func checkObjectID(s string) error {
+	if !graph.IsGUID(s) {
+		return fmt.Errorf("%q is not a GUID (expected the form %s)", s, guidForm)
 	}
 	return nil
 }
