@@ -26,6 +26,15 @@ type pathClaim struct {
 
 // claim claims every file of want (attribute name -> path; an empty path
 // is skipped), all or none. Paths compare as export.SamePath does.
+// exportClaims are the files an export writes, by attribute.
+func exportClaims(opts export.Options) []pathClaim {
+	return []pathClaim{
+		{path: opts.OutputPath, attr: "output_path"}, {path: opts.ResultsPath, attr: "results_path"},
+		{path: opts.ManifestPath, attr: "manifest_path"}, {path: opts.ChangesPath, attr: "changes_path"},
+		{path: opts.ReportPath, attr: "report_path"},
+	}
+}
+
 func (c *pathClaims) claim(want ...pathClaim) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -37,7 +46,7 @@ func (c *pathClaims) claim(want ...pathClaim) error {
 			if export.SamePath(w.path, have.path) {
 				return fmt.Errorf("%s %q is already written by another aad_users_export in this run (as its %s %q): "+
 					"two exports writing one file would replace each other's, and the sha256 in state of one would describe "+
-					"bytes no longer on disk. Give each export its own output_path and results_path", w.attr, w.path, have.attr, have.path)
+					"bytes no longer on disk. Give each export its own files", w.attr, w.path, have.attr, have.path)
 			}
 		}
 	}

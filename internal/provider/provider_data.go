@@ -53,6 +53,18 @@ func (p *providerData) notConfigured(resp *datasource.ReadResponse) bool {
 	}
 }
 
+// filesTaken claims the export's files for the rest of the walk (see
+// pathClaims). It reports whether another export of the walk writes one of
+// them, and says so.
+func (p *providerData) filesTaken(opts export.Options, resp *datasource.ReadResponse) bool {
+	err := p.claims.claim(exportClaims(opts)...)
+	if err != nil {
+		resp.Diagnostics.AddError("File written twice in one run", err.Error())
+		return true
+	}
+	return false
+}
+
 // maskSecrets returns what makes every log line logged through a context
 // (the provider's and the Graph client's) mask the configured secrets and
 // anything shaped like a bearer token, should one ever reach a message or a

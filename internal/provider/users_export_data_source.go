@@ -109,11 +109,7 @@ func (d *UsersExportDataSource) Read(ctx context.Context, req datasource.ReadReq
 	resp.Diagnostics.Append(diags...)
 	q, opts, diags := m.request()
 	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() || d.data.notConfigured(resp) {
-		return
-	}
-	if err := d.data.claims.claim(pathClaim{path: opts.OutputPath, attr: "output_path"}, pathClaim{path: opts.ResultsPath, attr: "results_path"}); err != nil {
-		resp.Diagnostics.AddError("File written twice in one run", err.Error())
+	if resp.Diagnostics.HasError() || d.data.notConfigured(resp) || d.data.filesTaken(opts, resp) {
 		return
 	}
 	// Shares the provider's credential, tokens and connections; a null
@@ -135,12 +131,7 @@ func (d *UsersExportDataSource) Read(ctx context.Context, req datasource.ReadReq
 		resp.Diagnostics = append(resp.Diagnostics, exportError(ctx, err, d.data.failureContext(q, opts, timeout)))
 		return
 	}
-	tflog.Info(ctx, "exported users", map[string]any{"users": res.Users, "errors": res.Errors, "sha256": res.SHA256,
-		"mode": string(res.Mode), "full_because": res.FullBecause})
-	if len(res.RemovedTemporaries) > 0 {
-		tflog.Info(ctx, "removed the temporary files of earlier exports that were killed before their clean-up",
-			map[string]any{"files": res.RemovedTemporaries})
-	}
+	logResult(ctx, res)
 
 	m.setResult(opts, res)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)

@@ -1,9 +1,12 @@
 package provider
 
 import (
+	"context"
+
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/aad-export/terraform-provider-aad/internal/directory"
 	"github.com/aad-export/terraform-provider-aad/internal/export"
@@ -113,5 +116,16 @@ func (m usersExportModel) logFields(opts export.Options) map[string]any {
 		"results_path": opts.ResultsPath,
 		"columns":      len(opts.Columns),
 		"selection":    selection,
+	}
+}
+
+// logResult logs what the export did, at INFO: the counts, the checksum,
+// and the temporary files of killed exports it removed (paths only).
+func logResult(ctx context.Context, res export.Result) {
+	tflog.Info(ctx, "exported users", map[string]any{"users": res.Users, "errors": res.Errors, "sha256": res.SHA256,
+		"mode": string(res.Mode), "full_because": res.FullBecause})
+	if len(res.RemovedTemporaries) > 0 {
+		tflog.Info(ctx, "removed the temporary files of earlier exports that were killed before their clean-up",
+			map[string]any{"files": res.RemovedTemporaries})
 	}
 }
