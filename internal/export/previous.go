@@ -121,6 +121,10 @@ func (s *snapshot) close() error {
 	return err
 }
 
+// FileSHA256 is the hex SHA-256 of a file's bytes, as Result.SHA256 gives
+// it for the CSV an export wrote.
+func FileSHA256(path string) (string, error) { return fileSHA256(path) }
+
 // fileSHA256 hashes a file's bytes.
 func fileSHA256(path string) (string, error) {
 	f, err := os.Open(path)

@@ -209,7 +209,8 @@ func (p *AADProvider) Configure(ctx context.Context, req provider.ConfigureReque
 		// Without deferral the data sources must say why they cannot read;
 		// they are only read during apply when their own configuration is
 		// unknown, which is the common case for such configurations.
-		resp.DataSourceData = &providerData{unknown: unknown}
+		data := &providerData{unknown: unknown}
+		resp.DataSourceData, resp.ResourceData = data, data
 		return
 	}
 
@@ -232,11 +233,12 @@ func (p *AADProvider) Configure(ctx context.Context, req provider.ConfigureReque
 	if cloud == "" {
 		cloud = string(graph.CloudPublic)
 	}
-	resp.DataSourceData = &providerData{
+	data := &providerData{
 		client: client, tenantID: cfg.Credentials.TenantID, clientID: cfg.Credentials.ClientID, mask: mask,
 		cloud: cloud, version: p.version,
 		claims: &pathClaims{},
 	}
+	resp.DataSourceData, resp.ResourceData = data, data
 }
 
 // DataSources lists the data sources the provider serves.
@@ -244,9 +246,9 @@ func (p *AADProvider) DataSources(context.Context) []func() datasource.DataSourc
 	return []func() datasource.DataSource{NewUsersExportDataSource}
 }
 
-// Resources is empty: the provider only reads the directory.
+// Resources lists the resources the provider serves.
 func (p *AADProvider) Resources(context.Context) []func() resource.Resource {
-	return nil
+	return []func() resource.Resource{NewUsersExportResource}
 }
 
 func (p *AADProvider) userAgent(terraformVersion string) string {

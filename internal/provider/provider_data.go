@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/aad-export/terraform-provider-aad/internal/directory"
@@ -36,16 +36,16 @@ func (p *providerData) provenance() export.Provenance {
 // not be configured, and says why. Provider arguments unknown at plan time
 // end here only when Terraform cannot defer: when it can, Configure defers
 // and the framework answers every read as deferred without calling Read.
-func (p *providerData) notConfigured(resp *datasource.ReadResponse) bool {
+func (p *providerData) notConfigured(diags *diag.Diagnostics) bool {
 	switch {
 	case p == nil:
-		resp.Diagnostics.AddError("Provider not configured",
-			"The aad provider was not configured before the data source was read. This is a bug in the provider.")
+		diags.AddError("Provider not configured",
+			"The aad provider was not configured before aad_users_export was read or applied. This is a bug in the provider.")
 		return true
 	case len(p.unknown) == 0:
 		return false
 	default:
-		resp.Diagnostics.AddError("Provider configuration not known yet", fmt.Sprintf(
+		diags.AddError("Provider configuration not known yet", fmt.Sprintf(
 			"The aad provider's %s depend on values that are known only after apply, so the export cannot run now. "+
 				"Apply the resources they come from first (terraform apply -target=...), or set them from known values or environment variables.",
 			strings.Join(p.unknown, ", ")))
@@ -56,13 +56,47 @@ func (p *providerData) notConfigured(resp *datasource.ReadResponse) bool {
 // filesTaken claims the export's files for the rest of the walk (see
 // pathClaims). It reports whether another export of the walk writes one of
 // them, and says so.
-func (p *providerData) filesTaken(opts export.Options, resp *datasource.ReadResponse) bool {
+func (p *providerData) filesTaken(opts export.Options, diags *diag.Diagnostics) bool {
 	err := p.claims.claim(exportClaims(opts)...)
 	if err != nil {
-		resp.Diagnostics.AddError("File written twice in one run", err.Error())
+		diags.AddError("File written twice in one run", err.Error())
 		return true
 	}
 	return false
+}
+
+// export runs one export of aad_users_export, data source or resource:
+// the configuration's options, the provider's client (with the export's
+// concurrency), the warnings that come before (a federated token expiring
+// too soon) and after (per-user errors, a snapshot not built as asked),
+// an interrupt or the timeout ending it. ok is false when it did not
+// write the files; diags says why.
+func (p *providerData) export(ctx context.Context, args exportArgs, timeout time.Duration, diags *diag.Diagnostics) (export.Options, export.Result, bool) {
+	q, opts, d := args.request()
+	diags.Append(d...)
+	if diags.HasError() || p.notConfigured(diags) || p.filesTaken(opts, diags) {
+		return opts, export.Result{}, false
+	}
+	// Shares the provider's credential, tokens and connections; a null
+	// concurrency keeps the provider's.
+	client := p.client.WithConcurrency(int(args.Concurrency.ValueInt64()))
+	diags.Append(federatedTokenWarning(client, time.Now(), timeout)...)
+
+	ctx, stop := interruptible(ctx)
+	defer stop()
+	ctx, cancel := context.WithTimeout(p.mask(ctx), timeout)
+	defer cancel()
+	opts.Provenance = p.provenance()
+	tflog.Info(ctx, "exporting users", args.logFields(opts))
+	res, err := export.Run(ctx, client, q, opts)
+	diags.Append(userErrorWarnings(res, opts)...)
+	diags.Append(snapshotWarnings(res)...)
+	if err != nil {
+		diags.Append(exportError(ctx, err, p.failureContext(q, opts, timeout)))
+		return opts, res, false
+	}
+	logResult(ctx, res)
+	return opts, res, true
 }
 
 // maskSecrets returns what makes every log line logged through a context

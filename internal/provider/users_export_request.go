@@ -12,11 +12,41 @@ import (
 	"github.com/aad-export/terraform-provider-aad/internal/export"
 )
 
+// exportArgs are the arguments and attributes of aad_users_export that the
+// data source and the resource share (users_export_schema.go is their
+// table), with what turns them into the export's options and back.
+type exportArgs struct {
+	OutputPath         types.String `tfsdk:"output_path"`
+	Columns            types.List   `tfsdk:"columns"`
+	Filter             types.String `tfsdk:"filter"`
+	Search             types.String `tfsdk:"search"`
+	UserPrincipalNames types.List   `tfsdk:"user_principal_names"`
+	ObjectIDs          types.List   `tfsdk:"object_ids"`
+	ResultsPath        types.String `tfsdk:"results_path"`
+	FailOnUserErrors   types.Bool   `tfsdk:"fail_on_user_errors"`
+	EscapeFormulas     types.Bool   `tfsdk:"escape_formulas"`
+	LineEnding         types.String `tfsdk:"line_ending"`
+	ByteOrderMark      types.Bool   `tfsdk:"byte_order_mark"`
+	Concurrency        types.Int64  `tfsdk:"concurrency"`
+	Incremental        types.Bool   `tfsdk:"incremental"`
+	AuthMethodsRefresh types.String `tfsdk:"auth_methods_refresh"`
+	ManifestPath       types.String `tfsdk:"manifest_path"`
+	ChangesPath        types.String `tfsdk:"changes_path"`
+	ReportPath         types.String `tfsdk:"report_path"`
+	UserCount          types.Int64  `tfsdk:"user_count"`
+	ErrorCount         types.Int64  `tfsdk:"error_count"`
+	SHA256             types.String `tfsdk:"sha256"`
+	Mode               types.String `tfsdk:"mode"`
+	AddedCount         types.Int64  `tfsdk:"added_count"`
+	RemovedCount       types.Int64  `tfsdk:"removed_count"`
+	ChangedCount       types.Int64  `tfsdk:"changed_count"`
+}
+
 // request turns the configuration into the plain Go the export takes. The
 // schema validators have run on these exact values (Terraform validates a
 // data source again right before reading it), so only unknown values remain
 // to be reported.
-func (m usersExportModel) request() (directory.Query, export.Options, diag.Diagnostics) {
+func (m exportArgs) request() (directory.Query, export.Options, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	columns := m.strings(&diags, "columns", m.Columns)
 	if columns == nil {
@@ -62,7 +92,7 @@ func (m usersExportModel) request() (directory.Query, export.Options, diag.Diagn
 }
 
 // strings returns a list's elements, nil for a null list.
-func (m usersExportModel) strings(diags *diag.Diagnostics, name string, l types.List) []string {
+func (m exportArgs) strings(diags *diag.Diagnostics, name string, l types.List) []string {
 	if l.IsNull() {
 		return nil
 	}
@@ -75,7 +105,7 @@ func (m usersExportModel) strings(diags *diag.Diagnostics, name string, l types.
 
 // setResult records the export's outcome and the effective value of every
 // defaulted argument, so that state says exactly how the file was written.
-func (m *usersExportModel) setResult(opts export.Options, res export.Result) {
+func (m *exportArgs) setResult(opts export.Options, res export.Result) {
 	elems := make([]attr.Value, len(opts.Columns))
 	for i, c := range opts.Columns {
 		elems[i] = types.StringValue(c)
@@ -91,7 +121,6 @@ func (m *usersExportModel) setResult(opts export.Options, res export.Result) {
 	if opts.ManifestPath != "" {
 		m.ManifestPath = types.StringValue(opts.ManifestPath)
 	}
-	m.ID = types.StringValue(res.SHA256)
 	m.SHA256 = types.StringValue(res.SHA256)
 	m.UserCount = types.Int64Value(int64(res.Users))
 	m.ErrorCount = types.Int64Value(int64(res.Errors))
@@ -103,7 +132,7 @@ func (m *usersExportModel) setResult(opts export.Options, res export.Result) {
 
 // logFields describes the export for the INFO line that starts it. It names
 // the kind of selection, not its content: filters and lists can hold names.
-func (m usersExportModel) logFields(opts export.Options) map[string]any {
+func (m exportArgs) logFields(opts export.Options) map[string]any {
 	selection := "all users"
 	switch {
 	case !m.UserPrincipalNames.IsNull() || !m.ObjectIDs.IsNull():

@@ -9,7 +9,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/aad-export/terraform-provider-aad/internal/export"
@@ -82,34 +84,57 @@ func (uniqueFold) ValidateList(_ context.Context, req validator.ListRequest, res
 	}
 }
 
-// selectorsCheck rejects an explicit user list together with filter or
-// search: listed users are resolved one by one, so a filter could not apply
-// to them and the combination would silently mean one of the two.
-type selectorsCheck struct{}
+// exportConfigCheck checks what no single attribute of aad_users_export
+// can: it serves the data source and the resource alike, reading the
+// configuration attribute by attribute (their configurations differ beyond
+// the shared ones).
+type exportConfigCheck struct{}
 
-var _ datasource.ConfigValidator = selectorsCheck{}
+var (
+	_ datasource.ConfigValidator = exportConfigCheck{}
+	_ resource.ConfigValidator   = exportConfigCheck{}
+)
 
-func (selectorsCheck) Description(context.Context) string {
-	return "user_principal_names and object_ids cannot be combined with filter or search"
+func (exportConfigCheck) Description(context.Context) string {
+	return "user_principal_names and object_ids cannot be combined with filter or search; the five paths must name " +
+		"different files; incremental and changes_path need the userPrincipalName and objectId (or id) columns"
 }
 
-func (s selectorsCheck) MarkdownDescription(ctx context.Context) string { return s.Description(ctx) }
+func (c exportConfigCheck) MarkdownDescription(ctx context.Context) string { return c.Description(ctx) }
 
-func (selectorsCheck) ValidateDataSource(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
-	var m usersExportModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
+func (exportConfigCheck) ValidateDataSource(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
+	resp.Diagnostics.Append(checkExportConfig(ctx, req.Config)...)
+}
+
+func (exportConfigCheck) ValidateResource(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	resp.Diagnostics.Append(checkExportConfig(ctx, req.Config)...)
+}
+
+// checkExportConfig runs the checks on the shared attributes.
+func checkExportConfig(ctx context.Context, cfg tfsdk.Config) diag.Diagnostics {
+	var m exportArgs
+	var diags diag.Diagnostics
+	for name, dst := range map[string]any{
+		"user_principal_names": &m.UserPrincipalNames, "object_ids": &m.ObjectIDs, "filter": &m.Filter, "search": &m.Search,
+		"incremental": &m.Incremental, "changes_path": &m.ChangesPath, "columns": &m.Columns,
+	} {
+		diags.Append(cfg.GetAttribute(ctx, path.Root(name), dst)...)
+	}
+	if diags.HasError() {
+		return diags
 	}
 	if err := m.selectorConflict(); err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("filter"), "Conflicting user selection", err.Error())
+		diags.AddAttributeError(path.Root("filter"), "Conflicting user selection", err.Error())
 	}
+	diags.Append(m.identityProblem()...)
+	diags.Append(samePaths(ctx, cfg)...)
+	return diags
 }
 
 // selectorConflict is nil unless both kinds of selection are set. A value
 // not known yet may still turn out null: Terraform validates the data source
 // again with known values right before reading it.
-func (m usersExportModel) selectorConflict() error {
+func (m exportArgs) selectorConflict() error {
 	lists := notNull(m.UserPrincipalNames) || notNull(m.ObjectIDs)
 	query := notNull(m.Filter) || notNull(m.Search)
 	if lists && query {
@@ -128,33 +153,13 @@ func notNull(v interface {
 	return !v.IsNull() && !v.IsUnknown()
 }
 
-// distinctPathsCheck rejects two files of one export that would replace
-// each other.
-type distinctPathsCheck struct{}
-
-var _ datasource.ConfigValidator = distinctPathsCheck{}
-
-func (distinctPathsCheck) Description(context.Context) string {
-	return "output_path, results_path, manifest_path, changes_path and report_path must name different files"
-}
-
-func (d distinctPathsCheck) MarkdownDescription(ctx context.Context) string {
-	return d.Description(ctx)
-}
-
-func (distinctPathsCheck) ValidateDataSource(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
-	resp.Diagnostics.Append(samePaths(ctx, req.Config)...)
-}
-
 // exportPaths are the attributes naming the files an export writes.
 func exportPaths() []string {
 	return []string{"output_path", "results_path", "manifest_path", "changes_path", "report_path"}
 }
 
 // samePaths reports the first pair of known paths that name one file.
-func samePaths(ctx context.Context, cfg interface {
-	GetAttribute(context.Context, path.Path, any) diag.Diagnostics
-}) diag.Diagnostics {
+func samePaths(ctx context.Context, cfg tfsdk.Config) diag.Diagnostics {
 	var diags diag.Diagnostics
 	var seen []string
 	var names []string
@@ -179,27 +184,9 @@ func samePaths(ctx context.Context, cfg interface {
 	return diags
 }
 
-// identityCheck: incremental snapshots and the changes report find a row's
-// user by its name and object id, so the columns must hold them.
-type identityCheck struct{}
-
-var _ datasource.ConfigValidator = identityCheck{}
-
-func (identityCheck) Description(context.Context) string {
-	return "incremental and changes_path need the userPrincipalName and objectId (or id) columns"
-}
-
-func (i identityCheck) MarkdownDescription(ctx context.Context) string { return i.Description(ctx) }
-
-func (identityCheck) ValidateDataSource(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
-	var m usersExportModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if !resp.Diagnostics.HasError() {
-		resp.Diagnostics.Append(m.identityProblem()...)
-	}
-}
-
-func (m usersExportModel) identityProblem() diag.Diagnostics {
+// identityProblem: incremental snapshots and the changes report find a
+// row's user by its name and object id, so the columns must hold them.
+func (m exportArgs) identityProblem() diag.Diagnostics {
 	var diags diag.Diagnostics
 	if !m.Incremental.ValueBool() && !notNull(m.ChangesPath) {
 		return nil

@@ -35,6 +35,20 @@ data "aad_users_export" "audit" {
   }
 }
 
+# A daily snapshot that reads only what changed since yesterday's, with what
+# changed and a compliance report beside it. Keep users.csv and its manifest
+# between runs (an audit repository, a CI cache).
+data "aad_users_export" "daily" {
+  output_path  = "${path.module}/daily/users.csv"
+  incremental  = true
+  changes_path = "${path.module}/daily/changes.csv"
+  report_path  = "${path.module}/daily/report.html"
+  columns = [
+    "userPrincipalName", "objectId", "displayName", "userType", "accountEnabled", "department",
+    "onPremisesSyncEnabled", "ageGroup", "consentProvidedForMinor",
+  ]
+}
+
 output "audit_users" {
   value = data.aad_users_export.audit.user_count
 }
