@@ -93,7 +93,7 @@ type job struct {
 	sink     *sink
 	prev     *snapshot // the previous CSV, read in the final merge; nil when not needed
 	diff     *differ   // nil without a changes report
-	stale    []string // temporary files of earlier exports, removed
+	stale    []string  // temporary files of earlier exports, removed
 }
 
 // start removes what earlier exports that were killed left in the folders,
