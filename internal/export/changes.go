@@ -47,9 +47,8 @@ type differ struct {
 
 	added, removed, changed int
 
-	fieldsA, fieldsB   [][]byte
-	scratchA, scratchB []byte
-	buf                []byte
+	a, b fieldSplitter
+	buf  []byte
 }
 
 func newDiffer(cols []string, upn, oid int, crlf bool, unpaired, changes *sorter) *differ {
@@ -140,23 +139,24 @@ func (p *parked) clone() *parked {
 
 // compare reports the cells that differ between two rows of one user.
 func (d *differ) compare(key, oldRec, newRec []byte) error {
-	var err error
-	if d.fieldsA, d.scratchA, err = splitRecord(d.fieldsA[:0], d.scratchA, oldRec); err != nil {
+	olds, err := d.a.split(oldRec)
+	if err != nil {
 		return err
 	}
-	if d.fieldsB, d.scratchB, err = splitRecord(d.fieldsB[:0], d.scratchB, newRec); err != nil {
+	news, err := d.b.split(newRec)
+	if err != nil {
 		return err
 	}
-	if len(d.fieldsA) != len(d.cols) || len(d.fieldsB) != len(d.cols) {
+	if len(olds) != len(d.cols) || len(news) != len(d.cols) {
 		return errBadRecord
 	}
 	changed := false
 	for i, col := range d.cols {
-		if bytes.Equal(d.fieldsA[i], d.fieldsB[i]) {
+		if bytes.Equal(olds[i], news[i]) {
 			continue
 		}
 		changed = true
-		if err := d.emit(key, d.fieldsB, i+1, changeChanged, col, d.fieldsA[i], d.fieldsB[i]); err != nil {
+		if err := d.emit(key, news, i+1, changeChanged, col, olds[i], news[i]); err != nil {
 			return err
 		}
 	}
@@ -168,14 +168,14 @@ func (d *differ) compare(key, oldRec, newRec []byte) error {
 
 // whole reports a user added or removed, with the row it has or had.
 func (d *differ) whole(kind string, key, rec []byte) error {
-	var err error
-	if d.fieldsA, d.scratchA, err = splitRecord(d.fieldsA[:0], d.scratchA, rec); err != nil {
+	fields, err := d.a.split(rec)
+	if err != nil {
 		return err
 	}
-	if len(d.fieldsA) != len(d.cols) {
+	if len(fields) != len(d.cols) {
 		return errBadRecord
 	}
-	return d.emit(key, d.fieldsA, 0, kind, "", nil, nil)
+	return d.emit(key, fields, 0, kind, "", nil, nil)
 }
 
 // emit queues one row of the report, sorted by the user's name and id, then

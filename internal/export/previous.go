@@ -22,8 +22,7 @@ type snapshot struct {
 	escape   bool
 	quoted   map[string]bool
 
-	fields  [][]byte
-	scratch []byte
+	split fieldSplitter
 
 	// The current row; ok is false past the last.
 	key, id, rec []byte
@@ -85,14 +84,14 @@ func (s *snapshot) advance() error {
 	if err != nil {
 		return err
 	}
-	s.fields, s.scratch, err = splitRecord(s.fields[:0], s.scratch, rec)
-	if err != nil || len(s.fields) <= max(s.upn, s.oid) {
+	fields, err := s.split.split(rec)
+	if err != nil || len(fields) <= max(s.upn, s.oid) {
 		return fmt.Errorf("row %d: %w", s.rr.line, errBadRecord)
 	}
 	prevKey := append([]byte(nil), s.key...)
 	prevID := append([]byte(nil), s.id...)
-	s.id = append(s.id[:0], s.fields[s.oid]...)
-	name := rawCell(s.fields[s.upn], s.escape, s.quoted[string(s.id)])
+	s.id = append(s.id[:0], fields[s.oid]...)
+	name := rawCell(fields[s.upn], s.escape, s.quoted[string(s.id)])
 	s.key = appendLower(s.key[:0], string(name))
 	s.rec = rec
 	if s.ok && cmpKeyID(prevKey, prevID, s.key, s.id) >= 0 {

@@ -60,67 +60,80 @@ func (rr *recordReader) next() ([]byte, error) {
 	}
 }
 
-// splitRecord appends the fields of one record, unquoted, to dst. Fields
-// that needed no unquoting point into rec; the others into scratch, which
-// is returned grown for reuse.
-func splitRecord(dst [][]byte, scratch, rec []byte) (fields [][]byte, scratchOut []byte, err error) {
+// fieldSplitter splits records into their fields, unquoted, reusing its
+// buffers from one record to the next: the final merge splits every row
+// when a report is written.
+type fieldSplitter struct {
+	fields  [][]byte
+	scratch []byte // unquoted fields, which may not point into the record
+	spans   [][2]int
+	which   []int
+}
+
+// split returns the fields of one record, valid until the next call.
+// Fields that needed no unquoting point into rec; the others into the
+// splitter's own buffer.
+func (f *fieldSplitter) split(rec []byte) ([][]byte, error) {
 	rec = trimLineEnd(rec)
-	scratch = scratch[:0]
-	// Fields that point into scratch are recorded as offsets first:
-	// scratch may move as it grows.
-	type span struct{ start, end int }
-	var spans []span
-	var which []int
+	f.fields, f.scratch, f.spans, f.which = f.fields[:0], f.scratch[:0], f.spans[:0], f.which[:0]
 	for i := 0; ; {
+		var err error
 		if i < len(rec) && rec[i] == '"' {
-			start := len(scratch)
-			j := i + 1
-			for {
-				k := bytes.IndexByte(rec[j:], '"')
-				if k < 0 {
-					return nil, scratch, errBadRecord
-				}
-				scratch = append(scratch, rec[j:j+k]...)
-				j += k + 1
-				if j < len(rec) && rec[j] == '"' {
-					scratch = append(scratch, '"')
-					j++
-					continue
-				}
-				break
+			// Recorded as offsets first: scratch may move as it grows.
+			start := len(f.scratch)
+			if i, err = f.unquote(rec, i); err != nil {
+				return nil, err
 			}
-			which = append(which, len(dst))
-			spans = append(spans, span{start, len(scratch)})
-			dst = append(dst, nil)
-			i = j
+			f.which = append(f.which, len(f.fields))
+			f.spans = append(f.spans, [2]int{start, len(f.scratch)})
+			f.fields = append(f.fields, nil)
 		} else {
 			k := bytes.IndexByte(rec[i:], ',')
 			if k < 0 {
 				k = len(rec) - i
 			}
 			if bytes.IndexByte(rec[i:i+k], '"') >= 0 {
-				return nil, scratch, errBadRecord
+				return nil, errBadRecord
 			}
-			dst = append(dst, rec[i:i+k:i+k])
+			f.fields = append(f.fields, rec[i:i+k:i+k])
 			i += k
 		}
 		if i == len(rec) {
 			break
 		}
 		if rec[i] != ',' {
-			return nil, scratch, errBadRecord
+			return nil, errBadRecord
 		}
-		i++
-		if i == len(rec) {
-			dst = append(dst, rec[i:i])
+		if i++; i == len(rec) {
+			f.fields = append(f.fields, rec[i:i])
 			break
 		}
 	}
-	for n, idx := range which {
-		s := spans[n]
-		dst[idx] = scratch[s.start:s.end:s.end]
+	for n, idx := range f.which {
+		s := f.spans[n]
+		f.fields[idx] = f.scratch[s[0]:s[1]:s[1]]
 	}
-	return dst, scratch, nil
+	return f.fields, nil
+}
+
+// unquote appends the body of the quoted field at rec[i] to scratch and
+// returns the index after its closing quote.
+func (f *fieldSplitter) unquote(rec []byte, i int) (int, error) {
+	j := i + 1
+	for {
+		k := bytes.IndexByte(rec[j:], '"')
+		if k < 0 {
+			return 0, errBadRecord
+		}
+		f.scratch = append(f.scratch, rec[j:j+k]...)
+		j += k + 1
+		if j < len(rec) && rec[j] == '"' {
+			f.scratch = append(f.scratch, '"')
+			j++
+			continue
+		}
+		return j, nil
+	}
 }
 
 // trimLineEnd drops a record's LF or CRLF.

@@ -22,9 +22,8 @@ type rowOutput interface {
 
 // reportFeed hands the rows' cells to the report's builder.
 type reportFeed struct {
-	b       *report.Builder
-	fields  [][]byte
-	scratch []byte
+	b     *report.Builder
+	split fieldSplitter
 }
 
 func newReportFeed(columns []string, asOf time.Time) *reportFeed {
@@ -32,12 +31,11 @@ func newReportFeed(columns []string, asOf time.Time) *reportFeed {
 }
 
 func (f *reportFeed) row(rec []byte) error {
-	var err error
-	f.fields, f.scratch, err = splitRecord(f.fields[:0], f.scratch, rec)
+	fields, err := f.split.split(rec)
 	if err != nil {
 		return fmt.Errorf("reading back a row for the report: %w", err)
 	}
-	f.b.Row(f.fields)
+	f.b.Row(fields)
 	return nil
 }
 
