@@ -112,6 +112,14 @@ func TestGoldenResponses(t *testing.T) {
 		}},
 		{"auth_methods.json", func() []byte { return response(t, "", page(tn.AuthMethods(someone.ID, AllMethods, false))) }},
 		{"auth_phone_methods_masked.json", func() []byte { return response(t, "", page(tn.AuthMethods(someone.ID, PhoneMethods, true))) }},
+		{"report_first_page.json", func() []byte {
+			return response(t, reportSet, page(tn.UserRegistrationDetails(values("$top", "3"))))
+		}},
+		{"report_select_filter.json", func() []byte {
+			q := values("$select", "id,userPrincipalName,isMfaRegistered,methodsRegistered", "$top", "2",
+				"$filter", "startsWith(userPrincipalName,'user') and isMfaRegistered eq true")
+			return response(t, reportSet, page(tn.UserRegistrationDetails(q)))
+		}},
 		{"delta_initial.json", func() []byte {
 			return response(t, "users/delta", page(tn.Delta(values("$select", "displayName,accountEnabled"))))
 		}},

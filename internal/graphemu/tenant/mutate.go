@@ -102,6 +102,7 @@ func (t *Tenant) update(key string, change func(*User)) (string, *entry, error) 
 	}
 	id, oldUPN := u.ID, u.UserPrincipalName
 	change(&u)
+	u = u.clone() // change may have handed in slices and maps the caller keeps
 	if !strings.EqualFold(u.ID, id) {
 		return "", nil, fmt.Errorf("update user %q: the id cannot change: %w", key, ErrInvalid)
 	}
