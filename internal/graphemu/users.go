@@ -193,7 +193,7 @@ func (s *Server) handleAuthMethods(c *call) *reply {
 }
 
 func (s *Server) handleDelta(c *call) *reply {
-	p, err := s.cfg.Tenant.Delta(c.query)
+	p, err := s.cfg.Tenant.Delta(c.query, tenant.DeltaOptions{})
 	if err != nil {
 		return s.tenantError(c, err)
 	}

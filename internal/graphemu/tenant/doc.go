@@ -28,6 +28,16 @@
 // so changes between pages never skip or repeat an unchanged user. All methods
 // are safe for concurrent use.
 //
+// Delta rounds (Delta) report each changed user once: created and restored
+// users with every selected property, updated users with their id and only
+// the selected properties their changes touched (every extension of a
+// type when one changed), removed users with "@removed" reason changed
+// (deleted items) or deleted; changes to properties $select does not name
+// report nothing. Pages hold 200 users at most (Prefer: odata.maxpagesize
+// asks for fewer); a delta token older than its lifetime answers 400
+// syncStateNotFound, one the tenant stopped honouring (ExpireDeltaTokens)
+// 410 Gone.
+//
 // The directory can move while a client reads it, as a real one does: a
 // Churn (StartChurn) creates, deletes, restores, renames and updates users
 // in rounds drawn from a seed, with new names landing all over the name

@@ -29,7 +29,7 @@ func (t *Tenant) SetPageTokenLifetime(d time.Duration) {
 }
 
 // SetDeltaTokenLifetime makes delta tokens expire after d (default 7 days),
-// answering 410 Gone with a Location to restart from.
+// answering 400 syncStateNotFound, as Graph does for directory objects.
 func (t *Tenant) SetDeltaTokenLifetime(d time.Duration) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
