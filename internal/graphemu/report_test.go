@@ -120,31 +120,6 @@ func TestReportPipeline(t *testing.T) {
 	}
 }
 
-// Prefer: odata.maxpagesize sizes delta pages, and Graph says so.
-func TestDeltaMaxPageSize(t *testing.T) {
-	t.Parallel()
-	ts := newServer(t, Config{})
-	for _, tt := range []struct {
-		prefer, applied string
-		items           int
-	}{
-		{"odata.maxpagesize=2", "odata.maxpagesize=2", 2},
-		{"return=minimal, odata.maxpagesize=3", "odata.maxpagesize=3", 3},
-		{"odata.maxpagesize=1000", "odata.maxpagesize=200", 5},
-		{"odata.maxpagesize=none", "", 5},
-		{"", "", 5},
-	} {
-		r := ts.graph("GET", "/v1.0/users/delta?$select=id", map[string]string{"Prefer": tt.prefer}, "")
-		var p struct {
-			Value []map[string]any `json:"value"`
-		}
-		mustUnmarshal(t, r.body, &p)
-		if r.status != 200 || len(p.Value) != tt.items || r.header.Get("Preference-Applied") != tt.applied {
-			t.Errorf("Prefer %q: %d items, Preference-Applied %q", tt.prefer, len(p.Value), r.header.Get("Preference-Applied"))
-		}
-	}
-}
-
 // Directory extensions over HTTP: selected by name, filtered, left out
 // when unset.
 func TestExtensionsOverHTTP(t *testing.T) {
