@@ -33,14 +33,20 @@ func (s *Server) route(c *call) *reply {
 		return s.routeTo(c, http.MethodPost, EndpointGetByIDs, (*Server).handleGetByIDs)
 	case len(seg) > 0 && strings.EqualFold(seg[0], "users"):
 		return s.routeUsers(c, seg[1:])
-	case len(seg) == 3 && strings.EqualFold(seg[0], "reports") && strings.EqualFold(seg[1], "authenticationMethods") &&
-		strings.EqualFold(seg[2], "userRegistrationDetails"):
+	case isRegistrationDetails(seg):
 		return s.routeTo(c, http.MethodGet, EndpointRegistrationDetails, (*Server).handleRegistrationDetails)
 	case len(seg) == 0:
 		return s.graphError(c, http.StatusBadRequest, codeBadRequest, "Invalid request.")
 	default:
 		return unknownSegment(s, c, seg[0])
 	}
+}
+
+// isRegistrationDetails reports whether the path is
+// /reports/authenticationMethods/userRegistrationDetails (any case).
+func isRegistrationDetails(seg []string) bool {
+	want := []string{"reports", "authenticationMethods", "userRegistrationDetails"}
+	return slices.EqualFunc(seg, want, strings.EqualFold)
 }
 
 func (s *Server) routeUsers(c *call, seg []string) *reply {

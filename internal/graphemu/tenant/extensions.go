@@ -121,10 +121,15 @@ func (c *catalog) registerExtension(name string, typ ExtensionType) error {
 	// Graph spells the prefix and the app id in lower case, the name as
 	// registered.
 	name = strings.ToLower(name[:len("extension_")+33]) + name[len("extension_")+33:]
-	p := prop(len(c.props))
 	c.props = append(c.props, c.extensionInfo(name, typ))
-	c.byName[strings.ToLower(name)] = p
+	c.byName[strings.ToLower(name)] = c.count() - 1
 	return nil
+}
+
+// count is the number of properties, at most 255 (registerExtension sees
+// to it), so that every prop and the count itself fit a byte.
+func (c *catalog) count() prop {
+	return prop(len(c.props)) //nolint:gosec // bounded by registerExtension
 }
 
 func (c *catalog) extensionInfo(name string, typ ExtensionType) propInfo {
@@ -260,7 +265,7 @@ func cloneExtensions(m map[string]any) map[string]any {
 func (c *catalog) sameTypeExtensions(set propSet) propSet {
 	var types [ExtensionStrings + 1]bool
 	found := false
-	for p := numProps; int(p) < len(c.props); p++ {
+	for p := numProps; p < c.count(); p++ {
 		if set.has(p) {
 			types[*c.props[p].ext], found = true, true
 		}
@@ -268,7 +273,7 @@ func (c *catalog) sameTypeExtensions(set propSet) propSet {
 	if !found {
 		return set
 	}
-	for p := numProps; int(p) < len(c.props); p++ {
+	for p := numProps; p < c.count(); p++ {
 		if types[*c.props[p].ext] {
 			set.add(p)
 		}

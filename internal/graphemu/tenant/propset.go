@@ -38,7 +38,7 @@ func setOf(ps []prop) propSet {
 // allProps is the set of every property of the catalogue.
 func (c *catalog) allProps() propSet {
 	var s propSet
-	for p := range prop(len(c.props)) {
+	for p := range c.count() {
 		s.add(p)
 	}
 	return s
@@ -49,7 +49,7 @@ func (c *catalog) allProps() propSet {
 func (c *catalog) changed(before, after *User) propSet {
 	var s propSet
 	var a, b []byte
-	for p := range prop(len(c.props)) {
+	for p := range c.count() {
 		info := &c.props[p]
 		if info.singleUser {
 			continue

@@ -77,14 +77,14 @@ type regDraws struct {
 
 func drawRegistration(u *User, guest bool) regDraws {
 	h := fnv.New64a()
-	h.Write([]byte(strings.ToLower(u.ID)))
+	_, _ = h.Write([]byte(strings.ToLower(u.ID))) // a hash.Hash never fails to write
 	r := rng{s: h.Sum64()}
 	member := func(p float64) bool { return r.chance(p) && !guest }
 	pushShare := 0.55
 	if guest {
 		pushShare = 0.1 // a guest's Authenticator usually belongs to its home tenant
 	}
-	return regDraws{
+	d := regDraws{
 		push:            r.chance(pushShare),
 		otp:             r.chance(0.3),
 		passwordless:    r.chance(0.1),
@@ -99,53 +99,73 @@ func drawRegistration(u *User, guest bool) regDraws {
 		voice:           r.chance(0.3),
 		updated:         r.next(),
 	}
+	d.otp = d.otp && d.push // one-time codes and passwordless sign-in come with the Authenticator app
+	d.passwordless = d.passwordless && d.push
+	return d
+}
+
+// regMethods are a user's methods as the report sees them.
+type regMethods struct {
+	regDraws
+	phone [3]bool // mobile, alternate mobile, office
+	email bool
+}
+
+func methodsOf(u *User, d regDraws) regMethods {
+	m := regMethods{regDraws: d, email: u.Email != ""}
+	for _, p := range u.Phones {
+		for k, po := range phoneOrder() {
+			m.phone[k] = m.phone[k] || p.Type == po.typ
+		}
+	}
+	return m
+}
+
+func (m *regMethods) anyPhone() bool { return m.phone[0] || m.phone[1] || m.phone[2] }
+
+func (m *regMethods) passwordlessCapable() bool {
+	return m.passwordless || m.fido2 || m.hello || m.passkey
+}
+
+func (m *regMethods) mfa() bool { return m.anyPhone() || m.push || m.passwordlessCapable() }
+
+func (m *regMethods) sspr() bool { return m.anyPhone() || m.email || m.push }
+
+// names are methodsRegistered, in the order rows list them.
+func (m *regMethods) names() []string {
+	var out []string
+	for _, x := range []struct {
+		on   bool
+		name string
+	}{
+		{m.phone[0], regMobilePhone}, {m.phone[1], regAlternateMobilePhone}, {m.phone[2], regOfficePhone},
+		{m.email, regEmail}, {m.push, regAuthenticatorPush}, {m.otp, regSoftwareOTP},
+		{m.passwordless, regPasswordless}, {m.fido2, regFido2}, {m.hello, regHello},
+		{m.passkey, regPasskey}, {m.tap, regTAP},
+	} {
+		if x.on {
+			out = append(out, x.name)
+		}
+	}
+	return out
 }
 
 func deriveRegistration(u *User) Registration {
-	guest := strings.EqualFold(u.UserType, "Guest")
-	d := drawRegistration(u, guest)
-	var phone [3]bool // mobile, alternate mobile, office
-	for _, p := range u.Phones {
-		for k, po := range phoneOrder() {
-			phone[k] = phone[k] || p.Type == po.typ
-		}
-	}
-	d.otp = d.otp && d.push // the Authenticator app shows one-time codes too
-	d.passwordless = d.passwordless && d.push
-	var m []string
-	add := func(on bool, name string) {
-		if on {
-			m = append(m, name)
-		}
-	}
-	add(phone[0], regMobilePhone)
-	add(phone[1], regAlternateMobilePhone)
-	add(phone[2], regOfficePhone)
-	add(u.Email != "", regEmail)
-	add(d.push, regAuthenticatorPush)
-	add(d.otp, regSoftwareOTP)
-	add(d.passwordless, regPasswordless)
-	add(d.fido2, regFido2)
-	add(d.hello, regHello)
-	add(d.passkey, regPasskey)
-	add(d.tap, regTAP)
-	passwordless := d.passwordless || d.fido2 || d.hello || d.passkey
-	mfa := phone[0] || phone[1] || phone[2] || d.push || d.otp || passwordless
-	sspr := phone[0] || phone[1] || phone[2] || u.Email != "" || d.push || d.otp
+	m := methodsOf(u, drawRegistration(u, strings.EqualFold(u.UserType, "Guest")))
 	r := Registration{
-		IsAdmin:                  d.admin,
-		IsMfaRegistered:          mfa,
-		IsMfaCapable:             mfa && d.mfaPolicy,
-		IsPasswordlessCapable:    passwordless && d.mfaPolicy,
-		IsSsprRegistered:         sspr,
-		IsSsprEnabled:            d.ssprPolicy,
-		IsSsprCapable:            sspr && d.ssprPolicy,
-		IsSystemPreferredEnabled: d.systemPreferred,
-		MethodsRegistered:        m,
+		IsAdmin:                  m.admin,
+		IsMfaRegistered:          m.mfa(),
+		IsMfaCapable:             m.mfa() && m.mfaPolicy,
+		IsPasswordlessCapable:    m.passwordlessCapable() && m.mfaPolicy,
+		IsSsprRegistered:         m.sspr(),
+		IsSsprEnabled:            m.ssprPolicy,
+		IsSsprCapable:            m.sspr() && m.ssprPolicy,
+		IsSystemPreferredEnabled: m.systemPreferred,
+		MethodsRegistered:        m.names(),
 		UserPreferredMethod:      "none",
-		LastUpdatedDateTime:      registrationUpdated(u, d.updated),
+		LastUpdatedDateTime:      registrationUpdated(u, m.updated),
 	}
-	if preferred := secondFactors(phone, d); len(preferred) > 0 {
+	if preferred := secondFactors(m.phone, m.regDraws); len(preferred) > 0 {
 		r.UserPreferredMethod = preferred[0]
 		r.SystemPreferredMethods = preferred[:1]
 	}

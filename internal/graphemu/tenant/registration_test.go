@@ -29,7 +29,7 @@ func TestRegistrationConsistency(t *testing.T) {
 		switch {
 		case (u.Email != "") != has(regEmail):
 			t.Fatalf("%s: email %q, methods %v", u.ID, u.Email, r.MethodsRegistered)
-		case r.IsMfaRegistered != strong, r.IsMfaCapable && !r.IsMfaRegistered, r.IsSsprCapable && !(r.IsSsprRegistered && r.IsSsprEnabled):
+		case r.IsMfaRegistered != strong, r.IsMfaCapable && !r.IsMfaRegistered, r.IsSsprCapable && (!r.IsSsprRegistered || !r.IsSsprEnabled):
 			t.Fatalf("%s: inconsistent row %+v", u.ID, r)
 		case guest && (r.IsAdmin || r.IsSsprEnabled):
 			t.Fatalf("guest %s: %+v", u.ID, r)

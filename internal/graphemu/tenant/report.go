@@ -129,7 +129,10 @@ func parseReportQuery(q url.Values) (*reportQuery, *Error) {
 			return nil, err
 		}
 	}
-	return rq, rq.parseOrderby(props, raw[oOrderby])
+	if err := rq.parseOrderby(props, raw[oOrderby]); err != nil {
+		return nil, err
+	}
+	return rq, nil
 }
 
 func (rq *reportQuery) parseTop(v string, given bool) *Error {
