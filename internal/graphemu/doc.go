@@ -1,10 +1,19 @@
 // Package graphemu is a faithful local Microsoft Graph for tests, benchmarks
 // and the demo: the Entra token endpoint (client secret, certificate
 // assertion, App Service managed identity) and the v1.0 users, $count,
-// getByIds, authentication-method, delta and $batch endpoints, over TLS
-// (HTTP/2) or plain HTTP, with Graph's error envelope, request ids,
-// permissions, latency model, throttling, fault injection, and counters tests
-// can read.
+// getByIds, authentication-method, delta, registration-report and $batch
+// endpoints, over TLS (HTTP/2) or plain HTTP, with Graph's error envelope,
+// request ids, permissions, latency model, throttling, fault injection, and
+// counters tests can read.
+//
+// GET /v1.0/reports/authenticationMethods/userRegistrationDetails needs
+// AuditLog.Read.All (else 403 Authentication_MSGraphPermissionMissing) and
+// the tenant's premium licence (tenant.SetPremiumLicense; else 403
+// Authentication_RequestFromNonPremiumTenantOrB2CTenant). Graph throttles
+// the reports apart from the directory: 5 requests per 10 s per app
+// (Profile.ReportRequestLimit), no resource units. GET /v1.0/users/delta
+// honours Prefer: odata.maxpagesize (up to 200) and answers
+// Preference-Applied.
 //
 // A test gets a running emulator in one call:
 //

@@ -9,19 +9,20 @@ type Endpoint int
 // EndpointAny matches every request, EndpointInner every request inside a
 // $batch (whatever its own endpoint).
 const (
-	EndpointAny         Endpoint = iota
-	EndpointToken                // POST /{tenant}/oauth2/v2.0/token and the managed-identity endpoint
-	EndpointDiscovery            // OpenID configuration, instance discovery, keys
-	EndpointListFirst            // GET /users without $skiptoken
-	EndpointListNext             // GET /users with $skiptoken (a nextLink)
-	EndpointCount                // GET /users/$count
-	EndpointGet                  // GET /users/{id | userPrincipalName}
-	EndpointGetByIDs             // POST /directoryObjects/getByIds
-	EndpointAuthMethods          // GET /users/{id}/authentication/methods|phoneMethods|emailMethods
-	EndpointDelta                // GET /users/delta
-	EndpointBatch                // POST /$batch (the outer request)
-	EndpointInner                // fault matching only: any request inside a $batch
-	EndpointOther                // anything else (unknown paths and methods)
+	EndpointAny                 Endpoint = iota
+	EndpointToken                        // POST /{tenant}/oauth2/v2.0/token and the managed-identity endpoint
+	EndpointDiscovery                    // OpenID configuration, instance discovery, keys
+	EndpointListFirst                    // GET /users without $skiptoken
+	EndpointListNext                     // GET /users with $skiptoken (a nextLink)
+	EndpointCount                        // GET /users/$count
+	EndpointGet                          // GET /users/{id | userPrincipalName}
+	EndpointGetByIDs                     // POST /directoryObjects/getByIds
+	EndpointAuthMethods                  // GET /users/{id}/authentication/methods|phoneMethods|emailMethods
+	EndpointDelta                        // GET /users/delta
+	EndpointRegistrationDetails          // GET /reports/authenticationMethods/userRegistrationDetails
+	EndpointBatch                        // POST /$batch (the outer request)
+	EndpointInner                        // fault matching only: any request inside a $batch
+	EndpointOther                        // anything else (unknown paths and methods)
 )
 
 func (e Endpoint) String() string {
@@ -46,6 +47,8 @@ func (e Endpoint) String() string {
 		return "authMethods"
 	case EndpointDelta:
 		return "delta"
+	case EndpointRegistrationDetails:
+		return "registrationDetails"
 	case EndpointBatch:
 		return "batch"
 	case EndpointInner:

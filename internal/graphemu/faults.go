@@ -223,8 +223,11 @@ func defaultFaultError(status int, e Endpoint, user string) (code, message strin
 	case 401:
 		return "InvalidAuthenticationToken", msgTokenExpired
 	case 403:
-		if e == EndpointAuthMethods {
+		switch e {
+		case EndpointAuthMethods:
 			return codeAccessDenied, msgAccessDenied
+		case EndpointRegistrationDetails:
+			return codePermissionMissing, msgAuditLogMissing
 		}
 		return codeRequestDenied, msgRequestDenied
 	case 404:

@@ -162,12 +162,11 @@ func (s *Server) authorize(c *call) *reply {
 		return rp
 	}
 	c.claims = claims
-	cost := requestCost(c.endpoint, c.query)
-	v := s.throttle.take(claims.AppID, cost, s.cfg.Clock.Now())
+	v := s.throttle.admit(claims.AppID, c.endpoint, c.query, s.cfg.Clock.Now())
 	if v.refused() {
 		return s.throttled(c, v)
 	}
-	s.counters.units.Add(int64(cost))
+	s.counters.units.Add(int64(v.cost))
 	c.charged = v
 	if rp := s.checkPermission(c); rp != nil {
 		return withUnits(rp, v)

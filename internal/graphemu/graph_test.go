@@ -107,10 +107,10 @@ func TestPermissions(t *testing.T) {
 	email := appWith("5", PermUserReadAll, PermEmailMethodReadWriteAll)
 	methods := appWith("6", PermUserReadAll, PermAuthMethodReadAll)
 	audit := appWith("7", PermUserReadAll, PermAuditLogReadAll)
-	ts := newServer(t, Config{Apps: []App{none, users, dir, phone, email, methods, audit}})
+	ts := newServer(t, Config{Apps: []App{none, users, dir, phone, email, methods, audit, appWith("8", PermAuditLogReadAll)}})
 	id := testUsers()[0].ID
 	getByIDs := `{"ids":["` + id + `"],"types":["user"]}`
-	const denied, forbidden = "Authorization_RequestDenied", "accessDenied"
+	const denied, forbidden, missing = "Authorization_RequestDenied", "accessDenied", "Authentication_MSGraphPermissionMissing"
 	tests := []struct {
 		app          App
 		method, path string
@@ -138,6 +138,10 @@ func TestPermissions(t *testing.T) {
 		{methods, "GET", "/v1.0/users/" + id + "/authentication/phoneMethods", "", ""},
 		{users, "GET", "/v1.0/users?$select=id,signInActivity", "", denied},
 		{audit, "GET", "/v1.0/users?$select=id,signInActivity", "", ""},
+		{users, "GET", "/v1.0/reports/authenticationMethods/userRegistrationDetails", "", missing},
+		{methods, "GET", "/v1.0/reports/authenticationMethods/userRegistrationDetails", "", missing},
+		{audit, "GET", "/v1.0/reports/authenticationMethods/userRegistrationDetails", "", ""},
+		{appWith("8", PermAuditLogReadAll), "GET", "/v1.0/reports/authenticationMethods/userRegistrationDetails", "", ""},
 	}
 	for _, tt := range tests {
 		h := map[string]string{"Authorization": "Bearer " + ts.tokenFor(tt.app), "ConsistencyLevel": "eventual", "Content-Type": "application/json"}
@@ -149,7 +153,7 @@ func TestPermissions(t *testing.T) {
 			continue
 		}
 		e := checkEnvelope(t, r)
-		wantMsg := map[string]string{denied: msgRequestDenied, forbidden: msgAccessDenied}[tt.code]
+		wantMsg := map[string]string{denied: msgRequestDenied, forbidden: msgAccessDenied, missing: msgAuditLogMissing}[tt.code]
 		if r.status != 403 || e.Code != tt.code || e.Message != wantMsg {
 			t.Errorf("app %s %s %s: got %d %+v, want 403 %s", tt.app.Name, tt.method, tt.path, r.status, e, tt.code)
 		}
@@ -247,6 +251,13 @@ func TestUsersEndpoints(t *testing.T) {
 				}
 			}},
 		{name: "delta()", method: "GET", path: "/v1.0/users/delta()", endpoint: EndpointDelta, contentType: contentTypeOData},
+		{name: "registration report", method: "GET", path: "/v1.0/Reports/AuthenticationMethods/userRegistrationDetails?$top=1",
+			endpoint: EndpointRegistrationDetails, contentType: contentTypeOData, check: func(t *testing.T, b []byte) {
+				t.Helper()
+				if !strings.Contains(string(b), `"@odata.nextLink":"http://graph.test/v1.0/reports/authenticationMethods/userRegistrationDetails?$top=1&$skiptoken=`) {
+					t.Errorf("report %s", b)
+				}
+			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -35,6 +35,10 @@ type Profile struct {
 	// AppRequestLimit is the requests per Window one app may send across
 	// tenants; zero means Graph's 130,000.
 	AppRequestLimit int
+	// ReportRequestLimit is the requests per Window one app may send to the
+	// identity and access reports (the registration report), which Graph
+	// throttles apart from the directory; zero means Graph's 5.
+	ReportRequestLimit int
 	// Window is the throttle's period before TimeScale; zero means 10 s.
 	Window time.Duration
 	// RetryAfter is how 429 responses render Retry-After.
@@ -46,26 +50,30 @@ func ZeroProfile() Profile { return Profile{Name: "zero"} }
 
 // RealisticProfile models Graph as the benchmarks assume it: a list page
 // costs 100 ms plus 1 ms per user, a single GET 50 ms, a $batch 100 ms plus
-// its slowest inner request, and one app may spend 8,000 resource units per
-// 10 s (Window names it, for programs that compute with the budget).
+// its slowest inner request, a page of the registration report 300 ms plus
+// 1 ms per row (the reports service is slower; an assumption), and one app
+// may spend 8,000 resource units per 10 s (Window names it, for programs
+// that compute with the budget) and send 5 report requests per 10 s.
 // timeScale compresses the clock (see Profile.TimeScale).
 func RealisticProfile(timeScale float64) Profile {
 	page := Latency{Base: 100 * time.Millisecond, PerItem: time.Millisecond}
 	single := Latency{Base: 50 * time.Millisecond}
+	report := Latency{Base: 300 * time.Millisecond, PerItem: time.Millisecond}
 	return Profile{
 		Name:      "realistic",
 		TimeScale: timeScale,
 		Latency: map[Endpoint]Latency{
-			EndpointToken:       {Base: 100 * time.Millisecond},
-			EndpointDiscovery:   {Base: 20 * time.Millisecond},
-			EndpointListFirst:   page,
-			EndpointListNext:    page,
-			EndpointDelta:       page,
-			EndpointGetByIDs:    page,
-			EndpointCount:       {Base: 100 * time.Millisecond},
-			EndpointGet:         single,
-			EndpointAuthMethods: single,
-			EndpointBatch:       {Base: 100 * time.Millisecond},
+			EndpointToken:               {Base: 100 * time.Millisecond},
+			EndpointDiscovery:           {Base: 20 * time.Millisecond},
+			EndpointListFirst:           page,
+			EndpointListNext:            page,
+			EndpointDelta:               page,
+			EndpointRegistrationDetails: report,
+			EndpointGetByIDs:            page,
+			EndpointCount:               {Base: 100 * time.Millisecond},
+			EndpointGet:                 single,
+			EndpointAuthMethods:         single,
+			EndpointBatch:               {Base: 100 * time.Millisecond},
 		},
 		Throttle:     true,
 		TenantBudget: 8000,
@@ -74,10 +82,12 @@ func RealisticProfile(timeScale float64) Profile {
 	}
 }
 
-// Graph's identity-and-access limits.
+// Graph's identity-and-access limits, and its limit per app and tenant on
+// the identity and access reports.
 const (
-	defaultWindow          = 10 * time.Second
-	defaultAppRequestLimit = 130_000
+	defaultWindow             = 10 * time.Second
+	defaultAppRequestLimit    = 130_000
+	defaultReportRequestLimit = 5
 )
 
 func (p Profile) withDefaults() Profile {
@@ -96,6 +106,9 @@ func (p Profile) withDefaults() Profile {
 	}
 	if p.AppRequestLimit <= 0 {
 		p.AppRequestLimit = defaultAppRequestLimit
+	}
+	if p.ReportRequestLimit <= 0 {
+		p.ReportRequestLimit = defaultReportRequestLimit
 	}
 	return p
 }

@@ -62,6 +62,9 @@ const (
 	codeAccessDenied    = "accessDenied"
 	msgAccessDenied     = "Request Authorization failed"
 	codeBadRequest      = "BadRequest"
+	// The reports' refusal without AuditLog.Read.All.
+	codePermissionMissing = "Authentication_MSGraphPermissionMissing"
+	msgAuditLogMissing    = "Calling principal does not have required MSGraph permissions AuditLog.Read.All"
 )
 
 // graphErrorBody is Graph's error envelope.

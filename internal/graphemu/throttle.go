@@ -154,56 +154,91 @@ type verdict struct {
 
 func (v verdict) refused() bool { return v.wait > 0 }
 
-// throttler holds the buckets: resource units per app+tenant, requests per app.
+// throttler holds the buckets: resource units per app+tenant, requests per
+// app, and report requests per app+tenant.
 type throttler struct {
-	mu       sync.Mutex
-	enabled  bool
-	ruBudget int
-	reqLimit int
-	window   time.Duration // already scaled
-	tenantID string
-	units    map[string]*bucket
-	requests map[string]*bucket
+	mu          sync.Mutex
+	enabled     bool
+	ruBudget    int
+	reqLimit    int
+	reportLimit int
+	window      time.Duration // already scaled
+	tenantID    string
+	units       map[string]*bucket
+	requests    map[string]*bucket
+	reports     map[string]*bucket
 }
 
 func newThrottler(p Profile, tenantUsers int, tenantID string) *throttler {
 	return &throttler{
-		enabled:  p.Throttle,
-		ruBudget: p.tenantBudget(tenantUsers),
-		reqLimit: p.AppRequestLimit,
-		window:   time.Duration(float64(p.Window) * p.TimeScale),
-		tenantID: tenantID,
-		units:    map[string]*bucket{},
-		requests: map[string]*bucket{},
+		enabled:     p.Throttle,
+		ruBudget:    p.tenantBudget(tenantUsers),
+		reqLimit:    p.AppRequestLimit,
+		reportLimit: p.ReportRequestLimit,
+		window:      time.Duration(float64(p.Window) * p.TimeScale),
+		tenantID:    tenantID,
+		units:       map[string]*bucket{},
+		requests:    map[string]*bucket{},
+		reports:     map[string]*bucket{},
 	}
+}
+
+// admit charges a request to app at now, or refuses it: the reports
+// service counts requests, the directory resource units.
+func (t *throttler) admit(app string, e Endpoint, q url.Values, now time.Time) verdict {
+	if e == EndpointRegistrationDetails {
+		return t.takeReport(app, now)
+	}
+	return t.take(app, requestCost(e, q), now)
+}
+
+// bucketOf is app's bucket in m, made full at now on first use. Callers
+// hold t.mu.
+func (t *throttler) bucketOf(m map[string]*bucket, app string, capacity int, now time.Time) *bucket {
+	key := strings.ToLower(app)
+	b := m[key]
+	if b == nil {
+		b = newBucket(capacity, t.window, now)
+		m[key] = b
+	}
+	b.refill(now)
+	return b
 }
 
 // take charges a request of cost units to app at now, or refuses it.
 func (t *throttler) take(app string, cost int, now time.Time) verdict {
-	v := verdict{cost: cost}
 	if !t.enabled {
-		return v
+		return verdict{cost: cost}
 	}
+	v := t.charge(app, t.units, t.ruBudget, float64(cost), "ResourceUnitLimitExceeded", now)
+	v.cost = cost
+	return v
+}
+
+// takeReport charges a report request to app at now, or refuses it.
+func (t *throttler) takeReport(app string, now time.Time) verdict {
+	if !t.enabled {
+		return verdict{}
+	}
+	return t.charge(app, t.reports, t.reportLimit, 1, "RequestLimitExceeded", now)
+}
+
+// charge takes cost from app's bucket in pool (capacity a window) and one
+// request from its request bucket, or refuses the request; info says which
+// limit the pool is in x-ms-throttle-information.
+func (t *throttler) charge(app string, pool map[string]*bucket, capacity int, cost float64, info string, now time.Time) verdict {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	key := strings.ToLower(app)
-	units, reqs := t.units[key], t.requests[key]
-	if units == nil {
-		units = newBucket(t.ruBudget, t.window, now)
-		reqs = newBucket(t.reqLimit, t.window, now)
-		t.units[key], t.requests[key] = units, reqs
-	}
-	units.refill(now)
-	reqs.refill(now)
-	c := float64(cost)
-	v.usage = units.usage(c)
+	b := t.bucketOf(pool, app, capacity, now)
+	reqs := t.bucketOf(t.requests, app, t.reqLimit, now)
+	v := verdict{usage: b.usage(cost)}
 	switch {
 	case reqs.level < 1:
 		v.wait, v.scope, v.info = reqs.wait(1), "Application/ReadWrite/"+app+"/"+t.tenantID, "RequestLimitExceeded"
-	case units.level < c:
-		v.wait, v.scope, v.info = units.wait(c), "Tenant_Application/ReadWrite/"+app+"/"+t.tenantID, "ResourceUnitLimitExceeded"
+	case b.level < cost:
+		v.wait, v.scope, v.info = b.wait(cost), "Tenant_Application/ReadWrite/"+app+"/"+t.tenantID, info
 	default:
-		units.level -= c
+		b.level -= cost
 		reqs.level--
 	}
 	return v

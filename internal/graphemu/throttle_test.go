@@ -41,6 +41,7 @@ func TestRequestCost(t *testing.T) {
 		{EndpointDelta, "", 1},
 		{EndpointGetByIDs, "", 3},
 		{EndpointBatch, "", 0},
+		{EndpointRegistrationDetails, "$select=id&$top=5", 0}, // the reports service counts requests
 	}
 	for _, tt := range tests {
 		if got := requestCost(tt.e, q(tt.query)); got != tt.want {

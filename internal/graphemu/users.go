@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu/tenant"
@@ -32,11 +33,20 @@ func (s *Server) route(c *call) *reply {
 		return s.routeTo(c, http.MethodPost, EndpointGetByIDs, (*Server).handleGetByIDs)
 	case len(seg) > 0 && strings.EqualFold(seg[0], "users"):
 		return s.routeUsers(c, seg[1:])
+	case isRegistrationDetails(seg):
+		return s.routeTo(c, http.MethodGet, EndpointRegistrationDetails, (*Server).handleRegistrationDetails)
 	case len(seg) == 0:
 		return s.graphError(c, http.StatusBadRequest, codeBadRequest, "Invalid request.")
 	default:
 		return unknownSegment(s, c, seg[0])
 	}
+}
+
+// isRegistrationDetails reports whether the path is
+// /reports/authenticationMethods/userRegistrationDetails (any case).
+func isRegistrationDetails(seg []string) bool {
+	want := []string{"reports", "authenticationMethods", "userRegistrationDetails"}
+	return slices.EqualFunc(seg, want, strings.EqualFold)
 }
 
 func (s *Server) routeUsers(c *call, seg []string) *reply {
@@ -135,6 +145,10 @@ func (s *Server) checkPermission(c *call) *reply {
 		if !c.claims.hasAnyRole(s.readers.methods(c.methods)...) {
 			return s.graphError(c, http.StatusForbidden, codeAccessDenied, msgAccessDenied)
 		}
+	case EndpointRegistrationDetails:
+		if !c.claims.hasAnyRole(PermAuditLogReadAll) {
+			return s.graphError(c, http.StatusForbidden, codePermissionMissing, msgAuditLogMissing)
+		}
 	case EndpointBatch:
 	default:
 		if !c.claims.hasAnyRole(s.readers.users...) ||
@@ -192,12 +206,47 @@ func (s *Server) handleAuthMethods(c *call) *reply {
 	return pageReply(c, p, "")
 }
 
+// handleDelta serves a delta page, honouring Prefer: odata.maxpagesize
+// (and saying so in Preference-Applied, as Graph does).
 func (s *Server) handleDelta(c *call) *reply {
-	p, err := s.cfg.Tenant.Delta(c.query)
+	size, asked := preferredPageSize(c.header)
+	p, err := s.cfg.Tenant.Delta(c.query, tenant.DeltaOptions{MaxPageSize: size})
 	if err != nil {
 		return s.tenantError(c, err)
 	}
-	return pageReply(c, p, "users/delta")
+	rp := pageReply(c, p, "users/delta")
+	if asked {
+		rp.header.Set("Preference-Applied", "odata.maxpagesize="+itoa(min(size, tenant.MaxDeltaPageSize)))
+	}
+	return rp
+}
+
+// preferredPageSize reads odata.maxpagesize from the Prefer headers; a
+// value that is not a positive number is ignored. (return=minimal needs no
+// reading: updated users always come with their changed properties only.)
+func preferredPageSize(h http.Header) (int, bool) {
+	for _, v := range h.Values("Prefer") {
+		for pref := range strings.SplitSeq(v, ",") {
+			name, value, _ := strings.Cut(pref, "=")
+			if !strings.EqualFold(strings.TrimSpace(name), "odata.maxpagesize") {
+				continue
+			}
+			if n, err := strconv.Atoi(strings.Trim(strings.TrimSpace(value), `"`)); err == nil && n > 0 {
+				return n, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// handleRegistrationDetails serves the authentication-methods registration
+// report.
+func (s *Server) handleRegistrationDetails(c *call) *reply {
+	p, err := s.cfg.Tenant.UserRegistrationDetails(c.query)
+	if err != nil {
+		return s.tenantError(c, err)
+	}
+	return pageReply(c, p, "reports/authenticationMethods/userRegistrationDetails")
 }
 
 // tenantError is Graph's answer to an error of the query engine; a delta

@@ -14,7 +14,7 @@ import (
 )
 
 // How the directory behaves while it is served: its default listing order,
-// the lag of eventual requests, and churn.
+// the lag of eventual requests, its licence, and churn.
 
 // newTenant generates the tenant and sets how it behaves; it reports how
 // long generating took.
@@ -22,7 +22,7 @@ func (o options) newTenant() (*tenant.Tenant, time.Duration, error) {
 	began := time.Now()
 	ten, err := tenant.Generate(tenant.GenerateOptions{
 		Seed: o.seed, Users: o.users, Domain: o.domain,
-		SharedPrefixShare: o.sharedPrefixShare, SharedPrefix: o.sharedPrefix,
+		SharedPrefixShare: o.sharedPrefixShare, SharedPrefix: o.sharedPrefix, ExtensionShare: o.extensionShare,
 	})
 	if err != nil {
 		return nil, 0, fmt.Errorf("generate the tenant: %w", err)
@@ -30,6 +30,7 @@ func (o options) newTenant() (*tenant.Tenant, time.Duration, error) {
 	took := time.Since(began)
 	ten.SetDefaultOrder(o.order)
 	ten.SetConsistencyLag(o.consistencyLag)
+	ten.SetPremiumLicense(o.premiumLicense)
 	return ten, took, nil
 }
 
@@ -73,6 +74,9 @@ func describeDirectory(w *strings.Builder, o options) {
 	}
 	if o.consistencyLag > 0 {
 		fmt.Fprintf(w, "Eventual lag:    %v\n", o.consistencyLag)
+	}
+	if !o.premiumLicense {
+		w.WriteString("Premium licence: none (the registration report answers 403)\n")
 	}
 	if c := o.churn; c.Interval > 0 {
 		fmt.Fprintf(w, "Churn:           every %v: %d creates, %d deletes, %d renames, %d updates, %d restores (seed %d)\n",

@@ -38,5 +38,12 @@
 // userPrincipalName: Graph documents no order, and a client must not need
 // one.
 //
+// The registration report (GET /v1.0/reports/authenticationMethods/
+// userRegistrationDetails) needs a premium licence, which the tenant holds
+// unless --premium-license=false, for demos of Graph's 403
+// Authentication_RequestFromNonPremiumTenantOrB2CTenant. --extension-share
+// sets the share of users with values for the standard directory
+// extensions (tenant.ExtensionCostCentre, ...).
+//
 // It imports nothing of this module but the emulator.
 package main

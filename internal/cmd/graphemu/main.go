@@ -50,6 +50,8 @@ type options struct {
 	churn             tenant.ChurnOptions
 	consistencyLag    time.Duration
 	order             tenant.Order
+	premiumLicense    bool
+	extensionShare    float64
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -82,6 +84,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.Int64Var(&o.churn.Seed, "churn-seed", 0, "seed of the churn (default: --seed)")
 	fs.DurationVar(&o.consistencyLag, "consistency-lag", 0, "requests with ConsistencyLevel: eventual see the directory as it was this long ago (at most 30s)")
 	order := fs.String("order", "upn", "order of GET /users pages without $orderby: upn (lower-cased userPrincipalName) or id (object id)")
+	fs.BoolVar(&o.premiumLicense, "premium-license", true, "the tenant holds a Microsoft Entra ID P1/P2 licence; false makes the registration report answer 403 Authentication_RequestFromNonPremiumTenantOrB2CTenant")
+	fs.Float64Var(&o.extensionShare, "extension-share", 0, "share (0..1] of generated users with values for the standard directory extensions (0: the generator's 0.6; negative: none)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -103,6 +107,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, fmt.Errorf("--order %q: want upn or id", *order)
 	case o.consistencyLag < 0 || o.consistencyLag > tenant.MaxConsistencyLag:
 		return o, fmt.Errorf("--consistency-lag %v: want 0 to %v", o.consistencyLag, tenant.MaxConsistencyLag)
+	case o.extensionShare > 1:
+		return o, fmt.Errorf("--extension-share %v: want at most 1", o.extensionShare)
 	}
 	return o, o.checkChurn()
 }

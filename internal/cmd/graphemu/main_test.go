@@ -49,6 +49,9 @@ func TestParseFlags(t *testing.T) {
 		{"--consistency-lag 31s", true},
 		{"--consistency-lag -1s", true},
 		{"--order displayName", true},
+		{"--premium-license=false --extension-share 0.3", false},
+		{"--extension-share -1", false},
+		{"--extension-share 1.5", true},
 	}
 	for _, tt := range tests {
 		o, err := parseFlags(strings.Fields(tt.args), io.Discard)
@@ -86,8 +89,30 @@ func TestDirectoryFlags(t *testing.T) {
 	if o.churn != want || o.order != tenant.OrderID || o.consistencyLag != 5*time.Second {
 		t.Errorf("%+v", o)
 	}
-	if o, err = parseFlags(strings.Fields("--seed 9 --churn-seed 0"), io.Discard); err != nil || o.churn.Seed != 0 || o.order != tenant.OrderUPN {
+	if o, err = parseFlags(strings.Fields("--seed 9 --churn-seed 0"), io.Discard); err != nil || o.churn.Seed != 0 || o.order != tenant.OrderUPN || !o.premiumLicense {
 		t.Errorf("an explicit churn seed: %+v %v", o, err)
+	}
+}
+
+// TestNoPremiumLicense: --premium-license=false gives a tenant whose
+// registration report Graph refuses, and says so.
+func TestNoPremiumLicense(t *testing.T) {
+	t.Parallel()
+	o, err := parseFlags(strings.Fields("--users 3 --premium-license=false --extension-share -1"), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ten, _, err := o.newTenant()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, e := ten.UserRegistrationDetails(nil); e == nil || e.Code != tenant.CodeNonPremiumTenant {
+		t.Errorf("report without a licence: %v", e)
+	}
+	var b strings.Builder
+	describeDirectory(&b, o)
+	if !strings.Contains(b.String(), "Premium licence: none") {
+		t.Errorf("description %q", b.String())
 	}
 }
 

@@ -104,7 +104,8 @@ const (
 	gOnPrem                     // on-premises synchronisation
 	gAuth                       // authentication methods
 	gActivity                   // sign-ins, licenses, password dates
-	gAll      = gCore | gProfile | gOnPrem | gAuth | gActivity
+	gExt                        // directory extension values
+	gAll      = gCore | gProfile | gOnPrem | gAuth | gActivity | gExt
 )
 
 // valueType is the OData type a $filter literal must have for a property.
@@ -115,6 +116,7 @@ const (
 	tBool
 	tDateTime
 	tGUID
+	tInt        // an Edm.Int32 (integer directory extensions)
 	tCollection // a collection: filtered only through any() or /$count
 	tComplex    // filtered only through a sub-property
 	tNone       // not filterable in any way
@@ -147,6 +149,10 @@ type propInfo struct {
 	boolean    func(*User) *bool    // booleans
 	strs       func(*User) []string // string collections
 	enc        func([]byte, *User) []byte
+	// Directory extensions only: their data type, and whether a user has
+	// no value (Graph then leaves the property out of the object).
+	ext    *ExtensionType
+	absent func(*User) bool
 }
 
 // subProp is a property of a complex value or of a collection element that
@@ -159,14 +165,17 @@ type subProp struct {
 	get    func(*evalCtx, *lambdaEnv) (string, bool)
 }
 
-// catalog is the user resource's schema as the query engine knows it. It is
-// built once per tenant and read-only afterwards.
+// catalog is the user resource's schema as the query engine knows it: the
+// properties of v1.0 (prop values below numProps), then the tenant's
+// directory extensions. It is built once per tenant, extensions included,
+// and read-only afterwards.
 type catalog struct {
-	props    [numProps]propInfo
+	props    []propInfo
 	subs     []subProp
 	byName   map[string]prop // lower-cased name
 	defaults []prop          // GET /users without $select, in Graph's order
 	skus     []sku
+	yes, no  bool // what boolean extensions point at
 }
 
 // parseSupport reads a compact spec such as "eq=D in=D sw=D ge=A" (D default,
@@ -212,7 +221,7 @@ func parseSupport(spec string) support {
 }
 
 func newCatalog() *catalog {
-	c := &catalog{byName: map[string]prop{}, skus: newSKUs()}
+	c := &catalog{props: make([]propInfo, numProps), byName: map[string]prop{}, skus: newSKUs(), yes: true}
 	c.scalars()
 	c.moreScalars()
 	c.booleans()
@@ -227,6 +236,18 @@ func newCatalog() *catalog {
 		pOfficeLocation, pPreferredLanguage, pSurname, pUserPrincipalName, pID,
 	}
 	c.subProps()
+	return c
+}
+
+// newTenantCatalog is a tenant's catalogue: v1.0 and the standard
+// extensions.
+func newTenantCatalog() *catalog {
+	c := newCatalog()
+	for _, x := range standardExtensions() {
+		if err := c.registerExtension(x.name, x.typ); err != nil {
+			panic("tenant: standard extension: " + err.Error()) // a constant misspelt: every test builds a tenant
+		}
+	}
 	return c
 }
 
@@ -438,7 +459,8 @@ func searchable(p prop) bool {
 // addition to User.Read.All.
 const PropSignInActivity = "signInActivity"
 
-// ListProperties are the property names a list can $select, in schema order.
+// ListProperties are the property names of v1.0 a list can $select, in
+// schema order (directory extensions are the tenant's own).
 func ListProperties() []string {
 	c := newCatalog()
 	var out []string

@@ -120,6 +120,7 @@ func templateGenerator(domain string, seed int64) *generator {
 		domain:      domain,
 		prefix:      "user",
 		mailRouting: strings.TrimSuffix(domain, ".onmicrosoft.com") + ".mail.onmicrosoft.com",
+		extShare:    DefaultExtensionShare,
 		words:       newWordLists(),
 	}
 }

@@ -9,15 +9,43 @@ import (
 )
 
 // GET /users/delta. A round is either initial (every live user, in UPN
-// order) or a change round (every user changed since the previous round's
-// deltaLink, each in its latest state, in the order of its latest change).
-// Pages carry a $skiptoken; the last page a $deltatoken whose round starts
-// at the version the finished round began with, so nothing changed during a
-// round is missed.
+// order, with every selected property) or a change round (every user
+// changed since the previous round's deltaLink, once, in the order of its
+// latest change). In a change round a created or restored user carries
+// every selected property; an updated one its id and only the selected
+// properties its changes since the round's start touched (Graph promises
+// "at least the updated properties"; this is what it sends with Prefer:
+// return=minimal), all extensions of a type when one of them changed; and a
+// user whose changes touched no selected property is left out (Graph tracks
+// only what $select names). Removed users carry "@removed" with reason
+// "changed" (in deleted items) or "deleted" (gone for good). Pages carry a
+// $skiptoken; the last page a $deltatoken whose round starts at the version
+// the finished round began with, so nothing changed during a round is
+// missed (at worst it is reported twice).
 
-const deltaPageSize = 100
+// Delta page sizes: Graph pages users delta by 200 at most, and honours a
+// smaller Prefer: odata.maxpagesize.
+const (
+	DefaultDeltaPageSize = 200
+	MaxDeltaPageSize     = 200
+)
 
-// ExpireDeltaTokens makes every outstanding delta token answer 410 Gone.
+// DeltaOptions are the request headers a delta page honours.
+type DeltaOptions struct {
+	// MaxPageSize is Prefer: odata.maxpagesize; 0 means Graph's default,
+	// values above MaxDeltaPageSize mean MaxDeltaPageSize.
+	MaxPageSize int
+}
+
+func (o DeltaOptions) pageSize() int {
+	if o.MaxPageSize <= 0 {
+		return DefaultDeltaPageSize
+	}
+	return min(o.MaxPageSize, MaxDeltaPageSize)
+}
+
+// ExpireDeltaTokens makes every outstanding delta token answer 410 Gone, as
+// Graph does when it has to reset the sync state (maintenance, migration).
 func (t *Tenant) ExpireDeltaTokens() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -27,14 +55,16 @@ func (t *Tenant) ExpireDeltaTokens() {
 type deltaQuery struct {
 	sel     []prop
 	fields  []field
+	track   propSet // changes to these make an updated user appear
 	context string
 	selRaw  string
 	filter  *boundFilter
 	fRaw    string
+	size    int // page size
 }
 
 // Delta answers GET /users/delta.
-func (t *Tenant) Delta(q url.Values) (*Page, *Error) {
+func (t *Tenant) Delta(q url.Values, opts DeltaOptions) (*Page, *Error) {
 	raw, given, err := readOptions(q)
 	if err != nil {
 		return nil, err
@@ -49,32 +79,36 @@ func (t *Tenant) Delta(q url.Values) (*Page, *Error) {
 	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
+	size := opts.pageSize()
 	switch {
 	case given&oSkiptoken != 0:
-		return t.deltaFromToken(raw[oSkiptoken], tokDeltaNext)
+		return t.deltaFromToken(raw[oSkiptoken], tokDeltaNext, size)
 	case given&oDeltatoken != 0 && strings.EqualFold(raw[oDeltatoken], "latest"):
-		dq, err := t.parseDeltaQuery(raw[oSelect], raw[oFilter])
+		dq, err := t.parseDeltaQuery(raw[oSelect], raw[oFilter], size)
 		if err != nil {
 			return nil, err
 		}
-		return t.deltaLinkPage(dq, &Page{Context: dq.context, Value: []byte("[]")}), nil
+		return t.deltaLinkPage(dq, &Page{Context: dq.context, Value: []byte("[]")}, t.version), nil
 	case given&oDeltatoken != 0:
-		return t.deltaFromToken(raw[oDeltatoken], tokDeltaLink)
+		return t.deltaFromToken(raw[oDeltatoken], tokDeltaLink, size)
 	}
-	dq, err := t.parseDeltaQuery(raw[oSelect], raw[oFilter])
+	dq, err := t.parseDeltaQuery(raw[oSelect], raw[oFilter], size)
 	if err != nil {
 		return nil, err
 	}
 	return t.deltaPage(dq, pageToken{initial: true, to: t.version})
 }
 
-func (t *Tenant) parseDeltaQuery(sel, filter string) (deltaQuery, *Error) {
-	dq := deltaQuery{selRaw: sel, fRaw: filter}
+func (t *Tenant) parseDeltaQuery(sel, filter string, size int) (deltaQuery, *Error) {
+	dq := deltaQuery{selRaw: sel, fRaw: filter, size: size, track: t.cat.allProps()}
 	o := &queryOpts{cat: t.cat, raw: map[option]string{oSelect: sel}}
 	if err := o.parseSelect(true); err != nil {
 		return dq, err
 	}
 	dq.sel, dq.context = o.selection("users")
+	if o.sel != nil {
+		dq.track = setOf(o.sel)
+	}
 	if !slices.Contains(dq.sel, pID) {
 		dq.sel = append(slices.Clone(dq.sel), pID)
 	}
@@ -105,7 +139,11 @@ func idOnly(n *node) bool {
 	return false
 }
 
-func (t *Tenant) deltaFromToken(s string, kind tokenKind) (*Page, *Error) {
+// deltaFromToken continues a round ($skiptoken) or starts the next one
+// ($deltatoken). A token older than the delta token lifetime answers Graph's
+// 400 syncStateNotFound; one the tenant no longer honours (ExpireDeltaTokens,
+// or not one of its own) 410 Gone with the query to restart from.
+func (t *Tenant) deltaFromToken(s string, kind tokenKind, size int) (*Page, *Error) {
 	pt, err := t.openToken(s)
 	restart := func() *Error {
 		loc := url.Values{}
@@ -118,11 +156,13 @@ func (t *Tenant) deltaFromToken(s string, kind tokenKind) (*Page, *Error) {
 		return &Error{Status: http.StatusGone, Code: CodeResyncRequired,
 			Message: "The delta token is no longer valid, and the app must reset the sync state.", Location: loc}
 	}
-	if err != nil || pt.kind != kind || pt.epoch != t.deltaEpoch || pt.to > t.version ||
-		t.settings.now().Sub(time.Unix(pt.issued, 0)) > t.settings.deltaTTL {
+	if err != nil || pt.kind != kind || pt.epoch != t.deltaEpoch || pt.to > t.version {
 		return nil, restart()
 	}
-	dq, e := t.parseDeltaQuery(pt.sel, pt.filter)
+	if t.settings.now().Sub(time.Unix(pt.issued, 0)) > t.settings.deltaTTL {
+		return nil, syncStateNotFound()
+	}
+	dq, e := t.parseDeltaQuery(pt.sel, pt.filter, size)
 	if e != nil {
 		return nil, restart()
 	}
@@ -145,7 +185,7 @@ func (t *Tenant) deltaPage(dq deltaQuery, st pageToken) (*Page, *Error) {
 	b = append(b, ']')
 	pg.Value = b
 	if !more {
-		return t.deltaLinkPage(dq, pg), nil
+		return t.deltaLinkPage(dq, pg, st.to), nil
 	}
 	st.kind, st.sel, st.filter = tokDeltaNext, dq.selRaw, dq.fRaw
 	st.epoch, st.issued = t.deltaEpoch, t.settings.now().Unix()
@@ -153,8 +193,10 @@ func (t *Tenant) deltaPage(dq deltaQuery, st pageToken) (*Page, *Error) {
 	return pg, nil
 }
 
-func (t *Tenant) deltaLinkPage(dq deltaQuery, pg *Page) *Page {
-	st := pageToken{kind: tokDeltaLink, to: t.version, sel: dq.selRaw, filter: dq.fRaw,
+// deltaLinkPage ends a round whose next one reports the changes after
+// version to.
+func (t *Tenant) deltaLinkPage(dq deltaQuery, pg *Page, to uint64) *Page {
+	st := pageToken{kind: tokDeltaLink, to: to, sel: dq.selRaw, filter: dq.fRaw,
 		epoch: t.deltaEpoch, issued: t.settings.now().Unix()}
 	pg.Delta = url.Values{"$deltatoken": {t.sealToken(st)}}
 	return pg
@@ -171,7 +213,7 @@ func (t *Tenant) deltaInitial(dq deltaQuery, st *pageToken, pg *Page, b []byte) 
 	scanned := 0
 	needs := t.cat.selectionNeeds(dq.sel)
 	more := t.scan(&t.cur, vUPN, false, allSpans(), after, func(c cand) bool {
-		if pg.Items == deltaPageSize || scanned == t.settings.scanLimit {
+		if pg.Items == dq.size || scanned == t.settings.scanLimit {
 			return false
 		}
 		scanned++
@@ -198,7 +240,7 @@ func (t *Tenant) deltaChanges(dq deltaQuery, st *pageToken, pg *Page, b []byte) 
 	start := max(st.from, st.lastVer)
 	i, _ := slices.BinarySearchFunc(t.log, start+1, func(e logEntry, v uint64) int { return cmpUint(e.ver, v) })
 	for ; i < len(t.log) && t.log[i].ver <= st.to; i++ {
-		if pg.Items == deltaPageSize {
+		if pg.Items == dq.size {
 			return b, true
 		}
 		le := t.log[i]
@@ -207,7 +249,7 @@ func (t *Tenant) deltaChanges(dq deltaQuery, st *pageToken, pg *Page, b []byte) 
 		if ch.ver != le.ver {
 			continue // reported at its latest change instead
 		}
-		b = t.appendChange(b, pg, dq, le.id, ch)
+		b = t.appendChange(b, pg, dq, ch, st.from)
 	}
 	return b, false
 }
@@ -222,34 +264,68 @@ func cmpUint(a, b uint64) int {
 	return 0
 }
 
-func (t *Tenant) appendChange(b []byte, pg *Page, dq deltaQuery, id string, ch change) []byte {
+// changedSince is what a user's changes after version from, up to its
+// latest one (log entry i), did: the properties they changed, and whether
+// one of them created or restored the user.
+func (t *Tenant) changedSince(i int, from uint64) (set propSet, full bool) {
+	for ; i >= 0 && t.log[i].ver > from; i = t.log[i].prev {
+		set = set.union(t.log[i].set)
+		full = full || t.log[i].full
+	}
+	return set, full
+}
+
+func (t *Tenant) appendChange(b []byte, pg *Page, dq deltaQuery, ch change, from uint64) []byte {
+	id := t.log[ch.idx].id
+	if ch.kind != chUpdated {
+		return t.appendRemoved(b, pg, dq, id, ch.kind)
+	}
+	fields := dq.fields
+	if set, full := t.changedSince(ch.idx, from); !full {
+		set = t.cat.sameTypeExtensions(set)
+		if !set.intersects(dq.track) {
+			return b // nothing it tracks changed
+		}
+		fields = changedFields(dq.fields, set)
+	}
+	c, ok := t.find(id)
+	if !ok {
+		return b
+	}
 	var u User
-	switch ch.kind {
-	case chUpdated:
-		c, ok := t.find(id)
-		if !ok {
-			return b
+	d := t.deriver()
+	defer t.putDeriver(d)
+	t.load(c, t.cat.selectionNeeds(dq.sel), &u, d)
+	if dq.filter != nil && !dq.filter.pred(&evalCtx{u: &u, lowerUPN: t.lowerUPN(c, &u)}) {
+		return b
+	}
+	return appendItem(b, pg, func(b []byte) []byte { return appendUser(b, &u, fields, "") })
+}
+
+// changedFields are the fields of a changed user's item: its id, and the
+// selected properties that changed, null when cleared (extensions too,
+// which other answers leave out when unset).
+func changedFields(all []field, set propSet) []field {
+	var out []field
+	for _, f := range all {
+		if f.p == pID || set.has(f.p) {
+			f.absent = nil
+			out = append(out, f)
 		}
-		d := t.deriver()
-		defer t.putDeriver(d)
-		t.load(c, t.cat.selectionNeeds(dq.sel), &u, d)
-	case chSoftDeleted:
-		if e, ok := t.deleted[id]; ok {
-			u = e.u
-		} else {
-			u.ID = id
-		}
-	default:
-		u.ID = id
+	}
+	return out
+}
+
+func (t *Tenant) appendRemoved(b []byte, pg *Page, dq deltaQuery, lowerID string, kind changeKind) []byte {
+	u := User{ID: lowerID}
+	if e, ok := t.deleted[lowerID]; ok && kind == chSoftDeleted {
+		u = e.u
 	}
 	if dq.filter != nil && !dq.filter.pred(&evalCtx{u: &u, lowerUPN: strings.ToLower(u.UserPrincipalName)}) {
 		return b
 	}
-	if ch.kind == chUpdated {
-		return appendItem(b, pg, func(b []byte) []byte { return appendUser(b, &u, dq.fields, "") })
-	}
 	reason := "changed"
-	if ch.kind == chHardDeleted {
+	if kind == chHardDeleted {
 		reason = "deleted"
 	}
 	return appendItem(b, pg, func(b []byte) []byte {

@@ -20,6 +20,7 @@ type deriver struct {
 	phones [3]PhoneMethod
 	org    EmployeeOrgData
 	sign   SignInActivity
+	ext    map[string]any
 	yes    bool // true, for *bool fields
 	no     bool
 }
@@ -112,6 +113,9 @@ func (g *generator) derive(i uint32, grp group, u *User, d *deriver) {
 	}
 	if grp&gActivity != 0 {
 		g.deriveActivity(&id, u, d)
+	}
+	if grp&gExt != 0 {
+		g.deriveExtensions(&id, u, d)
 	}
 	d.flush()
 }

@@ -1,17 +1,19 @@
 package tenant
 
-// field is one selected property, ready to encode: its `"name":` key and
-// its encoder.
+// field is one selected property, ready to encode: its `"name":` key, its
+// encoder, and (directory extensions) whether a user has no value, which
+// leaves the property out.
 type field struct {
-	p   prop
-	key string
-	enc func([]byte, *User) []byte
+	p      prop
+	key    string
+	enc    func([]byte, *User) []byte
+	absent func(*User) bool
 }
 
 func (c *catalog) fields(sel []prop) []field {
 	out := make([]field, len(sel))
 	for i, p := range sel {
-		out[i] = field{p: p, key: `"` + c.props[p].name + `":`, enc: c.props[p].enc}
+		out[i] = field{p: p, key: `"` + c.props[p].name + `":`, enc: c.props[p].enc, absent: c.props[p].absent}
 	}
 	return out
 }
@@ -21,12 +23,18 @@ func (c *catalog) fields(sel []prop) []field {
 func appendUser(b []byte, u *User, fields []field, prefix string) []byte {
 	b = append(b, '{')
 	b = append(b, prefix...)
+	first := prefix == ""
 	for i := range fields {
-		if i > 0 || prefix != "" {
+		f := &fields[i]
+		if f.absent != nil && f.absent(u) {
+			continue
+		}
+		if !first {
 			b = append(b, ',')
 		}
-		b = append(b, fields[i].key...)
-		b = fields[i].enc(b, u)
+		first = false
+		b = append(b, f.key...)
+		b = f.enc(b, u)
 	}
 	return append(b, '}')
 }

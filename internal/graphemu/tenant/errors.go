@@ -27,6 +27,7 @@ const (
 	CodeNotImplemented     = "NotImplemented"
 	CodeExpiredPageToken   = "Directory_ExpiredPageToken"
 	CodeResyncRequired     = "resyncRequired"
+	CodeSyncStateNotFound  = "syncStateNotFound"
 	msgAdvancedQueryFormat = "Operator '%s' is not supported because the required parameters might be missing. " +
 		"Try adding $count=true query parameter and ConsistencyLevel:eventual header. " +
 		"Refer to https://aka.ms/graph-docs/advanced-queries for more information"
@@ -76,5 +77,15 @@ func expiredPageToken() *Error {
 		Status:  http.StatusBadRequest,
 		Code:    CodeExpiredPageToken,
 		Message: "The specified page token value has expired and can no longer be included in your request.",
+	}
+}
+
+// syncStateNotFound is Graph's answer to a delta token older than it keeps
+// (seven days for directory objects).
+func syncStateNotFound() *Error {
+	return &Error{
+		Status:  http.StatusBadRequest,
+		Code:    CodeSyncStateNotFound,
+		Message: "The sync state generation is not found. The delta token is expired and data must be synchronized again.",
 	}
 }

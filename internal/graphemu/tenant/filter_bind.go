@@ -1,6 +1,7 @@
 package tenant
 
 import (
+	"cmp"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +14,16 @@ import (
 type evalCtx struct {
 	u        *User
 	lowerUPN string
+	reg      *Registration // the user's report row, once a report filter reads it
+}
+
+// row is the user's row of the registration report, derived once.
+func (c *evalCtx) row() *regRow {
+	if c.reg == nil {
+		r := RegistrationOf(c.u)
+		c.reg = &r
+	}
+	return &regRow{u: c.u, r: c.reg}
 }
 
 type pred func(*evalCtx) bool
@@ -73,18 +84,7 @@ func (b *binder) needAdvanced(e *Error) {
 func (b *binder) bind(n *node) (pred, *Error) {
 	switch n.kind {
 	case nAnd, nOr:
-		l, err := b.bind(n.l)
-		if err != nil {
-			return nil, err
-		}
-		r, err := b.bind(n.r)
-		if err != nil {
-			return nil, err
-		}
-		if n.kind == nAnd {
-			return func(c *evalCtx) bool { return l(c) && r(c) }, nil
-		}
-		return func(c *evalCtx) bool { return l(c) || r(c) }, nil
+		return bindBoth(n, b.bind)
 	case nNot:
 		b.needAdvanced(advancedOperator("not"))
 		x, err := b.bind(n.l)
@@ -96,6 +96,22 @@ func (b *binder) bind(n *node) (pred, *Error) {
 		return b.bindLambda(n)
 	}
 	return b.bindLeaf(n)
+}
+
+// bindBoth binds the operands of an and or an or, and joins them.
+func bindBoth(n *node, bind func(*node) (pred, *Error)) (pred, *Error) {
+	l, err := bind(n.l)
+	if err != nil {
+		return nil, err
+	}
+	r, err := bind(n.r)
+	if err != nil {
+		return nil, err
+	}
+	if n.kind == nAnd {
+		return func(c *evalCtx) bool { return l(c) && r(c) }, nil
+	}
+	return func(c *evalCtx) bool { return l(c) || r(c) }, nil
 }
 
 // target is what a leaf's path resolves to.
@@ -166,7 +182,7 @@ func (b *binder) propTarget(p prop) target {
 func (b *binder) resolveElement(path []string) (target, *Error) {
 	info := &b.cat.props[b.elem]
 	if len(path) == 1 {
-		if b.elem != pOtherMails && b.elem != pProxyAddresses && b.elem != pBusinessPhones && b.elem != pIMAddresses {
+		if info.strs == nil || info.typ != tCollection { // elements of string collections only
 			return target{}, unsupportedProperty(info.name)
 		}
 		return target{name: info.name, typ: tString, filter: info.filter,
@@ -393,6 +409,8 @@ func edmType(t valueType) string {
 		return "Edm.DateTimeOffset"
 	case tGUID:
 		return "Edm.Guid"
+	case tInt:
+		return "Edm.Int32"
 	}
 	return "Edm.String"
 }
@@ -433,15 +451,19 @@ func (b *binder) compare(t target, op string, l literal, env *lambdaEnv) (pred, 
 		if !ok {
 			return nil, incompatible(t.typ, l, op)
 		}
-		get := t.getStr
-		return func(c *evalCtx) bool {
-			s, set := get(c, env)
-			if !set {
-				return op == "ne"
-			}
+		return comparing(t, op, env, func(s string) (int, bool) {
 			v, err := time.Parse(time.RFC3339Nano, s)
-			return err == nil && ordered(op, v.Compare(want))
-		}, nil
+			return v.Compare(want), err == nil
+		}), nil
+	case tInt:
+		want, err := strconv.ParseInt(l.text, 10, 64)
+		if l.kind != lNumber || err != nil {
+			return nil, incompatible(t.typ, l, op)
+		}
+		return comparing(t, op, env, func(s string) (int, bool) {
+			v, err := strconv.ParseInt(s, 10, 64)
+			return cmp.Compare(v, want), err == nil
+		}), nil
 	case tGUID:
 		if l.kind != lGUID {
 			return nil, incompatible(t.typ, l, op)
@@ -451,14 +473,23 @@ func (b *binder) compare(t target, op string, l literal, env *lambdaEnv) (pred, 
 			return nil, incompatible(t.typ, l, op)
 		}
 	}
-	want, get := strings.ToLower(l.text), t.getStr
+	want := strings.ToLower(l.text)
+	return comparing(t, op, env, func(s string) (int, bool) { return strings.Compare(foldString(s), want), true }), nil
+}
+
+// comparing compiles "target op literal" for a target read as text: an
+// unset value matches only ne; cmpTo compares a value with the literal
+// (false: the value is not comparable).
+func comparing(t target, op string, env *lambdaEnv, cmpTo func(string) (int, bool)) pred {
+	get := t.getStr
 	return func(c *evalCtx) bool {
 		s, set := get(c, env)
 		if !set {
 			return op == "ne"
 		}
-		return ordered(op, strings.Compare(foldString(s), want))
-	}, nil
+		n, ok := cmpTo(s)
+		return ok && ordered(op, n)
+	}
 }
 
 func nullCompare(t target, op string, env *lambdaEnv) (pred, *Error) {

@@ -19,6 +19,10 @@ type GenerateOptions struct {
 	// with SharedPrefix, so partitioned listing meets one huge partition.
 	SharedPrefixShare float64
 	SharedPrefix      string // default "user"
+	// ExtensionShare in [0,1] is the share of users that carry values for
+	// the standard directory extensions (ExtensionCostCentre, ...); 0 means
+	// DefaultExtensionShare, a negative share none.
+	ExtensionShare float64
 }
 
 const (
@@ -36,6 +40,7 @@ type generator struct {
 	share       float64
 	prefix      string
 	mailRouting string // the tenant's mail routing domain, for proxyAddresses
+	extShare    float64
 	words       *wordLists
 }
 
@@ -46,13 +51,20 @@ func newGenerator(opts GenerateOptions) (*generator, error) {
 	if opts.SharedPrefixShare < 0 || opts.SharedPrefixShare >= 1 || math.IsNaN(opts.SharedPrefixShare) {
 		return nil, fmt.Errorf("generate tenant: shared prefix share %v not in [0,1)", opts.SharedPrefixShare)
 	}
+	if opts.ExtensionShare > 1 || math.IsNaN(opts.ExtensionShare) {
+		return nil, fmt.Errorf("generate tenant: extension share %v above 1", opts.ExtensionShare)
+	}
 	g := &generator{
-		seed:   seedBits(opts.Seed),
-		n:      opts.Users,
-		domain: opts.Domain,
-		share:  opts.SharedPrefixShare,
-		prefix: opts.SharedPrefix,
-		words:  newWordLists(),
+		seed:     seedBits(opts.Seed),
+		n:        opts.Users,
+		domain:   opts.Domain,
+		share:    opts.SharedPrefixShare,
+		prefix:   opts.SharedPrefix,
+		extShare: max(opts.ExtensionShare, 0),
+		words:    newWordLists(),
+	}
+	if opts.ExtensionShare == 0 {
+		g.extShare = DefaultExtensionShare
 	}
 	if g.domain == "" {
 		g.domain = defaultDomain

@@ -112,14 +112,22 @@ func TestGoldenResponses(t *testing.T) {
 		}},
 		{"auth_methods.json", func() []byte { return response(t, "", page(tn.AuthMethods(someone.ID, AllMethods, false))) }},
 		{"auth_phone_methods_masked.json", func() []byte { return response(t, "", page(tn.AuthMethods(someone.ID, PhoneMethods, true))) }},
+		{"report_first_page.json", func() []byte {
+			return response(t, reportSet, page(tn.UserRegistrationDetails(values("$top", "3"))))
+		}},
+		{"report_select_filter.json", func() []byte {
+			q := values("$select", "id,userPrincipalName,isMfaRegistered,methodsRegistered", "$top", "2",
+				"$filter", "startsWith(userPrincipalName,'user') and isMfaRegistered eq true")
+			return response(t, reportSet, page(tn.UserRegistrationDetails(q)))
+		}},
 		{"delta_initial.json", func() []byte {
-			return response(t, "users/delta", page(tn.Delta(values("$select", "displayName,accountEnabled"))))
+			return response(t, "users/delta", page(tn.Delta(values("$select", "displayName,accountEnabled"), DeltaOptions{})))
 		}},
 		{"delta_changes.json", func() []byte {
 			mustDo(t, tn.Update(all[0], func(u *User) { u.AccountEnabled = ptr(false) }))
 			mustDo(t, tn.SoftDelete(all[1]))
 			mustDo(t, tn.HardDelete(all[2]))
-			return response(t, "users/delta", page(tn.Delta(deltaLink)))
+			return response(t, "users/delta", page(tn.Delta(deltaLink, DeltaOptions{})))
 		}},
 		{"errors.json", func() []byte {
 			var out []byte
@@ -135,7 +143,7 @@ func TestGoldenResponses(t *testing.T) {
 			out = append(out, errorBody(t, err)...)
 			_, err = tn.CountUsers(nil, false)
 			out = append(out, errorBody(t, err)...)
-			_, err = tn.Delta(values("$deltatoken", "expired"))
+			_, err = tn.Delta(values("$deltatoken", "expired"), DeltaOptions{})
 			return append(out, errorBody(t, err)...)
 		}},
 	}

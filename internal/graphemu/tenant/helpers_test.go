@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"maps"
 	"net/url"
 	"path/filepath"
 	"slices"
@@ -218,4 +219,25 @@ func sortedCopy(s []string) []string {
 	c := slices.Clone(s)
 	slices.Sort(c)
 	return c
+}
+
+// ids maps items by their lower-cased id.
+func ids(items []item) map[string]item {
+	out := map[string]item{}
+	for _, it := range items {
+		id, _ := it["id"].(string)
+		out[strings.ToLower(id)] = it
+	}
+	return out
+}
+
+// keys are an item's property names, sorted.
+func keys(it item) []string { return slices.Sorted(maps.Keys(it)) }
+
+// errOrNil turns a Graph error into an error, for mustDo.
+func errOrNil(err *Error) error {
+	if err == nil {
+		return nil
+	}
+	return err
 }

@@ -29,7 +29,7 @@ func (t *Tenant) SetPageTokenLifetime(d time.Duration) {
 }
 
 // SetDeltaTokenLifetime makes delta tokens expire after d (default 7 days),
-// answering 410 Gone with a Location to restart from.
+// answering 400 syncStateNotFound, as Graph does for directory objects.
 func (t *Tenant) SetDeltaTokenLifetime(d time.Duration) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -80,7 +80,7 @@ func (t *Tenant) ListUsers(q url.Values, eventual bool) (*Page, *Error) {
 		limit = min(limit, signInPageCap)
 	}
 	pg := &Page{Context: ctx}
-	last, more := t.fillPage(st, pg, o, sel, limit, after)
+	last, more := t.fillPage(st, pg, t.listSpec(o, sel, limit), after)
 	if more {
 		pt := pageToken{kind: tokPage, epoch: t.pageEpoch, fp: fingerprint(q), view: o.view, desc: o.desc,
 			key: t.keyOf(o.view, last), issued: t.settings.now().Unix()}
@@ -106,47 +106,66 @@ func (t *Tenant) checkPageToken(o *queryOpts, q url.Values) (pageToken, *Error) 
 	return pt, nil
 }
 
-// fillPage scans a state from the cursor, encoding matches into pg until
-// the page is full or the scan budget is spent. It returns the last user
-// scanned and whether users remain beyond it. Callers hold t.mu.
-func (t *Tenant) fillPage(st *state, pg *Page, o *queryOpts, sel []prop, limit int, after *sortKey) (cand, bool) {
-	bp := t.getBuf()
-	b := (*bp)[:0]
-	b = append(b, '[')
-	spans := allSpans()
+// pageSpec says how to fill one page of a listing: the order, the UPN spans
+// to scan, what to derive of each user, which users match, how to write
+// one, and how many a page holds.
+type pageSpec struct {
+	view  viewKind
+	desc  bool
+	spans []span
+	needs group
+	match func(c cand, u *User) bool // nil: every user of the spans
+	emit  func(b []byte, u *User) []byte
+	limit int
+}
+
+// listSpec is the page spec of GET /users.
+func (t *Tenant) listSpec(o *queryOpts, sel []prop, limit int) *pageSpec {
+	ps := &pageSpec{view: o.view, desc: o.desc, spans: allSpans(), limit: limit}
 	skipEval := o.filter == nil
 	if o.filter != nil {
-		spans = o.filter.spans
-		skipEval = o.filter.exact
+		ps.spans, skipEval = o.filter.spans, o.filter.exact
 	}
-	fields := t.cat.fields(sel)
-	needs := o.needs(sel)
+	ps.needs = o.needs(sel)
 	if skipEval {
 		// An exact span filter is decided by the index: derive only what
 		// the response and the search read.
-		needs = t.cat.selectionNeeds(sel) | o.searchNeeds()
+		ps.needs = t.cat.selectionNeeds(sel) | o.searchNeeds()
 	}
+	if !skipEval || o.search != nil {
+		ps.match = func(c cand, u *User) bool { return t.matches(o, c, u) }
+	}
+	fields := t.cat.fields(sel)
+	ps.emit = func(b []byte, u *User) []byte { return appendUser(b, u, fields, "") }
+	return ps
+}
+
+// fillPage scans a state from the cursor, writing the matching users into
+// pg until the page is full or the scan budget is spent. It returns the
+// last user scanned and whether users remain beyond it. Callers hold t.mu.
+func (t *Tenant) fillPage(st *state, pg *Page, ps *pageSpec, after *sortKey) (cand, bool) {
+	bp := t.getBuf()
+	b := (*bp)[:0]
+	b = append(b, '[')
 	var u User
 	var last cand
 	d := t.deriver()
 	defer t.putDeriver(d)
 	scanned := 0
-	more := t.scan(st, o.view, o.desc, spans, after, func(c cand) bool {
-		if pg.Items == limit || scanned == t.settings.scanLimit {
+	more := t.scan(st, ps.view, ps.desc, ps.spans, after, func(c cand) bool {
+		if pg.Items == ps.limit || scanned == t.settings.scanLimit {
 			return false
 		}
 		scanned++
 		last = c
-		t.load(c, needs, &u, d)
-		if !skipEval || o.search != nil {
-			if !t.matches(o, c, &u) {
-				return true
-			}
+		t.load(c, ps.needs, &u, d)
+		if ps.match != nil && !ps.match(c, &u) {
+			return true
 		}
 		if pg.Items > 0 {
 			b = append(b, ',')
 		}
-		b = appendUser(b, &u, fields, "")
+		b = ps.emit(b, &u)
 		pg.Items++
 		return true
 	})

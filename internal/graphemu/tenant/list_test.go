@@ -575,7 +575,7 @@ func FuzzSkipToken(f *testing.F) {
 		if err == nil || got != nil {
 			t.Fatalf("token %q accepted", token)
 		}
-		if _, err := tn.Delta(values("$skiptoken", token)); err == nil {
+		if _, err := tn.Delta(values("$skiptoken", token), DeltaOptions{}); err == nil {
 			t.Fatalf("delta token %q accepted", token)
 		}
 	})

@@ -17,20 +17,32 @@ const (
 	chHardDeleted                   // gone: "@removed" reason "deleted"
 )
 
+// change is a user's latest change.
 type change struct {
 	ver  uint64
 	kind changeKind
+	idx  int // its entry in the log
 }
 
+// logEntry is one change. A delta round reports a user once, at its latest
+// change, with what all its changes since the round's start did: the chain
+// of a user's entries (prev) holds that.
 type logEntry struct {
-	ver uint64
-	id  string // lower-cased
+	ver  uint64
+	id   string  // lower-cased
+	prev int     // the user's previous entry in the log, -1 for none
+	full bool    // created or restored: reported with every selected property
+	set  propSet // an update's changed properties
 }
 
-func (t *Tenant) record(lowerID string, kind changeKind) {
+func (t *Tenant) record(lowerID string, kind changeKind, set propSet, full bool) {
 	t.version++
-	t.changes[lowerID] = change{ver: t.version, kind: kind}
-	t.log = append(t.log, logEntry{ver: t.version, id: lowerID})
+	prev := -1
+	if ch, ok := t.changes[lowerID]; ok {
+		prev = ch.idx
+	}
+	t.changes[lowerID] = change{ver: t.version, kind: kind, idx: len(t.log)}
+	t.log = append(t.log, logEntry{ver: t.version, id: lowerID, prev: prev, full: full, set: set})
 }
 
 // Add adds a user (an id is filled in when missing).
@@ -61,7 +73,7 @@ func (t *Tenant) goLive(e *entry, op string) error {
 		return fmt.Errorf("%s: userPrincipalName %q: %w", op, e.u.UserPrincipalName, ErrConflict)
 	}
 	t.insert(e)
-	t.record(e.lowerID, chUpdated)
+	t.record(e.lowerID, chUpdated, propSet{}, true)
 	return nil
 }
 
@@ -100,8 +112,9 @@ func (t *Tenant) update(key string, change func(*User)) (string, *entry, error) 
 	if err != nil {
 		return "", nil, err
 	}
-	id, oldUPN := u.ID, u.UserPrincipalName
+	id, oldUPN, before := u.ID, u.UserPrincipalName, u.clone()
 	change(&u)
+	u = u.clone() // change may have handed in slices and maps the caller keeps
 	if !strings.EqualFold(u.ID, id) {
 		return "", nil, fmt.Errorf("update user %q: the id cannot change: %w", key, ErrInvalid)
 	}
@@ -115,7 +128,7 @@ func (t *Tenant) update(key string, change func(*User)) (string, *entry, error) 
 	}
 	t.remove(c)
 	t.insert(e)
-	t.record(e.lowerID, chUpdated)
+	t.record(e.lowerID, chUpdated, t.cat.changed(&before, &e.u), false)
 	return oldUPN, e, nil
 }
 
@@ -151,7 +164,7 @@ func (t *Tenant) softDelete(key string) (*entry, error) {
 	u.DeletedDateTime = t.settings.now().UTC().Format("2006-01-02T15:04:05Z")
 	e := newEntry(u)
 	t.deleted[e.lowerID] = e
-	t.record(e.lowerID, chSoftDeleted)
+	t.record(e.lowerID, chSoftDeleted, propSet{}, false)
 	return e, nil
 }
 
@@ -170,7 +183,7 @@ func (t *Tenant) hardDelete(key string) (id, upn string, err error) {
 		t.load(c, gCore, &u, newDeriver())
 		id, upn = u.ID, u.UserPrincipalName
 		t.remove(c)
-		t.record(strings.ToLower(id), chHardDeleted)
+		t.record(strings.ToLower(id), chHardDeleted, propSet{}, false)
 		return id, upn, nil
 	}
 	e, ok := t.findDeleted(key)
@@ -178,7 +191,7 @@ func (t *Tenant) hardDelete(key string) (id, upn string, err error) {
 		return "", "", fmt.Errorf("delete user %q permanently: %w", key, ErrNotFound)
 	}
 	delete(t.deleted, e.lowerID)
-	t.record(e.lowerID, chHardDeleted)
+	t.record(e.lowerID, chHardDeleted, propSet{}, false)
 	return e.u.ID, e.u.UserPrincipalName, nil
 }
 

@@ -186,6 +186,8 @@ func (o *queryOpts) parseSelect(list bool) *Error {
 	for f := range strings.SplitSeq(v, ",") {
 		f = strings.TrimSpace(f)
 		if f == "*" {
+			// Every v1.0 property a list returns; directory extensions
+			// come back only when named.
 			for p := range numProps {
 				if !o.cat.props[p].singleUser {
 					add(p)

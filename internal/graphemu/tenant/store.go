@@ -60,6 +60,7 @@ type settings struct {
 	now       func() time.Time
 	order     Order // of lists without $orderby
 	fewByID   int   // see defaultFewByID
+	noPremium bool  // the tenant holds no Entra ID P1/P2 licence
 }
 
 // entry is an overlay user with its precomputed sort keys.
@@ -101,6 +102,9 @@ func New(domain string, users []User) (*Tenant, error) {
 		return nil, fmt.Errorf("new tenant: %w", err)
 	}
 	t := newTenant(domain, "explicit")
+	if err := t.cat.registerExtensionsOf(users); err != nil {
+		return nil, fmt.Errorf("new tenant: %w", err)
+	}
 	for i := range users {
 		u := &users[i]
 		e, err := t.prepare(u.clone())
@@ -128,7 +132,7 @@ func New(domain string, users []User) (*Tenant, error) {
 func newTenant(domain, salt string) *Tenant {
 	t := &Tenant{
 		domain:  domain,
-		cat:     newCatalog(),
+		cat:     newTenantCatalog(),
 		live:    map[string]*entry{},
 		byUPN:   map[string]*entry{},
 		deleted: map[string]*entry{},
@@ -283,6 +287,11 @@ func (t *Tenant) prepare(u User) (*entry, error) {
 	if strings.ContainsAny(u.ID, "/?#") || strings.TrimSpace(u.ID) == "" {
 		return nil, fmt.Errorf("id %q: %w", u.ID, ErrInvalid)
 	}
+	ext, err := t.cat.normalizeExtensions(u.Extensions)
+	if err != nil {
+		return nil, fmt.Errorf("user %q: %w", u.UserPrincipalName, err)
+	}
+	u.Extensions = ext
 	seen := map[string]bool{}
 	for i := range u.Phones {
 		p := &u.Phones[i]

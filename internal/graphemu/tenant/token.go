@@ -20,6 +20,7 @@ const (
 	tokPage      tokenKind = 'p' // $skiptoken of a list
 	tokDeltaNext tokenKind = 'n' // $skiptoken of a delta round
 	tokDeltaLink tokenKind = 'd' // $deltatoken
+	tokReport    tokenKind = 'r' // $skiptoken of the registration report
 	tokenVersion           = 1
 	macSize                = 16
 )

@@ -87,6 +87,19 @@ type User struct {
 	// Authentication methods (served by /users/{id}/authentication/...).
 	Phones []PhoneMethod // at most one per Type
 	Email  string        // email authentication method address, "" = none
+
+	// Extensions are directory extension values by extension name
+	// (extension_<app id without dashes>_<name>): a string, an int, a bool
+	// or a []string, as the extension's type says. The standard extensions
+	// (ExtensionCostCentre, ...) are registered in every tenant; New
+	// registers the others its users carry. nil, "" and empty collections
+	// are unset values.
+	Extensions map[string]any
+
+	// Registration is the user's row of the authentication-methods
+	// registration report; nil derives it from the user (see
+	// Registration).
+	Registration *Registration
 }
 
 // PhoneMethod is a phone authentication method. Type is "mobile",
@@ -165,6 +178,11 @@ func (u User) clone() User {
 	}
 	if u.Phones != nil {
 		c.Phones = append([]PhoneMethod(nil), u.Phones...)
+	}
+	c.Extensions = cloneExtensions(u.Extensions)
+	if u.Registration != nil {
+		r := u.Registration.clone()
+		c.Registration = &r
 	}
 	return c
 }
