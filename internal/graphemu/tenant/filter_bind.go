@@ -33,10 +33,11 @@ type boundFilter struct {
 	src      *node
 	pred     pred
 	needs    group
-	advanced *Error // the first construct that needs advanced query parameters
-	spans    []span // a superset of the UPNs that can match
-	exact    bool   // spans are exactly the matching set
-	signIn   bool   // reads signInActivity (a 120-item page cap and a permission)
+	advanced *Error   // the first construct that needs advanced query parameters
+	spans    []span   // a superset of the UPNs that can match
+	exact    bool     // spans are exactly the matching set
+	ids      []string // lower-cased: only users with these ids can match; nil = any
+	signIn   bool     // reads signInActivity (a 120-item page cap and a permission)
 }
 
 // lambdaEnv is the current element of an any()/all() lambda.
@@ -72,6 +73,7 @@ func bindFilter(cat *catalog, src string) (*boundFilter, *Error) {
 	}
 	f.pred = p
 	f.spans, f.exact = planSpans(n)
+	f.ids = planIDs(n)
 	return f, nil
 }
 
@@ -572,6 +574,36 @@ func planSpans(n *node) ([]span, bool) {
 		return complementSpans(s), true
 	}
 	return planUPN(n)
+}
+
+// planIDs finds the object ids a filter is limited to by an "id eq" or
+// "id in" in its top-level conjunction, as Graph's directory looks users up
+// by id rather than scanning; nil when it has none.
+func planIDs(n *node) []string {
+	switch n.kind {
+	case nAnd:
+		if ids := planIDs(n.l); ids != nil {
+			return ids
+		}
+		return planIDs(n.r)
+	case nCmp, nIn:
+		if len(n.path) != 1 || !strings.EqualFold(n.path[0], "id") {
+			return nil
+		}
+	default:
+		return nil
+	}
+	if n.kind == nCmp {
+		if n.op != "eq" || n.lit.kind == lNull {
+			return nil
+		}
+		return []string{strings.ToLower(n.lit.text)}
+	}
+	ids := make([]string, 0, len(n.list))
+	for _, l := range n.list {
+		ids = append(ids, strings.ToLower(l.text))
+	}
+	return ids
 }
 
 // planUPN plans a leaf: only comparisons of userPrincipalName narrow.

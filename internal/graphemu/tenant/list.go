@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -80,7 +81,11 @@ func (t *Tenant) ListUsers(q url.Values, eventual bool) (*Page, *Error) {
 		limit = min(limit, signInPageCap)
 	}
 	pg := &Page{Context: ctx}
-	last, more := t.fillPage(st, pg, t.listSpec(o, sel, limit), after)
+	ps := t.listSpec(o, sel, limit)
+	if o.filter != nil && o.filter.ids != nil {
+		ps.spans = intersectSpans(ps.spans, t.idSpans(st, o.filter.ids))
+	}
+	last, more := t.fillPage(st, pg, ps, after)
 	if more {
 		pt := pageToken{kind: tokPage, epoch: t.pageEpoch, fp: fingerprint(q), view: o.view, desc: o.desc,
 			key: t.keyOf(o.view, last), issued: t.settings.now().Unix()}
@@ -104,6 +109,37 @@ func (t *Tenant) checkPageToken(o *queryOpts, q url.Values) (pageToken, *Error) 
 		return pt, expiredPageToken()
 	}
 	return pt, nil
+}
+
+// idSpans are the names of the users with these ids in a state: a filter
+// limited to ids scans only them (the filter is still evaluated on each).
+// Callers hold t.mu.
+func (t *Tenant) idSpans(st *state, ids []string) []span {
+	var s []span
+	for _, id := range ids {
+		if c, ok := t.findIDIn(st, id); ok {
+			s = append(s, pointSpan(t.lowerUPNOf(c))...)
+		}
+	}
+	return normalize(s)
+}
+
+// findIDIn finds a live user by lower-cased id in a state (the current one,
+// or the lagged one eventual requests read). Callers hold t.mu.
+func (t *Tenant) findIDIn(st *state, id string) (cand, bool) {
+	i, found := slices.BinarySearchFunc(st.ordID, id, func(e *entry, id string) int { return strings.Compare(e.lowerID, id) })
+	if found {
+		return cand{pos: -1, e: st.ordID[i]}, true
+	}
+	if t.gen == nil {
+		return cand{}, false
+	}
+	if gi, ok := t.gen.indexOfID(id); ok {
+		if pos := int(t.base.inv[gi]); !st.shadowed(pos) {
+			return cand{k: pos, pos: pos}, true
+		}
+	}
+	return cand{}, false
 }
 
 // pageSpec says how to fill one page of a listing: the order, the UPN spans

@@ -632,3 +632,45 @@ func lower(s []string) []string {
 	}
 	return out
 }
+
+// A filter limited to object ids is answered from the ids, not by scanning
+// the directory a scan budget at a time: one page, whatever the directory's
+// size, as Graph answers it.
+func TestIDFilterAnswersAtOnce(t *testing.T) {
+	t.Parallel()
+	tn, err := Generate(GenerateOptions{Seed: 5, Users: 60000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn.SetScanLimit(1000)
+	var ids []string
+	for u := range tn.Users() {
+		if len(ids) == 0 || len(ids) < 15 && u.UserPrincipalName[0] > 'm' {
+			ids = append(ids, u.ID)
+		}
+	}
+	renamed := ids[3]
+	if err := tn.Update(renamed, func(u *User) { u.UserPrincipalName = "0.renamed@" + tn.Domain() }); err != nil {
+		t.Fatal(err)
+	}
+	quoted := make([]string, len(ids))
+	for i, id := range ids {
+		quoted[i] = "'" + id + "'"
+	}
+	for _, eventual := range []bool{false, true} {
+		q := url.Values{"$select": {"id,userPrincipalName"}, "$filter": {"id in (" + strings.Join(quoted, ",") + ")"}}
+		if eventual {
+			q.Set("$count", "true")
+		}
+		page, gerr := tn.ListUsers(q, eventual)
+		if gerr != nil {
+			t.Fatal(gerr.Message)
+		}
+		if page.Items != len(ids) || page.Next != nil {
+			t.Errorf("eventual %v: %d users in the first page (next %v), want all %d at once", eventual, page.Items, page.Next != nil, len(ids))
+		}
+		if !strings.Contains(string(page.Value), "0.renamed@") {
+			t.Errorf("eventual %v: the renamed user is not found by its id", eventual)
+		}
+	}
+}
