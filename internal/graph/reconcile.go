@@ -29,12 +29,38 @@ type replacer func(ctx context.Context, ids []string, current []directory.User) 
 // that Graph decides whether it still belongs to the selection (never a
 // local imitation of OData); a removed one is dropped. It returns the link
 // to follow next time.
+//
+// The change log is one chain of pages, the slow part on a directory that
+// changed a lot: its next page is asked for while the users of the last
+// one are read, and the pages are applied in their order (a user changed
+// twice is read again for each, the later last).
 func (c *Client) reconcile(ctx context.Context, base listQuery, link string, replace replacer) (string, error) {
+	g, ctx := errgroup.WithContext(ctx)
+	pages := make(chan []change, 1)
 	next := link
-	err := c.followChanges(ctx, link, func(ctx context.Context, cs []change) error {
-		return c.applyChanges(ctx, base, cs, replace)
-	}, &next)
-	return next, err
+	g.Go(recovered(func() error {
+		defer close(pages)
+		return c.followChanges(ctx, link, func(ctx context.Context, cs []change) error {
+			select {
+			case pages <- cs:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}, &next)
+	}))
+	g.Go(recovered(func() error {
+		for cs := range pages {
+			if err := c.applyChanges(ctx, base, cs, replace); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	if err := g.Wait(); err != nil {
+		return "", err
+	}
+	return next, nil
 }
 
 // applyChanges reads the changed users of one page of the change log again,
