@@ -99,6 +99,7 @@ type Client struct {
 
 	progressEvery time.Duration // how often a read logs its progress at INFO
 	settleFor     time.Duration // how long a short partition is counted again (settleBudget)
+	reportEvery   time.Duration // the pace of the registration report's pages (reportInterval)
 }
 
 // New validates cfg and builds a client. It does not call Graph; a missing
@@ -150,12 +151,13 @@ func (c *Client) PendingChanges(ctx context.Context, link string, limit int) (n 
 
 // Operations an Error can name.
 const (
-	OpToken       = "acquireToken"
-	OpListUsers   = "listUsers"
-	OpCountUsers  = "countUsers"
-	OpGetUsers    = "getUsers"
-	OpChanges     = "getUserChanges"        // the directory's change log, GET /users/delta
-	OpAuthMethods = directory.OpAuthMethods // the name per-user errors give the same operation
+	OpToken        = "acquireToken"
+	OpListUsers    = "listUsers"
+	OpCountUsers   = "countUsers"
+	OpGetUsers     = "getUsers"
+	OpChanges      = "getUserChanges"         // the directory's change log, GET /users/delta
+	OpRegistration = "getRegistrationDetails" // the authentication-method registration report
+	OpAuthMethods  = directory.OpAuthMethods  // the name per-user errors give the same operation
 )
 
 // Error is a failure of a Graph (or token) request that ends the read.

@@ -64,6 +64,7 @@ func assemble(cfg Config, ep endpoints, cred azcore.TokenCredential, kind creden
 		pageSlots:     newPageSlots(),
 		progressEvery: progressEvery,
 		settleFor:     settleBudget,
+		reportEvery:   reportInterval,
 	}, nil
 }
 
@@ -88,6 +89,7 @@ func (c *Client) WithConcurrency(n int) *Client {
 		pageSlots:     c.pageSlots,
 		progressEvery: c.progressEvery,
 		settleFor:     c.settleFor,
+		reportEvery:   c.reportEvery,
 	}
 }
 

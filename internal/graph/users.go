@@ -76,7 +76,17 @@ func (c *Client) run(ctx context.Context, q directory.Query, sink directory.Sink
 		r.replace = auth.replacer(r.replace)
 		r.chains = min(r.chains, authListChains)
 	}
-	err := recovered(func() error { return body(ctx, r) })()
+	err := recovered(func() error {
+		if q.Registration {
+			// Read first: the users are delivered as they are listed.
+			reg, err := c.loadRegistrations(ctx)
+			if err != nil {
+				return err
+			}
+			r.deliver, r.replace = withRegistrations(reg, r.deliver), reg.replacer(r.replace)
+		}
+		return body(ctx, r)
+	})()
 	if err == nil && auth != nil {
 		err = auth.close(ctx)
 	}

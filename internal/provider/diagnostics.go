@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -178,6 +177,8 @@ func graphAdvice(ge *graph.Error, fc failureContext) (summary, advice string) {
 				"application permission UserAuthenticationMethod.Read.All (or UserAuthMethod-Phone.Read.All and UserAuthMethod-Email.Read.All) "+
 				"and grant admin consent, or remove these columns from columns.",
 			strings.Join(export.AuthColumns(fc.columns), ", "), who(fc))
+	case ge.Status == 403 && ge.Operation == graph.OpRegistration:
+		return registrationAdvice(ge.Code, fc)
 	case ge.Status == 403:
 		return "Missing permission to read users", listPermissionAdvice(fc)
 	case ge.Status == 400 && (fc.filter != "" || fc.search != ""):
@@ -219,12 +220,32 @@ func shownID(id string) string {
 	return "(not a GUID, not shown)"
 }
 
+// registrationAdvice explains a refused registration report: Graph names
+// the missing licence with a code of its own; any other refusal is the
+// permission.
+func registrationAdvice(code string, fc failureContext) (summary, advice string) {
+	cols := strings.Join(export.RegistrationColumns(fc.columns), ", ")
+	if code == codeNoPremiumLicence {
+		return "The registration report needs a premium licence", fmt.Sprintf(
+			"The columns %s come from Microsoft Graph's authentication-method registration report, which needs a %s licence "+
+				"in tenant %s. Remove these columns from columns, or assign the licence.", cols, export.LicenceP1, orNone(fc.tenantID))
+	}
+	return "Missing permission to read the registration report", fmt.Sprintf(
+		"The columns %s come from Microsoft Graph's authentication-method registration report, which %s may not read. Grant it "+
+			"the Microsoft Graph application permission %s and grant admin consent, or remove these columns from columns.",
+		cols, who(fc), export.PermAuditLog)
+}
+
+// codeNoPremiumLicence is Graph's code for a report the tenant's licence
+// does not include.
+const codeNoPremiumLicence = "Authentication_RequestFromNonPremiumTenantOrB2CTenant"
+
 func listPermissionAdvice(fc failureContext) string {
 	advice := fmt.Sprintf("Listing users needs the Microsoft Graph application permission User.Read.All, which %s does not have "+
 		"in tenant %s. Grant it (Entra admin center > App registrations > API permissions > Add a permission > Microsoft Graph > "+
 		"Application permissions > User.Read.All) and grant admin consent.", who(fc), shownID(fc.tenantID))
-	if slices.Contains(fc.columns, "signInActivity") {
-		advice += " The signInActivity column also needs AuditLog.Read.All."
+	if audit := export.ColumnsNeeding(fc.columns, export.PermAuditLog); len(audit) > 0 {
+		advice += fmt.Sprintf(" The columns %s also need %s.", strings.Join(audit, ", "), export.PermAuditLog)
 	}
 	return advice
 }

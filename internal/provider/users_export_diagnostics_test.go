@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/aad-export/terraform-provider-aad/internal/export"
+	"github.com/aad-export/terraform-provider-aad/internal/graph"
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu"
 )
 
@@ -107,4 +108,23 @@ func repeat(s string, n int) []string {
 		out[i] = s
 	}
 	return out
+}
+
+// A refused registration report is one error that names the permission or
+// the licence, and the columns to drop.
+func TestRegistrationDiagnostics(t *testing.T) {
+	t.Parallel()
+	cols := []string{"userPrincipalName", "isMfaRegistered", "methodsRegistered"}
+	fc := failureContext{tenantID: "7d0b1f6e-2a4c-4e58-9b3d-5c6a7e8f9012", clientID: "3f2a9c1e-8b7d-4c6a-a5e4-0d1c2b3a4f56", columns: cols}
+	for code, want := range map[string][]string{
+		"Authentication_MSGraphPermissionMissing":               {"Missing permission to read the registration report", "AuditLog.Read.All", "isMfaRegistered, methodsRegistered"},
+		"Authentication_RequestFromNonPremiumTenantOrB2CTenant": {"needs a premium licence", "P1 or P2", "isMfaRegistered, methodsRegistered"},
+	} {
+		summary, advice := graphAdvice(&graph.Error{Operation: graph.OpRegistration, Status: 403, Code: code}, fc)
+		for _, w := range want {
+			if !strings.Contains(summary+" "+advice, w) {
+				t.Errorf("%s: %q / %q does not say %q", code, summary, advice, w)
+			}
+		}
+	}
 }
