@@ -1,8 +1,8 @@
 package graph
 
 // This file is the contract between the Graph client and its caller (the
-// provider). The bodies are placeholders the graph work replaces; the
-// signatures are fixed (add to them, do not change them).
+// provider): the configuration, the reads, and the error type. The
+// implementations live in the files named for their concern.
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	khttp "github.com/microsoft/kiota-http-go"
 
 	"github.com/aad-export/terraform-provider-aad/internal/directory"
+	"github.com/aad-export/terraform-provider-aad/internal/graph/credential"
 )
 
 // Cloud names a national cloud; the zero value is the public cloud.
@@ -27,35 +28,9 @@ const (
 	CloudChina        Cloud = "china"
 )
 
-// Credentials say how to obtain tokens. Which kinds are tried, and in what
-// order, is the graph package's business (New documents it); the caller only
-// copies configuration into this struct.
-type Credentials struct {
-	TenantID string
-	ClientID string
-
-	ClientSecret string
-
-	// ClientCertificate is a PKCS#12 (.pfx) or PEM bundle holding the
-	// certificate and its private key; ClientCertificatePath names a file with
-	// the same content. At most one is set.
-	ClientCertificate         []byte
-	ClientCertificatePath     string
-	ClientCertificatePassword string
-
-	// OIDC: a federated token given directly, read from a file, or requested
-	// from a GitHub-Actions-style endpoint with a bearer request token.
-	UseOIDC           bool
-	OIDCToken         string
-	OIDCTokenFilePath string
-	OIDCRequestURL    string
-	OIDCRequestToken  string
-
-	UseMSI      bool
-	MSIEndpoint string // optional override of the managed identity endpoint
-
-	UseCLI bool
-}
+// Credentials say how to obtain tokens: the credential package's, so that
+// a Config can be written with this package alone.
+type Credentials = credential.Credentials
 
 // Config configures a Client.
 type Config struct {
@@ -90,7 +65,7 @@ type Client struct {
 	ep          endpoints
 	adapter     *khttp.NetHttpRequestAdapter
 	tokens      *tokenSource
-	credKind    credentialKind
+	credKind    credential.ID
 	retry       *retryPolicy
 	log         *slog.Logger
 	concurrency int
@@ -102,15 +77,17 @@ type Client struct {
 	reportEvery   time.Duration // the pace of the registration report's pages (reportInterval)
 }
 
-// New validates cfg and builds a client. It does not call Graph; a missing
-// credential is an error that lists every way to configure one.
+// New validates cfg and builds a client. It sends no request, so it has
+// nothing to cancel: ctx is taken for the contract's sake and only checked,
+// a client built for a read already cancelled being of no use.
 //
-// When several credentials are configured, the first of these is used (the
-// azuread provider's order): client certificate, client secret, OIDC
-// federated token (given, read from a file, or requested from a
-// GitHub-Actions-style endpoint), managed identity, Azure CLI. The chosen one
-// must be complete; New does not fall through to the next.
+// When several credentials are configured, the first in credential.Kinds'
+// order is used, and must be complete. With none, the error wraps
+// ErrNoCredential; a bad value is a *credential.FieldError naming its field.
 func New(ctx context.Context, cfg Config) (*Client, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	return newClient(cfg, realClock{})
 }
 
@@ -176,3 +153,9 @@ func (e *Error) Error() string {
 }
 
 func (e *Error) Unwrap() error { return e.Err }
+
+// FederatedTokenExpiry reports when the OIDC token the client would
+// exchange now expires (see credential.FederatedTokenExpiry).
+func (c *Client) FederatedTokenExpiry() (credential.FederatedToken, bool) {
+	return credential.FederatedTokenExpiry(c.tokens.cred)
+}

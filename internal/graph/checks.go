@@ -2,9 +2,10 @@ package graph
 
 // The checks New applies to its configuration, exported so that the provider
 // can report a bad value against its attribute at plan time with exactly the
-// rules the client enforces. Each is the function New itself uses. Their
-// errors say what is wrong with a value without repeating it whole: a URL's
-// user info or query may hold a secret.
+// rules the client enforces. Each is the function New itself uses (the
+// credential package exports those of Credentials). Their errors are
+// *credential.FieldError, and say what is wrong with a value without
+// repeating it whole: a URL's user info or query may hold a secret.
 
 // CheckGraphEndpoint checks a Graph endpoint override (Config.GraphEndpoint):
 // https://host[:port][/path], or plain http to a loopback host only; no
@@ -20,36 +21,6 @@ func CheckGraphEndpoint(raw string) error {
 func CheckAuthorityHost(raw string) error {
 	_, err := parseEndpoint("authority_host", raw, "", false)
 	return err
-}
-
-// CheckMSIEndpoint checks a managed identity endpoint override
-// (Credentials.MSIEndpoint): an absolute URL, https, or plain http to a
-// loopback or link-local address. "" (no override) is valid.
-func CheckMSIEndpoint(raw string) error {
-	if raw == "" {
-		return nil
-	}
-	_, err := parseMSIEndpoint(raw)
-	return err
-}
-
-// CheckOIDCRequestURL checks an OIDC token request URL
-// (Credentials.OIDCRequestURL): an absolute URL, https, or plain http to a
-// loopback host only, since the request carries a bearer token. "" (not set)
-// is valid.
-func CheckOIDCRequestURL(raw string) error {
-	if raw == "" {
-		return nil
-	}
-	_, err := oidcRequestURL(raw)
-	return err
-}
-
-// IsGUID reports whether s is a GUID in its 8-4-4-4-12 hexadecimal form, in
-// either case, as tenant, client and object ids are.
-func IsGUID(s string) bool {
-	_, ok := parseGUID(s)
-	return ok
 }
 
 // ParseCloud maps a cloud name to its Cloud: "public", "usgovernment",

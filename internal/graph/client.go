@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+
+	"github.com/aad-export/terraform-provider-aad/internal/graph/credential"
 )
 
 // DefaultConcurrency is the number of list chains (and $batch requests) kept
@@ -31,7 +33,9 @@ func newClient(cfg Config, clk clock) (*Client, error) {
 	if cfg.Concurrency < 0 || cfg.Concurrency > MaxConcurrency {
 		return nil, fmt.Errorf("concurrency must be between 0 (the default) and %d, got %d", MaxConcurrency, cfg.Concurrency)
 	}
-	cred, kind, err := newCredential(cfg.Credentials, credentialSetup{ep: ep, httpClient: cfg.HTTPClient})
+	cred, kind, err := credential.New(cfg.Credentials, credential.Setup{
+		AuthorityHost: ep.authority.String(), InstanceDiscovery: ep.instanceDiscovery, HTTPClient: cfg.HTTPClient,
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -39,12 +43,12 @@ func newClient(cfg Config, clk clock) (*Client, error) {
 }
 
 // assemble builds a client around a credential.
-func assemble(cfg Config, ep endpoints, cred azcore.TokenCredential, kind credentialKind, clk clock) (*Client, error) {
+func assemble(cfg Config, ep endpoints, cred azcore.TokenCredential, kind credential.ID, clk clock) (*Client, error) {
 	concurrency := cfg.Concurrency
 	if concurrency == 0 {
 		concurrency = DefaultConcurrency
 	}
-	tokens := newTokenSource(cred, clk, kind != kindCLI)
+	tokens := newTokenSource(cred, clk, kind != credential.CLI)
 	adapter, err := newAdapter(ep, tokens, newTransport(cfg.HTTPClient), cfg.UserAgent)
 	if err != nil {
 		return nil, fmt.Errorf("building the Graph request adapter: %w", err)

@@ -3,9 +3,10 @@ package graph
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"strings"
+
+	"github.com/aad-export/terraform-provider-aad/internal/graph/credential"
 )
 
 // cloudHosts are the well-known hosts of one national cloud.
@@ -88,11 +89,11 @@ func resolveEndpoints(cfg Config) (endpoints, error) {
 		return endpoints{}, err
 	}
 	hosts := cloudOf(name)
-	graphURL, err := parseEndpoint("graph_endpoint", cfg.GraphEndpoint, hosts.graph, true)
+	graphURL, err := parseEndpoint("GraphEndpoint", cfg.GraphEndpoint, hosts.graph, true)
 	if err != nil {
 		return endpoints{}, err
 	}
-	authority, err := parseEndpoint("authority_host", cfg.AuthorityHost, hosts.login, false)
+	authority, err := parseEndpoint("AuthorityHost", cfg.AuthorityHost, hosts.login, false)
 	if err != nil {
 		return endpoints{}, err
 	}
@@ -110,24 +111,26 @@ func resolveEndpoints(cfg Config) (endpoints, error) {
 // token would otherwise cross the network in clear; the authority host must be
 // https because azidentity refuses anything else. Errors show at most the
 // scheme and host of the value: its user info or query may hold a secret.
-func parseEndpoint(attr, raw, defaultHost string, allowLoopbackHTTP bool) (*url.URL, error) {
+func parseEndpoint(field, raw, defaultHost string, allowLoopbackHTTP bool) (*url.URL, error) {
 	if raw == "" {
 		return &url.URL{Scheme: "https", Host: defaultHost}, nil
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("%s is not a URL: %w", attr, urlProblem(err))
+		return nil, &credential.FieldError{Field: field, Problem: "is not a URL", Err: urlProblem(err)}
 	}
 	if u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("%s must be a URL of the form https://host[:port][/path] without credentials, query or fragment", attr)
+		return nil, &credential.FieldError{Field: field,
+			Problem: "must be a URL of the form https://host[:port][/path] without credentials, query or fragment"}
 	}
 	switch {
 	case strings.EqualFold(u.Scheme, "https"):
-	case strings.EqualFold(u.Scheme, "http") && allowLoopbackHTTP && isLoopbackHost(u.Hostname()):
+	case strings.EqualFold(u.Scheme, "http") && allowLoopbackHTTP && credential.IsLoopbackHost(u.Hostname()):
 	case strings.EqualFold(u.Scheme, "http") && allowLoopbackHTTP:
-		return nil, fmt.Errorf("%s http://%s uses plain http: only https is allowed, or http to localhost, 127.0.0.1 or [::1]", attr, u.Host)
+		return nil, &credential.FieldError{Field: field,
+			Problem: "http://" + u.Host + " uses plain http: only https is allowed, or http to localhost, 127.0.0.1 or [::1]"}
 	default:
-		return nil, fmt.Errorf("%s %s://%s must use https", attr, u.Scheme, u.Host)
+		return nil, &credential.FieldError{Field: field, Problem: u.Scheme + "://" + u.Host + " must use https"}
 	}
 	u.Scheme = strings.ToLower(u.Scheme)
 	u.Path = strings.TrimSuffix(strings.TrimRight(u.Path, "/"), "/v1.0")
@@ -142,14 +145,4 @@ func urlProblem(err error) error {
 		return ue.Err
 	}
 	return err
-}
-
-// isLoopbackHost reports whether host is one the Graph auth provider treats
-// as local (it sends tokens over plain http to these names only).
-func isLoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && (ip.Equal(net.IPv4(127, 0, 0, 1)) || ip.Equal(net.IPv6loopback))
 }

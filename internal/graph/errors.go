@@ -7,12 +7,15 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/aad-export/terraform-provider-aad/internal/graph/credential"
 )
 
 // Sentinel causes an *Error can wrap; test them with errors.Is.
 var (
-	// ErrNoCredential: no way to obtain a token is configured.
-	ErrNoCredential = errors.New("no credential configured")
+	// ErrNoCredential: no way to obtain a token is configured (see
+	// credential.Kinds for the ways).
+	ErrNoCredential = credential.ErrNoCredential
 
 	// ErrThrottledPastTimeout: Graph kept answering 429/503/504 (or the
 	// network kept failing) until the next wait would pass the read deadline.

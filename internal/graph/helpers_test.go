@@ -16,6 +16,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/aad-export/terraform-provider-aad/internal/graph/credential"
 )
 
 // fakeClock is a clock whose sleeps pass at once: they advance its time and
@@ -105,7 +106,7 @@ func newStub(t *testing.T, h http.Handler) *stubServer {
 		t.Fatal(err)
 	}
 	st := &stubServer{srv: srv, cred: &fakeCredential{}, clock: newFakeClock()}
-	st.c, err = assemble(cfg, ep, st.cred, kindSecret, st.clock)
+	st.c, err = assemble(cfg, ep, st.cred, credential.Secret, st.clock)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/aad-export/terraform-provider-aad/internal/directory"
+	"github.com/aad-export/terraform-provider-aad/internal/graph/credential"
 )
 
 const (
@@ -54,7 +55,7 @@ func explicitKeys(q directory.Query) ([]lookupKey, []directory.UserError) {
 	}
 	for _, raw := range q.ObjectIDs {
 		id := strings.TrimSpace(raw)
-		if !IsGUID(id) {
+		if !credential.IsGUID(id) {
 			invalid = append(invalid, directory.UserError{ObjectID: raw, Operation: directory.OpLookup, Message: "not an object id (a GUID)"})
 			continue
 		}

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/aad-export/terraform-provider-aad/internal/graph/credential"
 )
 
 // unquote reads an OData string literal the way Graph's parser does and
@@ -122,7 +123,7 @@ func TestKeyOf(t *testing.T) {
 	if a == keyOf("3f2a9c1e-8b7d-4c6a-a5e4-0d1c2b3a4f57") || keyOf("not-a-guid") == keyOf("not-a-guid2") {
 		t.Error("different ids share a key")
 	}
-	if _, ok := parseGUID("3f2a9c1e-8b7d-4c6a-a5e4-0d1c2b3a4fzz"); ok {
+	if _, ok := credential.ParseGUID("3f2a9c1e-8b7d-4c6a-a5e4-0d1c2b3a4fzz"); ok {
 		t.Error("a GUID with non-hex digits parsed")
 	}
 }

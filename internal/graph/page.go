@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/aad-export/terraform-provider-aad/internal/directory"
+	"github.com/aad-export/terraform-provider-aad/internal/graph/credential"
 )
 
 // userPage is one page of GET /users, decoded by encoding/json straight into
@@ -95,43 +96,11 @@ func decodeCount(body []byte) (int64, error) {
 type idKey uint64
 
 func keyOf(id string) idKey {
-	g, ok := parseGUID(id)
-	if !ok {
+	var g [32]byte
+	if u, ok := credential.ParseGUID(id); ok {
+		copy(g[:], u[:])
+	} else {
 		g = sha256.Sum256([]byte(id))
 	}
 	return idKey(binary.LittleEndian.Uint64(g[:8]) ^ bits.RotateLeft64(binary.LittleEndian.Uint64(g[8:16]), 31))
-}
-
-// parseGUID reads the 8-4-4-4-12 hex form, without allocating, into the
-// first 16 bytes of an array the size of a SHA-256.
-func parseGUID(s string) ([32]byte, bool) {
-	var k [32]byte
-	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
-		return k, false
-	}
-	n := 0
-	for i := range 36 {
-		if i == 8 || i == 13 || i == 18 || i == 23 {
-			continue
-		}
-		v, ok := hexValue(s[i])
-		if !ok {
-			return k, false
-		}
-		k[n/2] |= v << (4 * uint(1-n%2))
-		n++
-	}
-	return k, true
-}
-
-func hexValue(c byte) (byte, bool) {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0', true
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10, true
-	case c >= 'A' && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
 }

@@ -3,6 +3,8 @@ package graph
 import (
 	"context"
 	"testing"
+
+	"github.com/aad-export/terraform-provider-aad/internal/graph/credential"
 )
 
 // offlineClient is a client for building requests; it never sends any.
@@ -13,7 +15,7 @@ func offlineClient(tb testing.TB) *Client {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	c, err := assemble(cfg, ep, &fakeCredential{}, kindSecret, newFakeClock())
+	c, err := assemble(cfg, ep, &fakeCredential{}, credential.Secret, newFakeClock())
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -11,6 +11,8 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+
+	"github.com/aad-export/terraform-provider-aad/internal/graph/credential"
 )
 
 // tokenSource sits between the Graph auth provider and an azidentity
@@ -149,7 +151,7 @@ func notBeforeClaims(now time.Time) string {
 // and transient on renewal: az worked minutes ago, and a failure now (a
 // slow start, its token cache locked by another az) should not end an
 // export of hours.
-func tokenFailure(err error, kind credentialKind, renewal bool) (*Error, bool) {
+func tokenFailure(err error, kind credential.ID, renewal bool) (*Error, bool) {
 	var afe *azidentity.AuthenticationFailedError
 	if errors.As(err, &afe) && afe.RawResponse != nil {
 		body, _ := runtime.Payload(afe.RawResponse)
@@ -157,12 +159,11 @@ func tokenFailure(err error, kind credentialKind, renewal bool) (*Error, bool) {
 		return e, retryableStatus(e.Status) || e.Status >= 500
 	}
 	e := newTokenError(0, nil, err)
-	if kind == kindCLI {
+	if kind == credential.CLI {
 		return e, renewal
 	}
-	var oidc *oidcEndpointError
-	if errors.As(err, &oidc) {
-		return e, oidc.retryable()
+	if retry, ok := credential.EndpointRetryable(err); ok {
+		return e, retry
 	}
 	var unavailable interface{ NonRetriable() }
 	// A failure without a response is MSAL's network error.

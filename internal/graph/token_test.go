@@ -11,6 +11,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/aad-export/terraform-provider-aad/internal/graph/credential"
 )
 
 // scriptedCredential fails the token requests whose number (from 1) is in
@@ -45,7 +46,7 @@ func cliStub(t *testing.T, h http.Handler, fail ...int) (*stubServer, *scriptedC
 	if err != nil {
 		t.Fatal(err)
 	}
-	st.c, err = assemble(Config{GraphEndpoint: st.srv.URL, HTTPClient: st.srv.Client()}, ep, cred, kindCLI, st.clock)
+	st.c, err = assemble(Config{GraphEndpoint: st.srv.URL, HTTPClient: st.srv.Client()}, ep, cred, credential.CLI, st.clock)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/aad-export/terraform-provider-aad/internal/directory"
 	"github.com/aad-export/terraform-provider-aad/internal/export"
 	"github.com/aad-export/terraform-provider-aad/internal/graph"
+	"github.com/aad-export/terraform-provider-aad/internal/graph/credential"
 )
 
 // userErrorSummary is shared by every per-user warning: Terraform collapses
@@ -29,10 +30,15 @@ type failureContext struct {
 	timeout            time.Duration
 }
 
-// configError reports a configuration the Graph client refused (for example
-// no credential at all); its message lists the ways to configure one.
+// configError reports a configuration the Graph client refused, in the
+// provider's words; without any credential it lists the ways to configure
+// one.
 func configError(err error) diag.Diagnostic {
-	return diag.NewErrorDiagnostic("Cannot configure the Microsoft Graph client", err.Error())
+	detail := inTerraformWords(err)
+	if errors.Is(err, credential.ErrNoCredential) {
+		detail += "; " + credentialHelp()
+	}
+	return diag.NewErrorDiagnostic("Cannot configure the Microsoft Graph client", detail)
 }
 
 // snapshotWarnings are the export's warnings about the snapshot itself: one
@@ -214,7 +220,7 @@ func shownID(id string) string {
 	switch {
 	case id == "":
 		return "(none)"
-	case graph.IsGUID(id):
+	case credential.IsGUID(id):
 		return id
 	}
 	return "(not a GUID, not shown)"

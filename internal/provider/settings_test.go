@@ -30,7 +30,7 @@ func TestResolveConfig(t *testing.T) {
 
 	tests := []struct {
 		name        string
-		model       providerModel
+		model       providerValues
 		env         map[string]string
 		want        graph.Config
 		wantSecrets []string
@@ -50,7 +50,7 @@ func TestResolveConfig(t *testing.T) {
 		},
 		{
 			name:  "configuration wins over the environment",
-			model: providerModel{TenantID: types.StringValue(testTenant), ClientSecret: types.StringValue("from-config"), UseCLI: types.BoolValue(false)},
+			model: providerValues{"tenant_id": types.StringValue(testTenant), "client_secret": types.StringValue("from-config"), "use_cli": types.BoolValue(false)},
 			env: map[string]string{
 				"ARM_TENANT_ID": "99999999-9999-9999-9999-999999999999", "ARM_CLIENT_SECRET": "from-env", "ARM_USE_CLI": "true",
 			},
@@ -103,7 +103,7 @@ func TestResolveConfig(t *testing.T) {
 		},
 		{
 			name:  "a configured certificate path hides the environment's certificate",
-			model: providerModel{ClientCertificatePath: types.StringValue("/etc/app.pfx")},
+			model: providerValues{"client_certificate_path": types.StringValue("/etc/app.pfx")},
 			env:   map[string]string{"ARM_CLIENT_CERTIFICATE": cert64},
 			want:  graph.Config{Cloud: graph.CloudPublic, Credentials: graph.Credentials{ClientCertificatePath: "/etc/app.pfx", UseCLI: true}},
 		},
@@ -128,7 +128,7 @@ func TestResolveConfig(t *testing.T) {
 		},
 		{
 			name:  "china cloud with endpoint overrides",
-			model: providerModel{Environment: types.StringValue("china")},
+			model: providerValues{"environment": types.StringValue("china")},
 			env:   map[string]string{envGraphEndpoint: "http://127.0.0.1:8443", envAuthorityHost: "https://login.example.net/"},
 			want: graph.Config{
 				Cloud: graph.CloudChina, GraphEndpoint: "http://127.0.0.1:8443", AuthorityHost: "https://login.example.net/",
@@ -188,14 +188,14 @@ func TestResolveConfigNeverEchoesSecrets(t *testing.T) {
 	const secret = "Q8~c2VjcmV0IGNlcnQ*.xYz" // a client secret's shape; not base64 because of the '*'
 	tests := []struct {
 		name  string
-		model providerModel
+		model providerValues
 		env   map[string]string
 	}{
 		{name: "certificate that is not base64", env: map[string]string{"ARM_CLIENT_CERTIFICATE": secret}},
 		{name: "secret in ARM_CLIENT_ID", env: map[string]string{"ARM_CLIENT_ID": secret}},
 		{name: "secret in ARM_TENANT_ID", env: map[string]string{"ARM_TENANT_ID": secret}},
-		{name: "secret in client_id", model: providerModel{ClientID: types.StringValue(secret)}},
-		{name: "secret in tenant_id", model: providerModel{TenantID: types.StringValue(secret)}},
+		{name: "secret in client_id", model: providerValues{"client_id": types.StringValue(secret)}},
+		{name: "secret in tenant_id", model: providerValues{"tenant_id": types.StringValue(secret)}},
 		{name: "secret in ARM_USE_OIDC", env: map[string]string{"ARM_USE_OIDC": secret}},
 		{name: "secret in ARM_USE_MSI", env: map[string]string{"ARM_USE_MSI": secret}},
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
 	"github.com/aad-export/terraform-provider-aad/internal/graph"
+	"github.com/aad-export/terraform-provider-aad/internal/graph/credential"
 )
 
 // stringCheck turns a plain check into a schema validator, so that the same
@@ -35,7 +36,7 @@ func endpoint() stringCheck {
 }
 
 func requestURL() stringCheck {
-	return stringCheck{description: "value must be an https URL, or an http URL of a loopback host, without credentials", check: graph.CheckOIDCRequestURL}
+	return stringCheck{description: "value must be an https URL, or an http URL of a loopback host, without credentials", check: credential.CheckOIDCRequestURL}
 }
 
 func authorityHost() stringCheck {
@@ -43,7 +44,7 @@ func authorityHost() stringCheck {
 }
 
 func msiEndpoint() stringCheck {
-	return stringCheck{description: "value must be an https URL, or an http URL of a loopback or link-local address", check: graph.CheckMSIEndpoint}
+	return stringCheck{description: "value must be an https URL, or an http URL of a loopback or link-local address", check: credential.CheckMSIEndpoint}
 }
 
 func environment() stringCheck {
@@ -62,7 +63,7 @@ func (v stringCheck) ValidateString(_ context.Context, req validator.StringReque
 		return
 	}
 	if err := v.check(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+req.Path.String(), err.Error())
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+req.Path.String(), inTerraformWords(err))
 	}
 }
 
@@ -74,7 +75,7 @@ const guidForm = "00000000-0000-0000-0000-000000000000"
 // ARM_CLIENT_SECRET sit side by side, and a secret pasted into the wrong one
 // must not be printed back.
 func checkGUID(s string) error {
-	if !graph.IsGUID(s) {
+	if !credential.IsGUID(s) {
 		return errors.New("the value is not a GUID (expected the form " + guidForm + "; a tenant's domain name is not accepted, " +
 			"use its tenant ID). It is not shown, in case it is a secret set in the wrong place")
 	}
@@ -84,7 +85,7 @@ func checkGUID(s string) error {
 // checkObjectID is checkGUID for the object IDs that select users, which
 // are shown: they are the selection itself, kept in state as configured.
 func checkObjectID(s string) error {
-	if !graph.IsGUID(s) {
+	if !credential.IsGUID(s) {
 		return fmt.Errorf("%q is not a GUID (expected the form %s)", s, guidForm)
 	}
 	return nil

@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/aad-export/terraform-provider-aad/internal/graph"
+	"github.com/aad-export/terraform-provider-aad/internal/graph/credential"
 )
 
 func TestChecks(t *testing.T) {
@@ -39,14 +40,14 @@ func TestChecks(t *testing.T) {
 		{"endpoint relative", graph.CheckGraphEndpoint, "graph.example.net", "must be a URL of the form https://host"},
 		{"endpoint credentials", graph.CheckGraphEndpoint, "https://user:pw@graph.example.net", "without credentials"},
 		{"endpoint query", graph.CheckGraphEndpoint, "https://graph.example.net/?x=1", "without credentials, query"},
-		{"request url with query", graph.CheckOIDCRequestURL, "https://token.actions.example/idtoken?api-version=2.0", ""},
-		{"request url http remote", graph.CheckOIDCRequestURL, "http://token.example/idtoken?api-version=2.0", "plain http"},
-		{"request url credentials", graph.CheckOIDCRequestURL, "https://u:p@token.example/", "without credentials"},
+		{"request url with query", credential.CheckOIDCRequestURL, "https://token.actions.example/idtoken?api-version=2.0", ""},
+		{"request url http remote", credential.CheckOIDCRequestURL, "http://token.example/idtoken?api-version=2.0", "plain http"},
+		{"request url credentials", credential.CheckOIDCRequestURL, "https://u:p@token.example/", "without credentials"},
 		{"authority https", graph.CheckAuthorityHost, "https://login.microsoftonline.us/", ""},
 		{"authority http loopback", graph.CheckAuthorityHost, "http://127.0.0.1:1", "must use https"},
-		{"msi http", graph.CheckMSIEndpoint, "http://169.254.169.254/metadata/identity/oauth2/token", ""},
-		{"msi http remote", graph.CheckMSIEndpoint, "http://identity.example.net/token", "must use https, or http to a loopback or link-local address"},
-		{"msi relative", graph.CheckMSIEndpoint, "/metadata", "not an absolute URL"},
+		{"msi http", credential.CheckMSIEndpoint, "http://169.254.169.254/metadata/identity/oauth2/token", ""},
+		{"msi http remote", credential.CheckMSIEndpoint, "http://identity.example.net/token", "must use https, or http to a loopback or link-local address"},
+		{"msi relative", credential.CheckMSIEndpoint, "/metadata", "not an absolute URL"},
 		{"base64", checkBase64, "aGVsbG8=", ""},
 		{"base64 with newline", checkBase64, "aGVsbG8=\n", ""},
 		{"base64 empty", checkBase64, "", "empty"},

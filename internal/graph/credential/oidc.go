@@ -1,13 +1,11 @@
-package graph
+package credential
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
 	"net/url"
 	"os"
@@ -41,12 +39,12 @@ func newAssertionSource(c Credentials, httpClient *http.Client) (*assertionSourc
 		s.token = strings.TrimSpace(c.OIDCToken)
 	case c.OIDCTokenFilePath != "":
 		if _, err := os.Stat(c.OIDCTokenFilePath); err != nil {
-			return nil, fmt.Errorf("oidc_token_file_path: %w", err)
+			return nil, &FieldError{Field: "OIDCTokenFilePath", Problem: "cannot be read", Err: err}
 		}
 		s.file = c.OIDCTokenFilePath
 	case c.OIDCRequestURL != "" || c.OIDCRequestToken != "":
 		if c.OIDCRequestURL == "" || c.OIDCRequestToken == "" {
-			return nil, errors.New("oidc_request_url and oidc_request_token must be set together (ARM_OIDC_REQUEST_URL/ACTIONS_ID_TOKEN_REQUEST_URL and ARM_OIDC_REQUEST_TOKEN/ACTIONS_ID_TOKEN_REQUEST_TOKEN)")
+			return nil, fieldError("OIDCRequestURL", "and {OIDCRequestToken} must be set together")
 		}
 		u, err := oidcRequestURL(c.OIDCRequestURL)
 		if err != nil {
@@ -54,7 +52,8 @@ func newAssertionSource(c Credentials, httpClient *http.Client) (*assertionSourc
 		}
 		s.requestURL, s.reqToken = u, c.OIDCRequestToken
 	default:
-		return nil, errors.New("use_oidc is set but none of oidc_token, oidc_token_file_path, or oidc_request_url with oidc_request_token is")
+		return nil, &FieldError{Field: "UseOIDC", Unset: true,
+			Problem: "is set but none of {OIDCToken}, {OIDCTokenFilePath}, or {OIDCRequestURL} with {OIDCRequestToken} is"}
 	}
 	return s, nil
 }
@@ -73,8 +72,8 @@ type assertionCredential struct {
 // the credential's callback.
 type assertionKey struct{}
 
-func newAssertionCredential(c Credentials, s credentialSetup) (*assertionCredential, error) {
-	src, err := newAssertionSource(c, s.httpClient)
+func newAssertionCredential(c Credentials, s Setup) (*assertionCredential, error) {
+	src, err := newAssertionSource(c, s.HTTPClient)
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +86,7 @@ func newAssertionCredential(c Credentials, s credentialSetup) (*assertionCredent
 	cred, err := azidentity.NewClientAssertionCredential(c.TenantID, c.ClientID, callback,
 		&azidentity.ClientAssertionCredentialOptions{
 			ClientOptions:            s.clientOptions(),
-			DisableInstanceDiscovery: !s.ep.instanceDiscovery,
+			DisableInstanceDiscovery: !s.InstanceDiscovery,
 		})
 	if err != nil {
 		return nil, err
@@ -109,15 +108,15 @@ func (a *assertionCredential) GetToken(ctx context.Context, opts policy.TokenReq
 func oidcRequestURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("oidc_request_url is not an absolute URL")
+		return nil, fieldError("OIDCRequestURL", "is not an absolute URL")
 	}
-	if u.Scheme != "https" && (u.Scheme != "http" || !isLoopbackHost(u.Hostname())) {
-		return nil, fmt.Errorf("oidc_request_url must use https (plain http only to localhost, 127.0.0.1 or [::1])")
+	if u.Scheme != "https" && (u.Scheme != "http" || !IsLoopbackHost(u.Hostname())) {
+		return nil, fieldError("OIDCRequestURL", "must use https (plain http only to localhost, 127.0.0.1 or [::1])")
 	}
 	if u.User != nil {
 		// The request carries its bearer token already, and credentials in a
 		// URL end up in logs and error messages.
-		return nil, errors.New("oidc_request_url must be a URL without credentials")
+		return nil, fieldError("OIDCRequestURL", "must be a URL without credentials")
 	}
 	q := u.Query()
 	q.Set("audience", oidcAudience)
@@ -133,12 +132,12 @@ func (s *assertionSource) get(ctx context.Context) (string, error) {
 	case s.file != "":
 		b, err := os.ReadFile(s.file)
 		if err != nil {
-			return "", fmt.Errorf("reading oidc_token_file_path: %w", err)
+			return "", &FieldError{Field: "OIDCTokenFilePath", Problem: "cannot be read", Err: err}
 		}
 		if t := strings.TrimSpace(string(b)); t != "" {
 			return t, nil
 		}
-		return "", errors.New("oidc_token_file_path holds no token")
+		return "", fieldError("OIDCTokenFilePath", "holds no token")
 	default:
 		return s.request(ctx)
 	}
@@ -200,64 +199,24 @@ func (e *oidcEndpointError) retryable() bool {
 	return e.status == http.StatusTooManyRequests || e.status >= http.StatusInternalServerError
 }
 
-// FederatedToken describes the OIDC token a client exchanges for access
-// tokens when the client cannot ask for a fresh one: given as oidc_token,
-// or read from oidc_token_file_path (read again at each renewal, so fresh
-// only if something replaces it).
-type FederatedToken struct {
-	Expires  time.Time // its exp claim
-	FromFile bool
+// EndpointRetryable reports whether err is an answer of the OIDC token
+// request endpoint (ok), and if so whether asking again may help.
+func EndpointRetryable(err error) (retry, ok bool) {
+	var e *oidcEndpointError
+	if !errors.As(err, &e) {
+		return false, false
+	}
+	return e.retryable(), true
 }
 
-// FederatedTokenExpiry reports when the OIDC token the client would
-// exchange now expires: a token given, or the one its file holds now. It
-// is false for other credentials, for a token requested from
-// oidc_request_url (asked for anew at each renewal), and for a token whose
-// exp claim cannot be read (Entra will say what is wrong with it). The
-// signature is not checked: Entra checks it; this is only for an early
-// warning. The token itself is neither kept nor logged.
-func (c *Client) FederatedTokenExpiry() (FederatedToken, bool) {
-	a, ok := c.tokens.cred.(*assertionCredential)
-	if !ok || a.src.requestURL != nil {
-		return FederatedToken{}, false
+// CheckOIDCRequestURL checks an OIDC token request URL
+// (Credentials.OIDCRequestURL) as New does: an absolute URL, https, or
+// plain http to a loopback host only, since the request carries a bearer
+// token. "" (not set) is valid.
+func CheckOIDCRequestURL(raw string) error {
+	if raw == "" {
+		return nil
 	}
-	token := a.src.token
-	if a.src.file != "" {
-		b, err := os.ReadFile(a.src.file)
-		if err != nil {
-			return FederatedToken{}, false
-		}
-		token = strings.TrimSpace(string(b))
-	}
-	exp, ok := jwtExpiry(token)
-	return FederatedToken{Expires: exp, FromFile: a.src.file != ""}, ok
-}
-
-// maxJWTExpiry bounds the exp claims read: beyond it (year 9999) a time
-// would overflow, and no token lives that long.
-const maxJWTExpiry = 253402300799
-
-// jwtExpiry reads the exp claim (seconds since the epoch, maybe with a
-// fraction) of a compact JWT, without checking its signature.
-func jwtExpiry(token string) (time.Time, bool) {
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
-		return time.Time{}, false
-	}
-	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
-	if err != nil {
-		return time.Time{}, false
-	}
-	var claims struct {
-		Exp *float64 `json:"exp"`
-	}
-	if json.Unmarshal(payload, &claims) != nil || claims.Exp == nil {
-		return time.Time{}, false
-	}
-	exp := *claims.Exp
-	if math.IsNaN(exp) || exp <= 0 || exp > maxJWTExpiry {
-		return time.Time{}, false
-	}
-	secs, frac := math.Modf(exp)
-	return time.Unix(int64(secs), int64(frac*float64(time.Second))), true
+	_, err := oidcRequestURL(raw)
+	return err
 }

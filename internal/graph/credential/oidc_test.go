@@ -1,11 +1,7 @@
-package graph
+package credential
 
 import (
-	"context"
 	"encoding/base64"
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -63,43 +59,4 @@ func FuzzJWTExpiry(f *testing.F) {
 			t.Fatalf("jwtExpiry(%q) = %v without a value", token, exp)
 		}
 	})
-}
-
-func TestFederatedTokenExpiry(t *testing.T) {
-	t.Parallel()
-	exp := time.Now().Add(10 * time.Minute).Truncate(time.Second)
-	token := unsignedJWT(`{"exp":` + strconv.FormatInt(exp.Unix(), 10) + `}`)
-	file := filepath.Join(t.TempDir(), "token")
-	if err := os.WriteFile(file, []byte(token+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	app := Credentials{TenantID: testTenant, ClientID: testClient, UseOIDC: true}
-	with := func(f func(*Credentials)) Credentials { c := app; f(&c); return c }
-	tests := []struct {
-		name string
-		c    Credentials
-		want FederatedToken
-		ok   bool
-	}{
-		{"oidc_token", with(func(c *Credentials) { c.OIDCToken = token }), FederatedToken{Expires: exp}, true},
-		{"oidc_token_file_path", with(func(c *Credentials) { c.OIDCTokenFilePath = file }), FederatedToken{Expires: exp, FromFile: true}, true},
-		{"oidc_request_url: fresh at each renewal", with(func(c *Credentials) {
-			c.OIDCRequestURL, c.OIDCRequestToken = "https://token.example.net/", "request-token"
-		}), FederatedToken{}, false},
-		{"a token without exp", with(func(c *Credentials) { c.OIDCToken = unsignedJWT(`{}`) }), FederatedToken{}, false},
-		{"client secret", Credentials{TenantID: testTenant, ClientID: testClient, ClientSecret: "s"}, FederatedToken{}, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			c, err := New(context.Background(), Config{Credentials: tt.c})
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, ok := c.FederatedTokenExpiry()
-			if ok != tt.ok || !got.Expires.Equal(tt.want.Expires) || got.FromFile != tt.want.FromFile {
-				t.Errorf("FederatedTokenExpiry = %+v, %v; want %+v, %v", got, ok, tt.want, tt.ok)
-			}
-		})
-	}
 }
