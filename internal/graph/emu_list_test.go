@@ -227,7 +227,7 @@ func TestRecountsBeforeFallingBack(t *testing.T) {
 }
 
 // Counts that never add up, while the directory holds still, mean the
-// partition filters do not cut the directory as the planner believes: the
+// partition filters do not cut the directory as the splitter believes: the
 // read falls back to one chain rather than trust them.
 func TestFallsBackToOneChainWhenCountsNeverAddUp(t *testing.T) {
 	t.Parallel()

@@ -72,7 +72,7 @@ func (l *lister) list(ctx context.Context) error {
 	if total <= int64(l.base.top) || l.chains == 1 {
 		return l.listPartition(ctx, &partition{count: total})
 	}
-	p := newPlanner(l, total)
+	p := newSplitter(l, total)
 	root, err := p.split(ctx, &partition{count: total})
 	if err != nil {
 		return err
@@ -91,10 +91,10 @@ func (l *lister) hookCounted(ctx context.Context) error {
 	return l.counted(ctx)
 }
 
-// listPlanned runs the workers while the planner refines the first split.
+// listPlanned runs the workers while the splitter refines the first split.
 // Workers take partitions largest first; once none are left they help the
 // largest partitions still being listed, from their other end.
-func (l *lister) listPlanned(ctx context.Context, p *planner, root []*partition) error {
+func (l *lister) listPlanned(ctx context.Context, p *splitter, root []*partition) error {
 	g, ctx := errgroup.WithContext(ctx)
 	queue := newPartitionQueue()
 	g.Go(recovered(func() error {
@@ -220,7 +220,7 @@ func (l *lister) help(ctx context.Context) (bool, error) {
 	if l.refused.desc.Load() {
 		return false, nil
 	}
-	r := l.victim()
+	r := l.claimLargest()
 	if r == nil {
 		return false, nil
 	}
@@ -239,9 +239,9 @@ func (l *lister) help(ctx context.Context) (bool, error) {
 	return true, err
 }
 
-// victim picks the running partition with the most users left, and claims
-// its other end.
-func (l *lister) victim() *partRun {
+// claimLargest picks the running partition with the most users left, and
+// claims its other end.
+func (l *lister) claimLargest() *partRun {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var best *partRun

@@ -6,11 +6,11 @@ import (
 	"testing"
 )
 
-// TestPlannerSizes checks how partitions are sized: the work of one chain,
+// TestSplitterSizes checks how partitions are sized: the work of one chain,
 // at least two pages, at most maxPartitionPages pages (the ids a partition
 // keeps while it is listed must not grow with the directory), and probes as
 // many at once as the client sends requests, even when few chains list.
-func TestPlannerSizes(t *testing.T) {
+func TestSplitterSizes(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name                      string
@@ -29,7 +29,7 @@ func TestPlannerSizes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		l := &lister{c: &Client{concurrency: tt.concurrency}, base: listQuery{top: tt.top}, chains: tt.chains}
-		p := newPlanner(l, tt.total)
+		p := newSplitter(l, tt.total)
 		if p.target != tt.wantTarget || int64(cap(p.probes)) != tt.wantProbeSlot {
 			t.Errorf("%s: target %d, %d probes at once; want %d, %d", tt.name, p.target, cap(p.probes), tt.wantTarget, tt.wantProbeSlot)
 		}
@@ -60,7 +60,7 @@ func TestRankPiecesCoverTheParent(t *testing.T) {
 		}
 		cases = append(cases, counts)
 	}
-	p := &planner{target: 5000}
+	p := &splitter{target: 5000}
 	for _, counts := range cases {
 		bounds := []string{"j"}
 		for i := 1; i < len(counts); i++ {

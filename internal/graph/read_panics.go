@@ -7,26 +7,7 @@ import (
 	"log/slog"
 	"runtime"
 	"runtime/debug"
-	"sync"
 )
-
-// group runs goroutines whose first error cancels the others' context.
-type group struct{ wg sync.WaitGroup }
-
-// go1 runs f on a goroutine of its own. A panic in f ends the read like an
-// error does (see recovered).
-func (g *group) go1(cancel context.CancelCauseFunc, f func() error) {
-	g.wg.Add(1)
-	f = recovered(f)
-	go func() {
-		defer g.wg.Done()
-		if err := f(); err != nil {
-			cancel(err)
-		}
-	}()
-}
-
-func (g *group) wait() { g.wg.Wait() }
 
 // recovered returns f with a panic turned into a *panicError. Every
 // goroutine the client starts runs its work through it: a panic that

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/aad-export/terraform-provider-aad/internal/directory"
+	"golang.org/x/sync/errgroup"
 )
 
 const (
@@ -57,17 +58,17 @@ func (c *Client) run(ctx context.Context, q directory.Query, sink directory.Sink
 		c.stats.users.Add(int64(len(current)))
 		return sink.Replace(ctx, ids, current)
 	}
-	batcherDone := make(chan struct{})
+	// The batcher runs beside the body; its failure cancels the read with
+	// its error as the cause.
+	var batching errgroup.Group
 	if q.AuthMethods || q.Explicit() {
 		r.b = newBatcher(c)
-		go func() {
-			defer close(batcherDone)
+		batching.Go(func() error {
 			if err := recovered(func() error { return r.b.run(ctx) })(); err != nil {
 				cancel(err)
 			}
-		}()
-	} else {
-		close(batcherDone)
+			return nil
+		})
 	}
 	var auth *authStage
 	if q.AuthMethods {
@@ -96,7 +97,7 @@ func (c *Client) run(ctx context.Context, q directory.Query, sink directory.Sink
 	if err != nil {
 		cancel(err)
 	}
-	<-batcherDone
+	_ = batching.Wait() // its error went to cancel
 	err = firstCause(ctx, err)
 	logPanic(ctx, c.log, err)
 	return err

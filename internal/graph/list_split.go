@@ -54,32 +54,32 @@ func scriptBounds() []rune {
 		0xAC00, 0xB800, 0xC400, 0xD7B0, 0xE000, maxRune}
 }
 
-// planner splits the query's users into partitions of about target users
+// splitter splits the query's users into partitions of about target users
 // at most, using cheap $count probes (ConsistencyLevel: eventual).
-type planner struct {
+type splitter struct {
 	l      *lister
 	target int64
 	probes chan struct{} // bounds the probes in flight
 }
 
-// newPlanner sizes partitions at about the work of one chain: taken largest
+// newSplitter sizes partitions at about the work of one chain: taken largest
 // first, the chains then finish close together (a partition is never longer
 // than the work per chain, and the last to start are the shortest). Below
 // two pages a split saves less than its probes cost; above maxPartitionPages
 // a partition holds more memory than it saves probes. Probes run as many at
 // once as the client allows requests, even when few chains list: the plan's
 // first split stands between the start and the first page.
-func newPlanner(l *lister, total int64) *planner {
+func newSplitter(l *lister, total int64) *splitter {
 	top := int64(l.base.top)
 	target := min(max(total/int64(l.chains), 2*top), maxPartitionPages*top)
-	return &planner{l: l, target: target, probes: make(chan struct{}, max(l.chains, l.c.concurrency))}
+	return &splitter{l: l, target: target, probes: make(chan struct{}, max(l.chains, l.c.concurrency))}
 }
 
 // split returns the children of parent that hold users. It returns nil when
 // parent cannot be split, or its children cannot be trusted to partition it
 // exactly: Graph rejected a child's filter, or the counts do not add up (the
 // directory changed meanwhile). Other errors end the read.
-func (p *planner) split(ctx context.Context, parent *partition) ([]*partition, error) {
+func (p *splitter) split(ctx context.Context, parent *partition) ([]*partition, error) {
 	switch {
 	case parent.kind == kindPrefix && parent.prefix == "":
 		return p.prefixSplit(ctx, parent)
@@ -96,7 +96,7 @@ func (p *planner) split(ctx context.Context, parent *partition) ([]*partition, e
 // not listed: they stay inside the rest, which therefore still covers them
 // should a user appear there, and which is listed even when it is empty for
 // that reason.
-func (p *planner) prefixSplit(ctx context.Context, parent *partition) ([]*partition, error) {
+func (p *splitter) prefixSplit(ctx context.Context, parent *partition) ([]*partition, error) {
 	children := make([]*partition, 0, len(firstChars)+1)
 	for _, r := range firstChars {
 		child := parent.with(kindPrefix, startsWithUPN(string(r)))
@@ -131,7 +131,7 @@ func (p *planner) prefixSplit(ctx context.Context, parent *partition) ([]*partit
 
 // codeSplit cuts a rest by the code point of the character after its
 // prefix, at bounds (ascending; 0 and maxRune stand for no bound).
-func (p *planner) codeSplit(ctx context.Context, parent *partition, bounds []rune) ([]*partition, error) {
+func (p *splitter) codeSplit(ctx context.Context, parent *partition, bounds []rune) ([]*partition, error) {
 	bounds = foldBounds(bounds)
 	children := make([]*partition, 0, len(bounds)-1)
 	for i := 0; i+1 < len(bounds); i++ {
@@ -163,7 +163,7 @@ func (p *planner) codeSplit(ctx context.Context, parent *partition, bounds []run
 // pivots are spread between the partition's first and last names, read from
 // Graph: names cluster (given names, a shared prefix), and bounds taken from
 // the data put the next split inside the cluster at once.
-func (p *planner) rankSplit(ctx context.Context, parent *partition) ([]*partition, error) {
+func (p *splitter) rankSplit(ctx context.Context, parent *partition) ([]*partition, error) {
 	low, high, err := p.edges(ctx, parent)
 	if err != nil || low == "" {
 		return nil, orNil(err)
@@ -217,7 +217,7 @@ func rankPieces(total int64, upto []*partition) ([]int64, bool) {
 // edges reads the first and last names of a partition (lower-cased), with
 // two one-user pages; high is "" when Graph will not list in descending
 // order.
-func (p *planner) edges(ctx context.Context, part *partition) (low, high string, err error) {
+func (p *splitter) edges(ctx context.Context, part *partition) (low, high string, err error) {
 	filter := andFilters(p.l.base.filter, part.filter())
 	var g errgroup.Group
 	var highErr error
@@ -242,7 +242,7 @@ func (p *planner) edges(ctx context.Context, part *partition) (low, high string,
 }
 
 // edge is one probe of edges.
-func (p *planner) edge(ctx context.Context, filter string, desc bool) (string, error) {
+func (p *splitter) edge(ctx context.Context, filter string, desc bool) (string, error) {
 	select {
 	case p.probes <- struct{}{}:
 	case <-ctx.Done():
@@ -277,7 +277,7 @@ func (p *planner) edge(ctx context.Context, filter string, desc bool) (string, e
 // (a range between two dense clusters of names, such as jim.* between
 // james.* and john.*, is empty when planned). Empty pieces join a neighbour,
 // where they cost nothing.
-func (p *planner) mergePieces(parent *partition, bounds []string, counts []int64) []*partition {
+func (p *splitter) mergePieces(parent *partition, bounds []string, counts []int64) []*partition {
 	var out []*partition
 	for _, g := range groupPieces(counts, p.target) {
 		var lower, upper string
@@ -363,7 +363,7 @@ const maxRecounts = 3
 // the split leaking users: a difference within what churn explains is then
 // accepted (each partition is checked against its own count when listed,
 // and the read's change log catches what moved).
-func (p *planner) agree(ctx context.Context, parent *partition, children []*partition) (bool, error) {
+func (p *splitter) agree(ctx context.Context, parent *partition, children []*partition) (bool, error) {
 	first := parent.count
 	moved := false
 	for attempt := 1; ; attempt++ {
@@ -393,7 +393,7 @@ func (p *planner) agree(ctx context.Context, parent *partition, children []*part
 }
 
 // recount counts parts again after a short wait that grows with attempt.
-func (p *planner) recount(ctx context.Context, attempt int, parts []*partition) error {
+func (p *splitter) recount(ctx context.Context, attempt int, parts []*partition) error {
 	if err := p.l.c.retry.clock.Sleep(ctx, time.Duration(attempt)*recountWait); err != nil {
 		return err
 	}
@@ -466,8 +466,8 @@ func orNil(err error) error {
 }
 
 // countAll probes the counts of parts in parallel, as many at once as the
-// planner's probe slots allow.
-func (p *planner) countAll(ctx context.Context, parts []*partition) error {
+// splitter's probe slots allow.
+func (p *splitter) countAll(ctx context.Context, parts []*partition) error {
 	var (
 		g     errgroup.Group
 		mu    sync.Mutex
@@ -501,7 +501,7 @@ func (p *planner) countAll(ctx context.Context, parts []*partition) error {
 
 // refineAll emits parts, splitting further those over the target,
 // concurrently.
-func (p *planner) refineAll(ctx context.Context, parts []*partition, depth int, emit func(*partition)) error {
+func (p *splitter) refineAll(ctx context.Context, parts []*partition, depth int, emit func(*partition)) error {
 	var g errgroup.Group
 	for _, part := range parts {
 		g.Go(recovered(func() error { return p.refine(ctx, part, depth, emit) }))
@@ -511,7 +511,7 @@ func (p *planner) refineAll(ctx context.Context, parts []*partition, depth int, 
 
 // refine emits part, or its children when it is over the target and splits
 // cleanly.
-func (p *planner) refine(ctx context.Context, part *partition, depth int, emit func(*partition)) error {
+func (p *splitter) refine(ctx context.Context, part *partition, depth int, emit func(*partition)) error {
 	if part.count <= p.target || depth >= maxDepth {
 		emit(part)
 		return nil

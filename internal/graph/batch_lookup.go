@@ -6,10 +6,10 @@ import (
 	"errors"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/aad-export/terraform-provider-aad/internal/directory"
 	"github.com/aad-export/terraform-provider-aad/internal/graph/credential"
+	"golang.org/x/sync/errgroup"
 )
 
 const (
@@ -79,36 +79,27 @@ func (c *Client) lookup(ctx context.Context, q directory.Query, selects []string
 	var (
 		mu        sync.Mutex
 		delivered = map[idKey]struct{}{}
-		next      atomic.Int64
 		gate      stepGate
 	)
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var g group
-	for range lookupWorkers {
-		g.go1(cancel, func() error {
-			for {
-				start := int(next.Add(lookupChunk)) - lookupChunk
-				if start >= len(keys) {
-					return nil
-				}
-				found, err := c.resolveKeys(ctx, keys[start:min(start+lookupChunk, len(keys))], selects, b, &gate, sink)
-				if err != nil {
-					return err
-				}
-				mu.Lock()
-				found = uniqueUsers(found, delivered)
-				mu.Unlock()
-				if len(found) > 0 {
-					if err := deliver(ctx, found); err != nil {
-						return err
-					}
-				}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(lookupWorkers)
+	for start := 0; start < len(keys) && gctx.Err() == nil; start += lookupChunk {
+		chunk := keys[start:min(start+lookupChunk, len(keys))]
+		g.Go(recovered(func() error {
+			found, err := c.resolveKeys(gctx, chunk, selects, b, &gate, sink)
+			if err != nil {
+				return err
 			}
-		})
+			mu.Lock()
+			found = uniqueUsers(found, delivered)
+			mu.Unlock()
+			if len(found) == 0 {
+				return nil
+			}
+			return deliver(gctx, found)
+		}))
 	}
-	g.wait()
-	if err := context.Cause(ctx); err != nil {
+	if err := g.Wait(); err != nil {
 		return err
 	}
 	return gate.close(ctx, sink)

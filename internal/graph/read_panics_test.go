@@ -53,7 +53,7 @@ func TestRecoveredTurnsPanicsIntoErrors(t *testing.T) {
 			if strings.Contains(err.Error(), secretish) {
 				t.Errorf("err = %q shows the panic's value", err)
 			}
-			if !bytes.Contains(pe.stack, []byte("group_test.go")) {
+			if !bytes.Contains(pe.stack, []byte("read_panics_test.go")) {
 				t.Errorf("the stack does not show where the panic happened:\n%s", pe.stack)
 			}
 		})
@@ -108,7 +108,7 @@ func TestPanicOnAGoroutineEndsTheRead(t *testing.T) {
 				t.Fatalf("err = %v, want the panic as an error", err)
 			}
 			logged := log.String()
-			if !strings.Contains(logged, "group_test.go") {
+			if !strings.Contains(logged, "read_panics_test.go") {
 				t.Errorf("the DEBUG log lacks the panic's stack:\n%s", logged)
 			}
 			for u := range tn.Users() {
