@@ -6,13 +6,14 @@ import (
 	"testing"
 
 	"github.com/aad-export/terraform-provider-aad/internal/directory"
+	"github.com/aad-export/terraform-provider-aad/internal/graphemu/emutest"
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu/tenant"
 )
 
 func TestWithConcurrency(t *testing.T) {
 	t.Parallel()
-	tn := generated(t, tenant.GenerateOptions{Seed: 71, Users: 2500})
-	srv := emulator(t, tn)
+	tn := emutest.Generate(t, tenant.GenerateOptions{Seed: 71, Users: 2500})
+	srv := emutest.Start(t, tn)
 	c := newEmuClient(t, srv, func(c *Config) { c.Concurrency = 4 })
 	tests := []struct {
 		n, want int
@@ -32,7 +33,7 @@ func TestWithConcurrency(t *testing.T) {
 	if err := d.Users(context.Background(), directory.Query{Select: listColumns()}, &after); err != nil {
 		t.Fatal(err)
 	}
-	checkExactly(t, after.ids(), tenantIDs(tn, nil))
+	checkExactly(t, after.ids(), emutest.IDs(tn, nil))
 	if n := srv.Counters().TokensIssued; n != 1 {
 		t.Errorf("%d tokens issued for two reads, want 1: the clients share the credential's tokens", n)
 	}

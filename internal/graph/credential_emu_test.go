@@ -25,6 +25,7 @@ import (
 	"github.com/aad-export/terraform-provider-aad/internal/directory"
 	"github.com/aad-export/terraform-provider-aad/internal/graph/credential"
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu"
+	"github.com/aad-export/terraform-provider-aad/internal/graphemu/emutest"
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu/tenant"
 )
 
@@ -43,8 +44,8 @@ func certificateApp(t *testing.T) (*graphemu.Server, *graphemu.ClientCertificate
 	if err != nil {
 		t.Fatal(err)
 	}
-	tn := generated(t, tenant.GenerateOptions{Seed: 51, Users: 1200})
-	srv := emulator(t, tn, func(c *graphemu.Config) {
+	tn := emutest.Generate(t, tenant.GenerateOptions{Seed: 51, Users: 1200})
+	srv := emutest.Start(t, tn, func(c *graphemu.Config) {
 		c.Apps = []graphemu.App{{Name: "cert", ClientID: testClient, Certificates: []*x509.Certificate{cert.Certificate},
 			Permissions: graphemu.AllPermissions()}}
 	})

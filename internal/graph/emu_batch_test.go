@@ -12,6 +12,7 @@ import (
 
 	"github.com/aad-export/terraform-provider-aad/internal/directory"
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu"
+	"github.com/aad-export/terraform-provider-aad/internal/graphemu/emutest"
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu/tenant"
 )
 
@@ -35,8 +36,8 @@ func pick(tn *tenant.Tenant, n int, keep func(tenant.User) bool) []tenant.User {
 
 func TestExplicitUsers(t *testing.T) {
 	t.Parallel()
-	tn := generated(t, tenant.GenerateOptions{Seed: 31, Users: 5000})
-	srv := emulator(t, tn)
+	tn := emutest.Generate(t, tenant.GenerateOptions{Seed: 31, Users: 5000})
+	srv := emutest.Start(t, tn)
 	c := newEmuClient(t, srv)
 
 	guests := pick(tn, 5, func(u tenant.User) bool { return strings.Contains(u.UserPrincipalName, "#EXT#") })
@@ -112,8 +113,8 @@ func wantMethods(u tenant.User) directory.AuthMethods {
 
 func TestAuthenticationMethods(t *testing.T) {
 	t.Parallel()
-	tn := generated(t, tenant.GenerateOptions{Seed: 32, Users: 2500})
-	srv := emulator(t, tn)
+	tn := emutest.Generate(t, tenant.GenerateOptions{Seed: 32, Users: 2500})
+	srv := emutest.Start(t, tn)
 	gone := pick(tn, 1, func(tenant.User) bool { return true })[0]
 	// Deleted between listing and lookup: its methods answer 404.
 	srv.Inject(graphemu.Fault{Endpoint: graphemu.EndpointAuthMethods, User: gone.ID, Effect: graphemu.EffectUserNotFound, Times: graphemu.Unlimited})
@@ -122,7 +123,7 @@ func TestAuthenticationMethods(t *testing.T) {
 	if err := c.Users(context.Background(), directory.Query{Select: listColumns(), AuthMethods: true}, &sink); err != nil {
 		t.Fatalf("Users: %v", err)
 	}
-	want := tenantIDs(tn, func(u tenant.User) bool { return u.ID != gone.ID })
+	want := emutest.IDs(tn, func(u tenant.User) bool { return u.ID != gone.ID })
 	checkExactly(t, sink.ids(), want)
 	var withPhone, withEmail int
 	for i := range sink.users {
@@ -153,10 +154,10 @@ func TestAuthenticationMethods(t *testing.T) {
 
 func TestMissingAuthMethodsPermissionFailsOnce(t *testing.T) {
 	t.Parallel()
-	tn := generated(t, tenant.GenerateOptions{Seed: 33, Users: 3000})
+	tn := emutest.Generate(t, tenant.GenerateOptions{Seed: 33, Users: 3000})
 	app := graphemu.DefaultApp()
 	app.Permissions = []string{graphemu.PermUserReadAll}
-	srv := emulator(t, tn, func(c *graphemu.Config) { c.Apps = []graphemu.App{app} })
+	srv := emutest.Start(t, tn, func(c *graphemu.Config) { c.Apps = []graphemu.App{app} })
 	c := newEmuClient(t, srv)
 	var sink collector
 	err := c.Users(context.Background(), directory.Query{Select: listColumns(), AuthMethods: true}, &sink)
@@ -171,8 +172,8 @@ func TestMissingAuthMethodsPermissionFailsOnce(t *testing.T) {
 
 func TestInnerThrottlingIsRequeued(t *testing.T) {
 	t.Parallel()
-	tn := generated(t, tenant.GenerateOptions{Seed: 34, Users: 1500})
-	srv := emulator(t, tn, func(c *graphemu.Config) {
+	tn := emutest.Generate(t, tenant.GenerateOptions{Seed: 34, Users: 1500})
+	srv := emutest.Start(t, tn, func(c *graphemu.Config) {
 		// A budget of 400 resource units a second: the 1,500 lookups are
 		// throttled several times over.
 		c.Profile = graphemu.Profile{Throttle: true, TenantBudget: 400, Window: time.Second, RetryAfter: graphemu.RetryAfterMixed}
@@ -182,7 +183,7 @@ func TestInnerThrottlingIsRequeued(t *testing.T) {
 	if err := c.Users(context.Background(), directory.Query{Select: listColumns(), AuthMethods: true}, &sink); err != nil {
 		t.Fatalf("Users: %v", err)
 	}
-	checkExactly(t, sink.ids(), tenantIDs(tn, nil))
+	checkExactly(t, sink.ids(), emutest.IDs(tn, nil))
 	if cnt := srv.Counters(); cnt.Throttled == 0 || c.Stats().Throttled == 0 {
 		t.Errorf("the emulator throttled %d requests and the client saw %d: the test did not throttle", cnt.Throttled, c.Stats().Throttled)
 	}
@@ -197,8 +198,8 @@ func TestInnerThrottlingIsRequeued(t *testing.T) {
 // held back until one is, then reported the same way.
 func TestOneUsersFailedStepIsThatUsersError(t *testing.T) {
 	t.Parallel()
-	tn := generated(t, tenant.GenerateOptions{Seed: 35, Users: 1200})
-	srv := emulator(t, tn)
+	tn := emutest.Generate(t, tenant.GenerateOptions{Seed: 35, Users: 1200})
+	srv := emutest.Start(t, tn)
 	users := pick(tn, 4, func(tenant.User) bool { return true })
 	forbidden, failing, forbiddenGet, failingGet := users[0], users[1], users[2], users[3]
 	srv.Inject(graphemu.Fault{Endpoint: graphemu.EndpointAuthMethods, User: forbidden.ID, Status: http.StatusForbidden, Times: graphemu.Unlimited})
@@ -230,7 +231,7 @@ func TestOneUsersFailedStepIsThatUsersError(t *testing.T) {
 		if n := len(sink.errors); n < 2 || n > 7 {
 			t.Errorf("%d per-user errors, want the two users' and the five early 403s'", n)
 		}
-		checkExactly(t, sink.ids(), tenantIDs(tn, func(u tenant.User) bool { _, bad := failed[u.ID]; return !bad }))
+		checkExactly(t, sink.ids(), emutest.IDs(tn, func(u tenant.User) bool { _, bad := failed[u.ID]; return !bad }))
 	})
 	t.Run("lookups", func(t *testing.T) {
 		t.Parallel()
@@ -258,7 +259,7 @@ func TestOneUsersFailedStepIsThatUsersError(t *testing.T) {
 // request per user) or smaller than one batch (it fails at the end).
 func TestForbiddenEverywhereIsTheReadsError(t *testing.T) {
 	t.Parallel()
-	tn := generated(t, tenant.GenerateOptions{Seed: 36, Users: 3000})
+	tn := emutest.Generate(t, tenant.GenerateOptions{Seed: 36, Users: 3000})
 	noMethods := graphemu.DefaultApp()
 	noMethods.Permissions = []string{graphemu.PermUserReadAll}
 	noUsers := graphemu.DefaultApp()
@@ -279,7 +280,7 @@ func TestForbiddenEverywhereIsTheReadsError(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			srv := emulator(t, tn, func(c *graphemu.Config) { c.Apps = []graphemu.App{tt.app} })
+			srv := emutest.Start(t, tn, func(c *graphemu.Config) { c.Apps = []graphemu.App{tt.app} })
 			c := newEmuClient(t, srv, func(c *Config) { c.Concurrency = 4 })
 			var sink collector
 			err := c.Users(context.Background(), tt.q, &sink)

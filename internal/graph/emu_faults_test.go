@@ -10,6 +10,7 @@ import (
 
 	"github.com/aad-export/terraform-provider-aad/internal/directory"
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu"
+	"github.com/aad-export/terraform-provider-aad/internal/graphemu/emutest"
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu/tenant"
 )
 
@@ -76,8 +77,8 @@ func TestFaultsLoseAndDuplicateNothing(t *testing.T) {
 			t.Parallel()
 			// 60% of the names share a prefix: those partitions run to
 			// several pages, so nextLinks meet the faults too.
-			tn := generated(t, tenant.GenerateOptions{Seed: 41, Users: 6000, SharedPrefixShare: 0.6})
-			srv := emulator(t, tn)
+			tn := emutest.Generate(t, tenant.GenerateOptions{Seed: 41, Users: 6000, SharedPrefixShare: 0.6})
+			srv := emutest.Start(t, tn)
 			for _, f := range tt.faults {
 				srv.Inject(f)
 			}
@@ -97,7 +98,7 @@ func TestFaultsLoseAndDuplicateNothing(t *testing.T) {
 					t.Errorf("fault %+v never fired: the row proves less than it says", f)
 				}
 			}
-			want := tenantIDs(tn, nil)
+			want := emutest.IDs(tn, nil)
 			checkExactly(t, sink.ids(), want)
 			if len(sink.errors) != 0 {
 				t.Errorf("per-user errors %+v, want none", sink.errors[:min(3, len(sink.errors))])
@@ -149,7 +150,7 @@ func answered(cnt graphemu.Counters, e graphemu.Endpoint, status int) int {
 
 func TestThrottledPastTheTimeout(t *testing.T) {
 	t.Parallel()
-	srv := emulator(t, generated(t, tenant.GenerateOptions{Seed: 42, Users: 2000}))
+	srv := emutest.Start(t, emutest.Generate(t, tenant.GenerateOptions{Seed: 42, Users: 2000}))
 	srv.Inject(graphemu.Fault{Endpoint: graphemu.EndpointListFirst, Times: graphemu.Unlimited, Status: 429,
 		RetryAfter: time.Minute, RetryAfterStyle: graphemu.RetryAfterSeconds})
 	c := newEmuClient(t, srv)
@@ -168,7 +169,7 @@ func TestThrottledPastTheTimeout(t *testing.T) {
 
 func TestCancellationStopsTheRead(t *testing.T) {
 	t.Parallel()
-	srv := emulator(t, generated(t, tenant.GenerateOptions{Seed: 43, Users: 20000}), func(c *graphemu.Config) {
+	srv := emutest.Start(t, emutest.Generate(t, tenant.GenerateOptions{Seed: 43, Users: 20000}), func(c *graphemu.Config) {
 		c.Profile = graphemu.RealisticProfile(0.2)
 	})
 	c := newEmuClient(t, srv)
@@ -201,7 +202,7 @@ func (s *cancelAfter) Users(ctx context.Context, users []directory.User) error {
 
 func TestWrongSecret(t *testing.T) {
 	t.Parallel()
-	srv := emulator(t, generated(t, tenant.GenerateOptions{Seed: 44, Users: 10}))
+	srv := emutest.Start(t, emutest.Generate(t, tenant.GenerateOptions{Seed: 44, Users: 10}))
 	const secret = "not-the-secret-Q8~xyz"
 	c := newEmuClient(t, srv, func(c *Config) { c.Credentials.ClientSecret = secret })
 	err := c.Users(context.Background(), directory.Query{Select: listColumns()}, &collector{})
@@ -225,8 +226,8 @@ func containsAny(s string, subs ...string) bool {
 
 func TestShortLivedTokensAreRenewed(t *testing.T) {
 	t.Parallel()
-	tn := generated(t, tenant.GenerateOptions{Seed: 45, Users: 8000})
-	srv := emulator(t, tn, func(c *graphemu.Config) {
+	tn := emutest.Generate(t, tenant.GenerateOptions{Seed: 45, Users: 8000})
+	srv := emutest.Start(t, tn, func(c *graphemu.Config) {
 		// Tokens live a second; the read takes several.
 		c.TokenLifetime = time.Second
 		c.Profile = graphemu.RealisticProfile(0.2)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/aad-export/terraform-provider-aad/internal/directory"
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu"
+	"github.com/aad-export/terraform-provider-aad/internal/graphemu/emutest"
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu/tenant"
 )
 
@@ -74,8 +75,8 @@ func TestListMatchesTheTenant(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			tn := generated(t, tt.opts)
-			srv := emulator(t, tn)
+			tn := emutest.Generate(t, tt.opts)
+			srv := emutest.Start(t, tn)
 			c := newEmuClient(t, srv, func(c *Config) { c.Concurrency = tt.concurrency })
 			sink := listsEveryone(t, c, tn)
 			checkValues(t, tn, sink.users)
@@ -109,8 +110,8 @@ func checkValues(t *testing.T, tn *tenant.Tenant, users []directory.User) {
 
 func TestFilterAndSearchCombineWithPartitions(t *testing.T) {
 	t.Parallel()
-	tn := generated(t, tenant.GenerateOptions{Seed: 21, Users: 6000, SharedPrefixShare: 0.2})
-	srv := emulator(t, tn)
+	tn := emutest.Generate(t, tenant.GenerateOptions{Seed: 21, Users: 6000, SharedPrefixShare: 0.2})
+	srv := emutest.Start(t, tn)
 	tests := []struct{ name, filter, search string }{
 		{"basic filter", "accountEnabled eq true", ""},
 		{"filter with or", "userType eq 'Guest' or startsWith(displayName,'A')", ""},
@@ -137,7 +138,7 @@ func TestFilterAndSearchCombineWithPartitions(t *testing.T) {
 
 func TestInvalidFilterFailsWithGraphsError(t *testing.T) {
 	t.Parallel()
-	srv := emulator(t, generated(t, tenant.GenerateOptions{Seed: 22, Users: 1500}))
+	srv := emutest.Start(t, emutest.Generate(t, tenant.GenerateOptions{Seed: 22, Users: 1500}))
 	c := newEmuClient(t, srv)
 	var sink collector
 	err := c.Users(context.Background(), directory.Query{Select: listColumns(), Filter: "nosuchproperty eq 'x'"}, &sink)
@@ -192,8 +193,8 @@ func countOneMore(body []byte) []byte {
 
 func TestFallsBackToOneChainWhenPartitionFiltersAreRejected(t *testing.T) {
 	t.Parallel()
-	tn := generated(t, tenant.GenerateOptions{Seed: 23, Users: 4000})
-	srv := emulator(t, tn)
+	tn := emutest.Generate(t, tenant.GenerateOptions{Seed: 23, Users: 4000})
+	srv := emutest.Start(t, tn)
 	// Graph counts the query, then refuses every partition filter.
 	srv.Inject(graphemu.Fault{Endpoint: graphemu.EndpointCount, Nth: 2, Times: graphemu.Unlimited,
 		Status: http.StatusBadRequest, Code: "Request_UnsupportedQuery", Message: "Unsupported query."})
@@ -208,8 +209,8 @@ func TestFallsBackToOneChainWhenPartitionFiltersAreRejected(t *testing.T) {
 // its partitions: the split is counted again first.
 func TestRecountsBeforeFallingBack(t *testing.T) {
 	t.Parallel()
-	tn := generated(t, tenant.GenerateOptions{Seed: 24, Users: 4000})
-	srv := emulator(t, tn)
+	tn := emutest.Generate(t, tenant.GenerateOptions{Seed: 24, Users: 4000})
+	srv := emutest.Start(t, tn)
 	var first atomic.Bool
 	c := proxied(t, srv, rewriting(isCount, func(body []byte) []byte {
 		// The query's first count is one too many (a user deleted
@@ -231,8 +232,8 @@ func TestRecountsBeforeFallingBack(t *testing.T) {
 // read falls back to one chain rather than trust them.
 func TestFallsBackToOneChainWhenCountsNeverAddUp(t *testing.T) {
 	t.Parallel()
-	tn := generated(t, tenant.GenerateOptions{Seed: 24, Users: 4000})
-	srv := emulator(t, tn)
+	tn := emutest.Generate(t, tenant.GenerateOptions{Seed: 24, Users: 4000})
+	srv := emutest.Start(t, tn)
 	restCount := func(r *http.Request) bool {
 		return isCount(r) && strings.HasPrefix(r.URL.Query().Get("$filter"), "not(")
 	}
@@ -245,8 +246,8 @@ func TestFallsBackToOneChainWhenCountsNeverAddUp(t *testing.T) {
 
 func TestShortPartitionIsListedAgain(t *testing.T) {
 	t.Parallel()
-	tn := generated(t, tenant.GenerateOptions{Seed: 25, Users: 4000})
-	srv := emulator(t, tn)
+	tn := emutest.Generate(t, tenant.GenerateOptions{Seed: 25, Users: 4000})
+	srv := emutest.Start(t, tn)
 	// The first pages of three partitions each lose their first user,
 	// silently; a partition loses a user once, so its listing again finds
 	// it whatever the order the chains' pages come in.
@@ -293,8 +294,8 @@ func dropFirstUser(t *testing.T, body []byte) []byte {
 
 func TestPersistentlyShortListingFails(t *testing.T) {
 	t.Parallel()
-	tn := generated(t, tenant.GenerateOptions{Seed: 26, Users: 600})
-	srv := emulator(t, tn)
+	tn := emutest.Generate(t, tenant.GenerateOptions{Seed: 26, Users: 600})
+	srv := emutest.Start(t, tn)
 	c := proxied(t, srv, rewriting(func(r *http.Request) bool {
 		return strings.HasSuffix(r.URL.Path, "/users")
 	}, func(body []byte) []byte { return dropFirstUser(t, body) }))
@@ -319,10 +320,10 @@ func TestTwoEndsMeet(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			tn := generated(t, tenant.GenerateOptions{Seed: 27, Users: 12000, SharedPrefixShare: 0.5})
+			tn := emutest.Generate(t, tenant.GenerateOptions{Seed: 27, Users: 12000, SharedPrefixShare: 0.5})
 			// Pages take time, so the partition is still being listed when
 			// the idle worker comes to help.
-			srv := emulator(t, tn, func(c *graphemu.Config) { c.Profile = graphemu.RealisticProfile(0.05) })
+			srv := emutest.Start(t, tn, func(c *graphemu.Config) { c.Profile = graphemu.RealisticProfile(0.05) })
 			var desc, pages atomic.Int64
 			c := proxied(t, srv, func(next http.Handler) http.Handler {
 				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -356,7 +357,7 @@ func TestTwoEndsMeet(t *testing.T) {
 			if err := <-done; err != nil {
 				t.Fatalf("listPartition: %v", err)
 			}
-			checkExactly(t, sink.ids(), tenantIDs(tn, nil))
+			checkExactly(t, sink.ids(), emutest.IDs(tn, nil))
 			if got := desc.Load(); (got > 0) == tt.refuse {
 				t.Errorf("%d pages listed from the other end; want some exactly when Graph allows it", got)
 			}
@@ -372,14 +373,14 @@ func TestTwoEndsMeet(t *testing.T) {
 
 func TestUsersSingleChain(t *testing.T) {
 	t.Parallel()
-	tn := generated(t, tenant.GenerateOptions{Seed: 28, Users: 1050})
-	srv := emulator(t, tn)
+	tn := emutest.Generate(t, tenant.GenerateOptions{Seed: 28, Users: 1050})
+	srv := emutest.Start(t, tn)
 	c := newEmuClient(t, srv)
 	var sink collector
 	if err := c.UsersSingleChain(context.Background(), directory.Query{Select: listColumns()}, 100, &sink); err != nil {
 		t.Fatalf("UsersSingleChain: %v", err)
 	}
-	checkExactly(t, sink.ids(), tenantIDs(tn, nil))
+	checkExactly(t, sink.ids(), emutest.IDs(tn, nil))
 	cnt := srv.Counters()
 	if first, next := cnt.Total(graphemu.EndpointListFirst), cnt.Total(graphemu.EndpointListNext); first != 1 || next != 10 || cnt.Total(graphemu.EndpointCount) != 0 {
 		t.Errorf("%d first pages, %d next pages and %d counts; want one chain of 11 pages of 100", first, next, cnt.Total(graphemu.EndpointCount))

@@ -13,6 +13,7 @@ import (
 
 	"github.com/aad-export/terraform-provider-aad/internal/directory"
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu"
+	"github.com/aad-export/terraform-provider-aad/internal/graphemu/emutest"
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu/tenant"
 )
 
@@ -43,7 +44,7 @@ func liveUsers(tn *tenant.Tenant) map[string]string {
 // once, under its current name, and nobody else.
 func checkCurrent(t *testing.T, sink *collector, tn *tenant.Tenant) {
 	t.Helper()
-	checkExactly(t, sink.ids(), tenantIDs(tn, nil))
+	checkExactly(t, sink.ids(), emutest.IDs(tn, nil))
 	want := liveUsers(tn)
 	stale := 0
 	for _, u := range sink.users {
@@ -66,8 +67,8 @@ func usersOf(tn *tenant.Tenant) []tenant.User {
 // listing does.
 func TestRenameIntoListedRangeIsReconciled(t *testing.T) {
 	t.Parallel()
-	tn := generated(t, tenant.GenerateOptions{Seed: 31, Users: 3000})
-	srv := emulator(t, tn)
+	tn := emutest.Generate(t, tenant.GenerateOptions{Seed: 31, Users: 3000})
+	srv := emutest.Start(t, tn)
 	all := usersOf(tn)
 	last, lastButOne := all[len(all)-1], all[len(all)-2]
 	change := func() {
@@ -100,11 +101,11 @@ func TestChangesDuringPartitionedListing(t *testing.T) {
 	for _, order := range []string{"upn", "id"} {
 		t.Run("order="+order, func(t *testing.T) {
 			t.Parallel()
-			tn := generated(t, tenant.GenerateOptions{Seed: 32, Users: 12000, SharedPrefixShare: 0.3})
+			tn := emutest.Generate(t, tenant.GenerateOptions{Seed: 32, Users: 12000, SharedPrefixShare: 0.3})
 			if order == "id" {
 				tn.SetDefaultOrder(tenant.OrderID)
 			}
-			srv := emulator(t, tn)
+			srv := emutest.Start(t, tn)
 			rng := rand.New(rand.NewPCG(32, 1)) //nolint:gosec // test data
 			var mu sync.Mutex
 			round := func() {
@@ -152,8 +153,8 @@ func mutateRandomly(t *testing.T, tn *tenant.Tenant, rng *rand.Rand, n int) {
 // directory that holds still) and says so in the log rather than failing.
 func TestChangeLogRefused(t *testing.T) {
 	t.Parallel()
-	tn := generated(t, tenant.GenerateOptions{Seed: 33, Users: 2500})
-	srv := emulator(t, tn)
+	tn := emutest.Generate(t, tenant.GenerateOptions{Seed: 33, Users: 2500})
+	srv := emutest.Start(t, tn)
 	srv.Inject(graphemu.Fault{Endpoint: graphemu.EndpointDelta, Times: graphemu.Unlimited,
 		Status: http.StatusBadRequest, Code: "Request_UnsupportedQuery", Message: "Unsupported query."})
 	c := newEmuClient(t, srv)
@@ -164,8 +165,8 @@ func TestChangeLogRefused(t *testing.T) {
 // link before the listing, and following it after.
 func TestChangeLogCost(t *testing.T) {
 	t.Parallel()
-	tn := generated(t, tenant.GenerateOptions{Seed: 34, Users: 2500})
-	srv := emulator(t, tn)
+	tn := emutest.Generate(t, tenant.GenerateOptions{Seed: 34, Users: 2500})
+	srv := emutest.Start(t, tn)
 	c := newEmuClient(t, srv)
 	sink := listsEveryone(t, c, tn)
 	if n := srv.Counters().Total(graphemu.EndpointDelta); n != 2 {
@@ -181,8 +182,8 @@ func TestChangeLogCost(t *testing.T) {
 // users, not one per partition).
 func TestRenamedAcrossPartitionsIsDeliveredOnce(t *testing.T) {
 	t.Parallel()
-	tn := generated(t, tenant.GenerateOptions{Seed: 35, Users: 3000})
-	srv := emulator(t, tn)
+	tn := emutest.Generate(t, tenant.GenerateOptions{Seed: 35, Users: 3000})
+	srv := emutest.Start(t, tn)
 	c := newEmuClient(t, srv)
 	var sink collector
 	l := newLister(c, baseQuery(directory.Query{Select: listColumns()}), 2, sink.Users)
@@ -212,8 +213,8 @@ func TestRenamedAcrossPartitionsIsDeliveredOnce(t *testing.T) {
 // read neither fails as incomplete nor gives up.
 func TestLaggingCountIsCountedAgain(t *testing.T) {
 	t.Parallel()
-	tn := generated(t, tenant.GenerateOptions{Seed: 36, Users: 2500})
-	srv := emulator(t, tn)
+	tn := emutest.Generate(t, tenant.GenerateOptions{Seed: 36, Users: 2500})
+	srv := emutest.Start(t, tn)
 	var counts atomic.Int64
 	c := proxied(t, srv, rewriting(isCount, func(body []byte) []byte {
 		if counts.Add(1) > 4 {
@@ -231,8 +232,8 @@ func TestLaggingCountIsCountedAgain(t *testing.T) {
 // read again with the filter: Graph says who belongs.
 func TestChangesToFilteredMembership(t *testing.T) {
 	t.Parallel()
-	tn := generated(t, tenant.GenerateOptions{Seed: 37, Users: 4000})
-	srv := emulator(t, tn)
+	tn := emutest.Generate(t, tenant.GenerateOptions{Seed: 37, Users: 4000})
+	srv := emutest.Start(t, tn)
 	all := usersOf(tn)
 	var in, out []string // users moved into and out of the selection
 	change := func() {
@@ -265,7 +266,7 @@ func TestChangesToFilteredMembership(t *testing.T) {
 	if err := c.Users(t.Context(), directory.Query{Select: listColumns(), Filter: filter}, &sink); err != nil {
 		t.Fatalf("Users: %v", err)
 	}
-	checkExactly(t, sink.ids(), tenantIDs(tn, func(u tenant.User) bool { return u.Department == "Audit" }))
+	checkExactly(t, sink.ids(), emutest.IDs(tn, func(u tenant.User) bool { return u.Department == "Audit" }))
 	if len(in) == 0 {
 		t.Error("no user moved into the selection: the test proves less than it says")
 	}
@@ -274,8 +275,8 @@ func TestChangesToFilteredMembership(t *testing.T) {
 // Reconciled users get their authentication methods like listed ones.
 func TestReconciledUsersHaveMethods(t *testing.T) {
 	t.Parallel()
-	tn := generated(t, tenant.GenerateOptions{Seed: 38, Users: 1500})
-	srv := emulator(t, tn)
+	tn := emutest.Generate(t, tenant.GenerateOptions{Seed: 38, Users: 1500})
+	srv := emutest.Start(t, tn)
 	all := usersOf(tn)
 	last := all[len(all)-1]
 	c := proxied(t, srv, mutatingAt(1, func() {
@@ -302,9 +303,9 @@ func TestReconciledUsersHaveMethods(t *testing.T) {
 // again). The partition is listed once, in about its own pages.
 func TestTwoEndsUnderIDOrder(t *testing.T) {
 	t.Parallel()
-	tn := generated(t, tenant.GenerateOptions{Seed: 39, Users: 12000, SharedPrefixShare: 0.5})
+	tn := emutest.Generate(t, tenant.GenerateOptions{Seed: 39, Users: 12000, SharedPrefixShare: 0.5})
 	tn.SetDefaultOrder(tenant.OrderID)
-	srv := emulator(t, tn, func(c *graphemu.Config) { c.Profile = graphemu.RealisticProfile(0.05) })
+	srv := emutest.Start(t, tn, func(c *graphemu.Config) { c.Profile = graphemu.RealisticProfile(0.05) })
 	var pages atomic.Int64
 	c := proxied(t, srv, func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -327,7 +328,7 @@ func TestTwoEndsUnderIDOrder(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("listPartition: %v", err)
 	}
-	checkExactly(t, sink.ids(), tenantIDs(tn, nil))
+	checkExactly(t, sink.ids(), emutest.IDs(tn, nil))
 	if most := int64((tn.Len()+998)/999 + 2); pages.Load() > most {
 		t.Errorf("%d pages listed, want at most %d: the ends stopped early and the partition was listed again", pages.Load(), most)
 	}
@@ -337,8 +338,8 @@ func TestTwoEndsUnderIDOrder(t *testing.T) {
 // did, counts each changed user once, and stops at the limit.
 func TestPendingChanges(t *testing.T) {
 	t.Parallel()
-	tn := generated(t, tenant.GenerateOptions{Seed: 40, Users: 3000})
-	srv := emulator(t, tn)
+	tn := emutest.Generate(t, tenant.GenerateOptions{Seed: 40, Users: 3000})
+	srv := emutest.Start(t, tn)
 	c := newEmuClient(t, srv)
 	link, err := c.UsersTracked(t.Context(), directory.Query{Select: listColumns()}, &discard{})
 	if err != nil || link == "" {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aad-export/terraform-provider-aad/internal/directory"
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu"
+	"github.com/aad-export/terraform-provider-aad/internal/graphemu/emutest"
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu/tenant"
 )
 
@@ -20,31 +21,6 @@ func listColumns() []string {
 		"officeLocation", "city", "postalCode", "businessPhones", "mobilePhone", "otherMails",
 		"ageGroup", "consentProvidedForMinor", "legalAgeGroupClassification",
 	}
-}
-
-// emulator starts a graphemu server over TLS for the test's tenant.
-func emulator(tb testing.TB, tn *tenant.Tenant, mods ...func(*graphemu.Config)) *graphemu.Server {
-	tb.Helper()
-	cfg := graphemu.Config{Tenant: tn, Seed: 1}
-	for _, m := range mods {
-		m(&cfg)
-	}
-	srv, err := graphemu.Start(cfg)
-	if err != nil {
-		tb.Fatalf("starting the emulator: %v", err)
-	}
-	tb.Cleanup(srv.Close)
-	return srv
-}
-
-// generated builds a synthetic tenant.
-func generated(tb testing.TB, opts tenant.GenerateOptions) *tenant.Tenant {
-	tb.Helper()
-	tn, err := tenant.Generate(opts)
-	if err != nil {
-		tb.Fatalf("generating the tenant: %v", err)
-	}
-	return tn
 }
 
 // emuConfig is a client configuration pointed at srv with its default app's
@@ -146,20 +122,8 @@ func listsEveryone(t *testing.T, c *Client, tn *tenant.Tenant) *collector {
 	if err := c.Users(context.Background(), directory.Query{Select: listColumns()}, &sink); err != nil {
 		t.Fatalf("Users: %v", err)
 	}
-	checkExactly(t, sink.ids(), tenantIDs(tn, nil))
+	checkExactly(t, sink.ids(), emutest.IDs(tn, nil))
 	return &sink
-}
-
-// tenantIDs returns the ids of the tenant's users that keep selects, sorted.
-func tenantIDs(tn *tenant.Tenant, keep func(tenant.User) bool) []string {
-	var ids []string
-	for u := range tn.Users() {
-		if keep == nil || keep(u) {
-			ids = append(ids, strings.ToLower(u.ID))
-		}
-	}
-	slices.Sort(ids)
-	return ids
 }
 
 // checkExactly fails unless got holds want's ids, each once.
@@ -208,8 +172,8 @@ func diffSorted(a, b []string) (onlyA, onlyB []string) {
 
 func TestEmuSmoke(t *testing.T) {
 	t.Parallel()
-	tn := generated(t, tenant.GenerateOptions{Seed: 7, Users: 3000})
-	srv := emulator(t, tn)
+	tn := emutest.Generate(t, tenant.GenerateOptions{Seed: 7, Users: 3000})
+	srv := emutest.Start(t, tn)
 	c := newEmuClient(t, srv)
 	listsEveryone(t, c, tn)
 }

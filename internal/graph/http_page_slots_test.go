@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aad-export/terraform-provider-aad/internal/directory"
+	"github.com/aad-export/terraform-provider-aad/internal/graphemu/emutest"
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu/tenant"
 )
 
@@ -39,13 +40,13 @@ func raise(m *atomic.Int64, n int64) {
 // slots: the rest wait unread.
 func TestPagesHeldAreBoundedBySlots(t *testing.T) {
 	t.Parallel()
-	tn := generated(t, tenant.GenerateOptions{Seed: 11, Users: 30000})
-	c := newEmuClient(t, emulator(t, tn), func(c *Config) { c.Concurrency = 48 })
+	tn := emutest.Generate(t, tenant.GenerateOptions{Seed: 11, Users: 30000})
+	c := newEmuClient(t, emutest.Start(t, tn), func(c *Config) { c.Concurrency = 48 })
 	var sink heldPages
 	if err := c.Users(context.Background(), directory.Query{Select: listColumns()}, &sink); err != nil {
 		t.Fatal(err)
 	}
-	checkExactly(t, sink.ids(), tenantIDs(tn, nil))
+	checkExactly(t, sink.ids(), emutest.IDs(tn, nil))
 	if most := sink.most.Load(); most > int64(cap(c.pageSlots)) {
 		t.Errorf("%d pages delivered at once, want at most the %d page slots", most, cap(c.pageSlots))
 	}

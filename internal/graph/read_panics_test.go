@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/aad-export/terraform-provider-aad/internal/directory"
+	"github.com/aad-export/terraform-provider-aad/internal/graphemu/emutest"
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu/tenant"
 )
 
@@ -83,8 +84,8 @@ func (s *panicSink) Users(ctx context.Context, users []directory.User) error {
 // process; the stack goes to the DEBUG log, the panic's value nowhere.
 func TestPanicOnAGoroutineEndsTheRead(t *testing.T) {
 	t.Parallel()
-	tn := generated(t, tenant.GenerateOptions{Seed: 46, Users: 3000})
-	srv := emulator(t, tn)
+	tn := emutest.Generate(t, tenant.GenerateOptions{Seed: 46, Users: 3000})
+	srv := emutest.Start(t, tn)
 	named := pick(tn, 300, func(tenant.User) bool { return true })
 	tests := []struct {
 		name string

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aad-export/terraform-provider-aad/internal/directory"
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu"
+	"github.com/aad-export/terraform-provider-aad/internal/graphemu/emutest"
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu/tenant"
 )
 
@@ -77,8 +78,8 @@ func (s *waitForTick) Users(ctx context.Context, users []directory.User) error {
 
 func TestProgressIsLoggedAtInfo(t *testing.T) {
 	t.Parallel()
-	tn := generated(t, tenant.GenerateOptions{Seed: 72, Users: 3000})
-	srv := emulator(t, tn)
+	tn := emutest.Generate(t, tenant.GenerateOptions{Seed: 72, Users: 3000})
+	srv := emutest.Start(t, tn)
 	const throttles = 2
 	srv.Inject(graphemu.Fault{Endpoint: graphemu.EndpointListFirst, Times: throttles, Status: 429,
 		RetryAfter: 10 * time.Millisecond, RetryAfterStyle: graphemu.RetryAfterFractional})

@@ -17,6 +17,7 @@ import (
 
 	"github.com/aad-export/terraform-provider-aad/internal/golden"
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu"
+	"github.com/aad-export/terraform-provider-aad/internal/graphemu/emutest"
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu/tenant"
 )
 
@@ -33,11 +34,7 @@ const (
 // directory, byte for byte.
 func generatedTenant(t *testing.T, seed int64, users int) *tenant.Tenant {
 	t.Helper()
-	ten, err := tenant.Generate(tenant.GenerateOptions{Seed: seed, Users: users})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ten
+	return emutest.Generate(t, tenant.GenerateOptions{Seed: seed, Users: users})
 }
 
 // startEmulator serves cfg over TLS on loopback with the test CA; a nil
@@ -48,12 +45,7 @@ func startEmulator(t *testing.T, cfg graphemu.Config) *graphemu.Server {
 		cfg.Tenant = generatedTenant(t, goldenSeed, goldenUsers)
 	}
 	cfg.CA = testCA
-	srv, err := graphemu.Start(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	return srv
+	return emutest.Start(t, cfg.Tenant, func(c *graphemu.Config) { *c = cfg })
 }
 
 // factories serve the provider in-process; env is all the environment it

@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu"
+	"github.com/aad-export/terraform-provider-aad/internal/graphemu/emutest"
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu/tenant"
 )
 
@@ -217,19 +218,17 @@ func exportedIDs(path string) ([]string, [][]string, error) {
 
 // tenantIDs lists the object ids of the tenant's users, lower-cased, but
 // those in skip.
-func tenantIDs(ten *tenant.Tenant, skip map[string]bool) map[string]bool {
-	out := map[string]bool{}
-	for u := range ten.Users() {
-		if id := strings.ToLower(u.ID); !skip[id] {
-			out[id] = true
-		}
-	}
-	return out
+func tenantIDs(ten *tenant.Tenant, skip map[string]bool) []string {
+	return emutest.IDs(ten, func(u tenant.User) bool { return !skip[strings.ToLower(u.ID)] })
 }
 
 // sameIDs compares the ids a CSV holds with the ids it should hold.
-func sameIDs(got []string, want map[string]bool) error {
+func sameIDs(got, wantIDs []string) error {
 	var extra, missing []string
+	want := make(map[string]bool, len(wantIDs))
+	for _, id := range wantIDs {
+		want[id] = true
+	}
 	have := make(map[string]bool, len(got))
 	for _, id := range got {
 		have[id] = true
@@ -237,7 +236,7 @@ func sameIDs(got []string, want map[string]bool) error {
 			extra = append(extra, id)
 		}
 	}
-	for id := range want {
+	for _, id := range wantIDs {
 		if !have[id] {
 			missing = append(missing, id)
 		}

@@ -71,8 +71,8 @@ const (
 	badInputTable = "FAULT MATRIX: bad input (clear error at validate time where possible, Graph's error otherwise; nothing written)"
 )
 
-// listColumns need no authentication-method lookups: listing alone.
-func listColumns() tftypes.Value {
+// listOnlyColumns need no authentication-method lookups: listing alone.
+func listOnlyColumns() tftypes.Value {
 	return strList("userPrincipalName", "objectId", "displayName", "mail", "accountEnabled", "userType")
 }
 
@@ -85,7 +85,7 @@ type faultCase struct {
 	clustered bool
 	emu       func(*graphemu.Config)
 	provider  map[string]tftypes.Value
-	attrs     map[string]tftypes.Value // beyond output_path and results_path; columns default to listColumns
+	attrs     map[string]tftypes.Value // beyond output_path and results_path; columns default to listOnlyColumns
 
 	// inject adds the faults once the baseline read is done, and returns
 	// the object ids of users that must end up as per-user errors.
@@ -495,7 +495,7 @@ func readWithFaults(t *testing.T, c faultCase) rowOutcome {
 		c.emu(&cfg)
 	}
 	f := startFront(t, cfg)
-	attrs := map[string]tftypes.Value{"columns": listColumns()}
+	attrs := map[string]tftypes.Value{"columns": listOnlyColumns()}
 	for k, v := range c.attrs {
 		attrs[k] = v
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu"
+	"github.com/aad-export/terraform-provider-aad/internal/graphemu/emutest"
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu/tenant"
 )
 
@@ -23,17 +24,8 @@ import (
 
 func startEmulator(t *testing.T, cfg graphemu.Config) *graphemu.Server {
 	t.Helper()
-	ten, err := tenant.Generate(tenant.GenerateOptions{Seed: 1, Users: 20, Domain: "contoso.onmicrosoft.com"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Tenant = ten
-	srv, err := graphemu.Start(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	return srv
+	cfg.Tenant = emutest.Generate(t, tenant.GenerateOptions{Seed: 1, Users: 20, Domain: "contoso.onmicrosoft.com"})
+	return emutest.Start(t, cfg.Tenant, func(c *graphemu.Config) { *c = cfg })
 }
 
 func clientOptions(srv *graphemu.Server) azcore.ClientOptions {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -85,4 +86,17 @@ func getJSON(tb testing.TB, srv *graphemu.Server, req *http.Request, v any) {
 	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
 		tb.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
 	}
+}
+
+// IDs returns the object ids of tn's users that keep selects (every user
+// when keep is nil), lower-cased and sorted: what an export of them holds.
+func IDs(tn *tenant.Tenant, keep func(tenant.User) bool) []string {
+	var ids []string
+	for u := range tn.Users() {
+		if keep == nil || keep(u) {
+			ids = append(ids, strings.ToLower(u.ID))
+		}
+	}
+	slices.Sort(ids)
+	return ids
 }
