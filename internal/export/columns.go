@@ -10,9 +10,6 @@ import (
 // the portal's order.
 func DefaultColumns() []string { return newCatalogue().defaults }
 
-// validColumnNames returns every column name Columns accepts, sorted.
-func validColumnNames() []string { return newCatalogue().names }
-
 // ValidateColumns checks a column list: not empty, no duplicates, every name
 // known. The error names the offending entries and lists the valid names.
 // Names are case-sensitive, as Graph's are; a near miss is reported with the

@@ -47,14 +47,6 @@ type plan struct {
 	fanIn            int // runs merged at once; tests lower it to force several passes
 }
 
-// validate checks the options as Run does before reading anything: the
-// columns, the line ending, the limits and the paths (which it looks up on
-// the file system, so the folders must exist when it is called).
-func (o Options) validate() error {
-	_, err := newPlan(o)
-	return err
-}
-
 func newPlan(o Options) (*plan, error) {
 	cat := newCatalogue()
 	names := o.Columns
