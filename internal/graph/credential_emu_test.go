@@ -208,6 +208,9 @@ func TestFederatedTokenExpiry(t *testing.T) {
 		{"oidc_request_url: fresh at each renewal", with(func(c *Credentials) {
 			c.OIDCRequestURL, c.OIDCRequestToken = "https://token.example.net/", "request-token"
 		}), credential.FederatedToken{}, false},
+		{"AKS's token file: the kubelet renews it", with(func(c *Credentials) {
+			c.UseOIDC, c.UseAKSWorkloadIdentity, c.Workload.TokenFile = false, true, file
+		}), credential.FederatedToken{}, false},
 		{"a token without exp", with(func(c *Credentials) { c.OIDCToken = unsignedJWT(`{}`) }), credential.FederatedToken{}, false},
 		{"client secret", Credentials{TenantID: testTenant, ClientID: testClient, ClientSecret: "s"}, credential.FederatedToken{}, false},
 	}

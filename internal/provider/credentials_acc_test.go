@@ -150,6 +150,17 @@ func TestAccCredentials(t *testing.T) {
 		t.Fatal(err)
 	}
 	requestURL := oidcRequestServer(t, "gh-request-token", ca.assertion(t, srv))
+	secretFile := filepath.Join(dir, "client-secret")
+	idFile := filepath.Join(dir, "client-id")
+	emptyFile := filepath.Join(dir, "empty")
+	for path, content := range map[string]string{secretFile: secretApp.ClientSecret + "\n", idFile: " " + secretApp.ClientID + "\n", emptyFile: "\n"} {
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// What AKS's workload identity webhook sets in a pod: the federated
+	// token's file (here the certificate app's assertion) and the ids.
+	aks := map[string]string{"AZURE_FEDERATED_TOKEN_FILE": tokenFile, "AZURE_CLIENT_ID": ca.app.ClientID, "AZURE_TENANT_ID": srv.TenantID()}
 
 	endpoints := map[string]string{"graph_endpoint": hcl(srv.URL()), "authority_host": hcl(srv.AuthorityHost()), "use_cli": "false"}
 	certApp := map[string]string{"tenant_id": hcl(srv.TenantID()), "client_id": hcl(ca.app.ClientID)}
@@ -193,6 +204,39 @@ func TestAccCredentials(t *testing.T) {
 			attrs: []map[string]string{endpoints, {
 				"tenant_id": hcl(srv.TenantID()), "client_id": hcl(secretApp.ClientID), "client_certificate_path": hcl(certFile),
 			}},
+		},
+		{name: "client id and secret files", attrs: []map[string]string{endpoints, {
+			"tenant_id": hcl(srv.TenantID()), "client_id_file_path": hcl(idFile), "client_secret_file_path": hcl(secretFile),
+		}}},
+		{name: "client secret file from the environment", env: merge(envEndpoints, map[string]string{
+			"ARM_TENANT_ID": srv.TenantID(), "ARM_CLIENT_ID_FILE_PATH": idFile, "ARM_CLIENT_SECRET_FILE_PATH": secretFile,
+		})},
+		{name: "client secret file that agrees with client_secret", attrs: []map[string]string{endpoints, {
+			"tenant_id": hcl(srv.TenantID()), "client_id": hcl(secretApp.ClientID),
+			"client_secret": hcl(secretApp.ClientSecret), "client_secret_file_path": hcl(secretFile),
+		}}},
+		{
+			name: "client secret file that disagrees with client_secret", want: `(?s)client_secret_file_path holds another value than.*client_secret`,
+			attrs: []map[string]string{endpoints, {
+				"tenant_id": hcl(srv.TenantID()), "client_id": hcl(secretApp.ClientID),
+				"client_secret": hcl("another secret"), "client_secret_file_path": hcl(secretFile),
+			}},
+		},
+		{
+			name: "empty client id file", want: `client_id_file_path names an empty file`,
+			attrs: []map[string]string{endpoints, {
+				"tenant_id": hcl(srv.TenantID()), "client_id_file_path": hcl(emptyFile), "client_secret": hcl(secretApp.ClientSecret),
+			}},
+		},
+		{name: "AKS workload identity", attrs: []map[string]string{endpoints, {"use_aks_workload_identity": "true"}}, env: aks},
+		{name: "AKS workload identity from the environment", env: merge(envEndpoints, aks, map[string]string{"ARM_USE_AKS_WORKLOAD_IDENTITY": "true"})},
+		{
+			name: "AKS workload identity for another client", want: `(?s)client_id differs from AZURE_CLIENT_ID`,
+			attrs: []map[string]string{endpoints, {"use_aks_workload_identity": "true", "client_id": hcl(secretApp.ClientID)}}, env: aks,
+		},
+		{
+			name: "AKS workload identity without its token file", want: `(?s)use_aks_workload_identity is set but.*AZURE_FEDERATED_TOKEN_FILE`,
+			attrs: []map[string]string{endpoints, {"use_aks_workload_identity": "true"}}, env: merge(aks, map[string]string{"AZURE_FEDERATED_TOKEN_FILE": emptyFile + ".missing"}),
 		},
 		{name: "no credential at all", attrs: []map[string]string{endpoints}, want: `(?s)Cannot configure the Microsoft Graph client.*client secret`},
 	}

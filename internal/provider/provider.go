@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/aad-export/terraform-provider-aad/internal/graph"
+	"github.com/aad-export/terraform-provider-aad/internal/graph/credential"
 )
 
 // RegistryAddress is the provider's source address in the Terraform registry.
@@ -103,6 +104,18 @@ func (p *AADProvider) Configure(ctx context.Context, req provider.ConfigureReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	// Files and AKS's environment are read now, once: the client secret a
+	// file holds is masked like a configured one, and the ids that
+	// diagnostics and manifests name are the ones in use.
+	creds, err := credential.Resolve(cfg.Credentials)
+	if err != nil {
+		resp.Diagnostics.Append(configError(err))
+		return
+	}
+	if creds.ClientSecret != "" && creds.ClientSecret != cfg.Credentials.ClientSecret {
+		secrets = append(secrets, creds.ClientSecret)
+	}
+	cfg.Credentials = creds
 	cfg.UserAgent = p.userAgent(req.TerraformVersion)
 	mask := maskSecrets(secrets)
 	// Records the Graph client logs without a context go to this one.

@@ -161,7 +161,34 @@ func secretsCases(t *testing.T, emu *graphemu.Server, ca certApp, baseURL string
 	requestURL := oidcRequestServer(t, requestToken, assertion)
 	app := emu.App()
 	certApp := map[string]string{"ARM_CLIENT_ID": ca.app.ClientID}
+	secretFile := filepath.Join(t.TempDir(), "client-secret")
+	assertionFile := filepath.Join(t.TempDir(), "azure-identity-token")
+	for path, content := range map[string]string{secretFile: app.ClientSecret + "\n", assertionFile: assertion} {
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return []secretsCase{
+		{
+			name:    "client secret file",
+			env:     map[string]string{"ARM_CLIENT_ID": app.ClientID, "ARM_CLIENT_SECRET_FILE_PATH": secretFile},
+			secrets: []string{app.ClientSecret},
+		},
+		{
+			name: "client secret file that disagrees with ARM_CLIENT_SECRET",
+			env: map[string]string{
+				"ARM_CLIENT_ID": app.ClientID, "ARM_CLIENT_SECRET_FILE_PATH": secretFile, "ARM_CLIENT_SECRET": "other-Secret~51ad-not-in-any-log",
+			},
+			secrets: []string{app.ClientSecret, "other-Secret~51ad-not-in-any-log"},
+			fails:   `client_secret_file_path holds another value`,
+		},
+		{
+			name: "AKS workload identity",
+			env: merge(certApp, map[string]string{
+				"ARM_USE_AKS_WORKLOAD_IDENTITY": "true", "AZURE_FEDERATED_TOKEN_FILE": assertionFile, "AZURE_CLIENT_ID": ca.app.ClientID,
+			}),
+			secrets: []string{assertion},
+		},
 		{name: "client secret", env: map[string]string{"ARM_CLIENT_ID": app.ClientID, "ARM_CLIENT_SECRET": app.ClientSecret}, secrets: []string{app.ClientSecret}},
 		{
 			name:    "client certificate (PKCS#12, base64) with a password",

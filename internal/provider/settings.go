@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/aad-export/terraform-provider-aad/internal/graph"
+	"github.com/aad-export/terraform-provider-aad/internal/graph/credential"
 )
 
 // Environment variables of the two endpoint overrides. The azuread provider
@@ -78,8 +79,14 @@ func providerArguments() []argument {
 			description: "The Entra tenant (directory) ID, a GUID."},
 		{name: "client_id", field: "Credentials.ClientID", env: []string{"ARM_CLIENT_ID"}, check: guid(),
 			description: "The application (client) ID of the app registration or user-assigned managed identity, a GUID."},
+		{name: "client_id_file_path", field: "Credentials.ClientIDFilePath", env: []string{"ARM_CLIENT_ID_FILE_PATH"}, nonEmpty: true,
+			description: "Path to a file holding the application (client) ID, as a secret mounted as a file; read, trimmed, when the " +
+				"provider is configured. If `client_id` is set too, the two must agree."},
 		{name: "client_secret", field: "Credentials.ClientSecret", env: []string{"ARM_CLIENT_SECRET"}, nonEmpty: true, sensitive: true,
 			description: "A client secret of the application."},
+		{name: "client_secret_file_path", field: "Credentials.ClientSecretFilePath", env: []string{"ARM_CLIENT_SECRET_FILE_PATH"}, nonEmpty: true,
+			description: "Path to a file holding a client secret of the application, as a secret mounted as a file; read, trimmed, " +
+				"when the provider is configured, and never logged. If `client_secret` is set too, the two must agree."},
 		{name: "client_certificate_path", field: "Credentials.ClientCertificatePath", special: true, env: []string{"ARM_CLIENT_CERTIFICATE_PATH"}, nonEmpty: true,
 			description: "Path to a PKCS#12 (`.pfx`) or PEM file holding the application's certificate and private key. " +
 				"Conflicts with `client_certificate`."},
@@ -88,6 +95,11 @@ func providerArguments() []argument {
 		{name: "use_oidc", field: "Credentials.UseOIDC", env: []string{"ARM_USE_OIDC"}, isBool: true,
 			description: "Authenticate with an OpenID Connect token federated with the application (workload identity federation, " +
 				"e.g. GitHub Actions). Defaults to `false`."},
+		{name: "use_aks_workload_identity", field: "Credentials.UseAKSWorkloadIdentity", env: []string{"ARM_USE_AKS_WORKLOAD_IDENTITY"}, isBool: true,
+			description: "Authenticate with AKS workload identity: the federated token in the file `" + credential.EnvFederatedTokenFile +
+				"` names (read again at each renewal, as the kubelet replaces it), for the client and tenant in `" + credential.EnvClientID +
+				"` and `" + credential.EnvTenantID + "`, which must agree with `client_id` and `tenant_id` if those are set. " +
+				"Implies `use_oidc`. Defaults to `false`."},
 		{name: "oidc_token", field: "Credentials.OIDCToken", env: []string{"ARM_OIDC_TOKEN"}, nonEmpty: true, sensitive: true,
 			description: "The OIDC ID token itself."},
 		{name: "oidc_token_file_path", field: "Credentials.OIDCTokenFilePath", env: []string{"ARM_OIDC_TOKEN_FILE_PATH"}, nonEmpty: true,
@@ -190,6 +202,9 @@ func resolveConfig(values providerValues, lookupEnv func(string) (string, bool))
 		if a.sensitive && value != "" {
 			secrets = append(secrets, value)
 		}
+	}
+	if cfg.Credentials.UseAKSWorkloadIdentity {
+		cfg.Credentials.Workload = credential.WorkloadIdentityFromEnv(lookupEnv)
 	}
 	return cfg, secrets, r.diags
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/aad-export/terraform-provider-aad/internal/graph"
+	"github.com/aad-export/terraform-provider-aad/internal/graph/credential"
 )
 
 const (
@@ -85,6 +86,30 @@ func TestResolveConfig(t *testing.T) {
 				OIDCTokenFilePath: "/var/run/token", OIDCToken: "jwt", UseCLI: true,
 			}},
 			wantSecrets: []string{"jwt", "arm"},
+		},
+		{
+			name: "client id and secret files",
+			env:  map[string]string{"ARM_CLIENT_ID_FILE_PATH": "/run/secrets/client-id", "ARM_CLIENT_SECRET_FILE_PATH": "/run/secrets/client-secret"},
+			want: graph.Config{Cloud: graph.CloudPublic, Credentials: graph.Credentials{
+				ClientIDFilePath: "/run/secrets/client-id", ClientSecretFilePath: "/run/secrets/client-secret", UseCLI: true,
+			}},
+		},
+		{
+			name: "AKS workload identity reads the webhook's variables",
+			env: map[string]string{
+				"ARM_USE_AKS_WORKLOAD_IDENTITY": "true", "AZURE_FEDERATED_TOKEN_FILE": "/var/run/secrets/azure/tokens/azure-identity-token",
+				"AZURE_CLIENT_ID": testClient, "AZURE_TENANT_ID": testTenant,
+			},
+			want: graph.Config{Cloud: graph.CloudPublic, Credentials: graph.Credentials{
+				UseAKSWorkloadIdentity: true, UseCLI: true, Workload: credential.WorkloadIdentity{
+					TokenFile: "/var/run/secrets/azure/tokens/azure-identity-token", ClientID: testClient, TenantID: testTenant,
+				},
+			}},
+		},
+		{
+			name: "the webhook's variables mean nothing without use_aks_workload_identity",
+			env:  map[string]string{"AZURE_FEDERATED_TOKEN_FILE": "/var/run/token", "AZURE_CLIENT_ID": testClient},
+			want: graph.Config{Cloud: graph.CloudPublic, Credentials: graph.Credentials{UseCLI: true}},
 		},
 		{
 			name: "managed identity",

@@ -86,13 +86,15 @@ func credentialHelp() string {
 	var b strings.Builder
 	b.WriteString("configure one of (tried in this order):")
 	for _, k := range credential.Kinds() {
-		var named []string
-		var clauses []string
+		var named, clauses, switches []string
 		for _, f := range k.Enable {
 			if a, _ := argumentOf(f); a.isBool {
-				clauses = append(clauses, a.name+" = true")
+				switches = append(switches, a.name+" = true")
 				named = append(named, f)
 			}
+		}
+		if len(switches) > 0 {
+			clauses = append(clauses, strings.Join(switches, " or "))
 		}
 		for _, req := range k.Needs {
 			alts := make([]string, len(req))
@@ -107,7 +109,7 @@ func credentialHelp() string {
 			named = append(named, k.Optional...)
 		}
 		if k.Note != "" {
-			clauses = append(clauses, k.Note)
+			clauses = append(clauses, credential.RenderFields(k.Note, argumentName))
 		}
 		b.WriteString("\n  - " + string(k.ID) + ": " + strings.Join(clauses, "; ") + " (" + strings.Join(envOfFields(named), ", ") + ")")
 	}

@@ -6,7 +6,16 @@ type Credentials struct {
 	TenantID string
 	ClientID string
 
+	// ClientIDFilePath names a file holding the client id (a secret
+	// mounted as a file); Resolve reads it, trimmed. It must agree with
+	// ClientID when both are set.
+	ClientIDFilePath string
+
 	ClientSecret string
+
+	// ClientSecretFilePath names a file holding the client secret, read
+	// like ClientIDFilePath. Neither it nor its content is ever logged.
+	ClientSecretFilePath string
 
 	// ClientCertificate is a PKCS#12 (.pfx) or PEM bundle holding the
 	// certificate and its private key; ClientCertificatePath names a file with
@@ -22,6 +31,12 @@ type Credentials struct {
 	OIDCTokenFilePath string
 	OIDCRequestURL    string
 	OIDCRequestToken  string
+
+	// UseAKSWorkloadIdentity authenticates with the federated token that
+	// AKS's workload identity webhook projects into the pod (Workload),
+	// through the OIDC kind.
+	UseAKSWorkloadIdentity bool
+	Workload               WorkloadIdentity
 
 	UseMSI      bool
 	MSIEndpoint string // optional override of the managed identity endpoint

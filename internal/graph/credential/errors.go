@@ -34,25 +34,28 @@ func (e *FieldError) Unwrap() error { return e.Err }
 
 // Render writes the error with each field named by name(field).
 func (e *FieldError) Render(name func(field string) string) string {
+	msg := name(e.Field) + " " + RenderFields(e.Problem, name)
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+// RenderFields writes text with each field it names in braces ("{TenantID}")
+// named by name(field).
+func RenderFields(text string, name func(field string) string) string {
 	var b strings.Builder
-	b.WriteString(name(e.Field))
-	b.WriteByte(' ')
-	rest := e.Problem
 	for {
-		open := strings.IndexByte(rest, '{')
-		end := strings.IndexByte(rest[open+1:], '}')
+		open := strings.IndexByte(text, '{')
+		end := strings.IndexByte(text[open+1:], '}')
 		if open < 0 || end < 0 {
 			break
 		}
-		b.WriteString(rest[:open])
-		b.WriteString(name(rest[open+1 : open+1+end]))
-		rest = rest[open+end+2:]
+		b.WriteString(text[:open])
+		b.WriteString(name(text[open+1 : open+1+end]))
+		text = text[open+end+2:]
 	}
-	b.WriteString(rest)
-	if e.Err != nil {
-		b.WriteString(": ")
-		b.WriteString(e.Err.Error())
-	}
+	b.WriteString(text)
 	return b.String()
 }
 

@@ -23,13 +23,14 @@ type FederatedToken struct {
 // FederatedTokenExpiry reports when the OIDC token cred (built by New)
 // would exchange now expires: a token given, or the one its file holds
 // now. It is false for other credentials, for a token requested from
-// OIDCRequestURL (asked for anew at each renewal), and for a token whose
+// OIDCRequestURL (asked for anew at each renewal), for AKS's projected
+// token (which the kubelet replaces before it expires), and for a token whose
 // exp claim cannot be read (Entra will say what is wrong with it). The
 // signature is not checked: Entra checks it; this is only for an early
 // warning. The token itself is neither kept nor logged.
 func FederatedTokenExpiry(cred azcore.TokenCredential) (FederatedToken, bool) {
 	a, ok := cred.(*assertionCredential)
-	if !ok || a.src.requestURL != nil {
+	if !ok || a.src.requestURL != nil || a.src.kubelet {
 		return FederatedToken{}, false
 	}
 	token := a.src.token

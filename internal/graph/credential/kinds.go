@@ -36,7 +36,8 @@ type Kind struct {
 	Needs    []Requirement
 	Optional []string
 
-	// Note is what else the kind needs, outside the configuration.
+	// Note is what else the kind needs, or where else its values come
+	// from; fields in braces, as in FieldError.Problem.
 	Note string
 
 	build func(Credentials, Setup) (azcore.TokenCredential, error)
@@ -46,7 +47,7 @@ type Kind struct {
 // azuread provider's order). The first one enabled is used and must be
 // complete: New does not fall through to the next.
 func Kinds() []Kind {
-	app := []Requirement{{{"TenantID"}}, {{"ClientID"}}}
+	app := []Requirement{{{"TenantID"}}, {{"ClientID"}, {"ClientIDFilePath"}}}
 	return []Kind{
 		{
 			ID: Certificate, Enable: []string{"ClientCertificatePath", "ClientCertificate"},
@@ -55,13 +56,15 @@ func Kinds() []Kind {
 			build:    certificateCredential,
 		},
 		{
-			ID: Secret, Enable: []string{"ClientSecret"},
-			Needs: append(app, Requirement{{"ClientSecret"}}),
+			ID: Secret, Enable: []string{"ClientSecret", "ClientSecretFilePath"},
+			Needs: append(app, Requirement{{"ClientSecret"}, {"ClientSecretFilePath"}}),
 			build: secretCredential,
 		},
 		{
-			ID: OIDC, Enable: []string{"UseOIDC"},
+			ID: OIDC, Enable: []string{"UseOIDC", "UseAKSWorkloadIdentity"},
 			Needs: append(app, Requirement{{"OIDCToken"}, {"OIDCTokenFilePath"}, {"OIDCRequestURL", "OIDCRequestToken"}}),
+			Note: "with {UseAKSWorkloadIdentity}, the token file and ids come from " + EnvFederatedTokenFile + ", " +
+				EnvClientID + " and " + EnvTenantID + " as AKS sets them",
 			build: oidcCredential,
 		},
 		{

@@ -44,10 +44,14 @@ func (s Setup) clientOptions() azcore.ClientOptions {
 	return opts
 }
 
-// New validates c and builds the credential of its first enabled kind
-// (Kinds). It reports the kind, so that the caller knows how that
-// credential caches and fails. It sends no request.
+// New resolves c (Resolve), validates it and builds the credential of its
+// first enabled kind (Kinds). It reports the kind, so that the caller knows
+// how that credential caches and fails. It sends no request.
 func New(c Credentials, s Setup) (azcore.TokenCredential, ID, error) {
+	c, err := Resolve(c)
+	if err != nil {
+		return nil, "", err
+	}
 	kind, err := Select(c)
 	if err != nil {
 		return nil, "", err

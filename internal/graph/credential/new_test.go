@@ -31,6 +31,8 @@ func TestSelectFollowsTheAzureadOrder(t *testing.T) {
 		{"oidc before msi", Credentials{UseOIDC: true, UseMSI: true, UseCLI: true}, OIDC},
 		{"msi before cli", Credentials{UseMSI: true, UseCLI: true}, MSI},
 		{"cli", Credentials{UseCLI: true}, CLI},
+		{"secret file", Credentials{ClientSecretFilePath: "x", UseOIDC: true}, Secret},
+		{"aks workload identity before msi", Credentials{UseAKSWorkloadIdentity: true, UseMSI: true}, OIDC},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

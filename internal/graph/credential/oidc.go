@@ -27,6 +27,7 @@ const oidcAudience = "api://AzureADTokenExchange"
 type assertionSource struct {
 	token      string
 	file       string
+	kubelet    bool // file is AKS's projected token, which the kubelet renews
 	requestURL *url.URL
 	reqToken   string
 	httpClient *http.Client
@@ -41,7 +42,7 @@ func newAssertionSource(c Credentials, httpClient *http.Client) (*assertionSourc
 		if _, err := os.Stat(c.OIDCTokenFilePath); err != nil {
 			return nil, &FieldError{Field: "OIDCTokenFilePath", Problem: "cannot be read", Err: err}
 		}
-		s.file = c.OIDCTokenFilePath
+		s.file, s.kubelet = c.OIDCTokenFilePath, c.UseAKSWorkloadIdentity
 	case c.OIDCRequestURL != "" || c.OIDCRequestToken != "":
 		if c.OIDCRequestURL == "" || c.OIDCRequestToken == "" {
 			return nil, fieldError("OIDCRequestURL", "and {OIDCRequestToken} must be set together")
