@@ -24,8 +24,6 @@ type pathClaim struct {
 	path, attr string
 }
 
-// claim claims every file of want (attribute name -> path; an empty path
-// is skipped), all or none. Paths compare as export.SamePath does.
 // exportClaims are the files an export writes, by attribute.
 func exportClaims(opts export.Options) []pathClaim {
 	return []pathClaim{
@@ -35,6 +33,8 @@ func exportClaims(opts export.Options) []pathClaim {
 	}
 }
 
+// claim claims every file of want (an empty path is skipped), all or none.
+// Paths compare as export.SamePath does.
 func (c *pathClaims) claim(want ...pathClaim) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
