@@ -7,9 +7,10 @@ import (
 	"strings"
 	"sync"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/aad-export/terraform-provider-aad/internal/directory"
 	"github.com/aad-export/terraform-provider-aad/internal/graph/credential"
-	"golang.org/x/sync/errgroup"
 )
 
 const (

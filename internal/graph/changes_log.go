@@ -20,8 +20,9 @@ import (
 // Graph offers to know what moved while a long listing ran, and since the
 // last snapshot.
 
-// ErrDeltaExpired: Graph no longer knows the change log's position (the
-// delta token is older than it keeps, or it asks to start over).
+// ErrDeltaExpired is the error when Graph no longer knows the change log's
+// position (the delta token is older than it keeps, or it asks to start
+// over).
 var ErrDeltaExpired = directory.ErrChangeLogExpired
 
 // Graph's codes for a delta token it no longer honours.

@@ -47,7 +47,8 @@ func checkCurrent(t *testing.T, sink *collector, tn *tenant.Tenant) {
 	checkExactly(t, sink.ids(), emutest.IDs(tn, nil))
 	want := liveUsers(tn)
 	stale := 0
-	for _, u := range sink.users {
+	for i := range sink.users {
+		u := &sink.users[i]
 		if name, ok := want[strings.ToLower(u.ID)]; ok && name != u.UserPrincipalName {
 			stale++
 			if stale <= 3 {
@@ -237,7 +238,7 @@ func TestChangesToFilteredMembership(t *testing.T) {
 	all := usersOf(tn)
 	var in, out []string // users moved into and out of the selection
 	change := func() {
-		for i := 0; i < 40; i++ {
+		for i := range 40 {
 			u := all[(i*97)%len(all)]
 			dept := "Audit"
 			if u.Department == "Audit" {

@@ -69,9 +69,7 @@ func (t *idTable) see(k idKey, run uint32) (newToRead, newToRun bool) {
 			t.runs[i] = run
 			return false, true
 		}
-		if i++; i == len(t.keys) {
-			i = 0
-		}
+		i = t.next(i)
 	}
 }
 
@@ -79,7 +77,15 @@ func (t *idTable) see(k idKey, run uint32) (newToRead, newToRun bool) {
 // table's size.
 func (t *idTable) slot(key uint64) int {
 	hi, _ := bits.Mul64(key, uint64(len(t.keys)))
-	return int(hi)
+	return int(hi) //nolint:gosec // hi < len(t.keys): the high word of key*n is below n
+}
+
+// next is the slot after i, wrapping round (linear probing).
+func (t *idTable) next(i int) int {
+	if i+1 == len(t.keys) {
+		return 0
+	}
+	return i + 1
 }
 
 // grow doubles the table: the directory holds more users than its count
@@ -93,17 +99,8 @@ func (t *idTable) grow() {
 		}
 		i := t.slot(key)
 		for t.keys[i] != 0 {
-			if i++; i == len(t.keys) {
-				i = 0
-			}
+			i = t.next(i)
 		}
 		t.keys[i], t.runs[i] = key, runs[j]
 	}
-}
-
-// len is the number of distinct users the read has met.
-func (t *idTable) len() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.n
 }

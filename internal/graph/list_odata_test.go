@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+
 	"github.com/aad-export/terraform-provider-aad/internal/graph/credential"
 )
 

@@ -121,7 +121,8 @@ func (p *splitter) prefixSplit(ctx context.Context, parent *partition) ([]*parti
 	if err := p.countAll(ctx, []*partition{rest}); err != nil {
 		return nil, orNil(err)
 	}
-	children = append(populated, rest)
+	populated = append(populated, rest)
+	children = populated
 	ok, err := p.agree(ctx, parent, children)
 	if !ok {
 		return nil, err

@@ -6,8 +6,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/aad-export/terraform-provider-aad/internal/directory"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/aad-export/terraform-provider-aad/internal/directory"
 )
 
 const (

@@ -5,8 +5,8 @@ import (
 	"strings"
 )
 
-// ErrNoCredential: no way to obtain a token is configured. Callers list the
-// ways (Kinds) in their own words.
+// ErrNoCredential is the error when no way to obtain a token is
+// configured. Callers list the ways (Kinds) in their own words.
 var ErrNoCredential = errors.New("no credential configured")
 
 // FieldError is a problem with the value of one field of the configuration:
