@@ -29,6 +29,9 @@
 //   - changes_*.go: the directory's change log (GET /users/delta), which
 //     reconciles a listing with what changed while it ran, and tells the
 //     next snapshot what changed since.
+//   - registration.go: the authentication-method registration report, read
+//     in one paced chain before the users are listed and joined to them by
+//     object id.
 //   - batch_*.go: $batch: the wire format, the per-user outcome of a step
 //     and the gate that decides whether a failure is one user's or the
 //     read's (batch_gate.go), the pacing of requests in flight to Graph's

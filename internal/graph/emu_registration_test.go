@@ -9,6 +9,7 @@ import (
 
 	"github.com/aad-export/terraform-provider-aad/internal/directory"
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu"
+	"github.com/aad-export/terraform-provider-aad/internal/graphemu/emutest"
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu/tenant"
 )
 
@@ -16,15 +17,15 @@ import (
 // object id: every listed user has its row, as the report gives it.
 func TestRegistrationDetailsJoined(t *testing.T) {
 	t.Parallel()
-	tn := generated(t, tenant.GenerateOptions{Seed: 41, Users: 2500})
-	srv := emulator(t, tn)
+	tn := emutest.Generate(t, tenant.GenerateOptions{Seed: 41, Users: 2500})
+	srv := emutest.Start(t, tn)
 	c := newEmuClient(t, srv)
 	c.reportEvery = 0 // the emulator does not throttle here
 	var sink collector
 	if err := c.Users(t.Context(), directory.Query{Select: listColumns(), Registration: true}, &sink); err != nil {
 		t.Fatalf("Users: %v", err)
 	}
-	checkExactly(t, sink.ids(), tenantIDs(tn, nil))
+	checkExactly(t, sink.ids(), emutest.IDs(tn, nil))
 	registered := 0
 	for _, u := range sink.users {
 		r := u.Registration
@@ -66,8 +67,8 @@ func TestRegistrationDetailsRefused(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			tn := generated(t, tenant.GenerateOptions{Seed: 42, Users: 300})
-			srv := emulator(t, tn, func(cfg *graphemu.Config) { tt.set(tn, cfg) })
+			tn := emutest.Generate(t, tenant.GenerateOptions{Seed: 42, Users: 300})
+			srv := emutest.Start(t, tn, func(cfg *graphemu.Config) { tt.set(tn, cfg) })
 			c := newEmuClient(t, srv)
 			err := c.Users(t.Context(), directory.Query{Select: listColumns(), Registration: true}, &discard{})
 			var ge *Error
@@ -133,8 +134,8 @@ func sameRegistration(a, b directory.RegistrationDetails) bool {
 // (five requests in ten seconds), so the chain is not throttled.
 func TestRegistrationPagesArePaced(t *testing.T) {
 	t.Parallel()
-	tn := generated(t, tenant.GenerateOptions{Seed: 43, Users: 2100})
-	srv := emulator(t, tn)
+	tn := emutest.Generate(t, tenant.GenerateOptions{Seed: 43, Users: 2100})
+	srv := emutest.Start(t, tn)
 	clk := newFakeClock()
 	c, err := newClient(emuConfig(t, srv), clk)
 	if err != nil {
