@@ -22,7 +22,7 @@ type batchResult struct {
 // dispatch is the dispatcher's state; only run touches it.
 type dispatch struct {
 	ready    []*batchItem
-	delayed  itemHeap
+	delayed  heapOf[*batchItem] // by when they may go again
 	inFlight int
 	limit    float64   // batches allowed in flight
 	gate     time.Time // no dispatch before this (a 429's Retry-After)
@@ -33,7 +33,7 @@ type dispatch struct {
 func (b *batcher) run(ctx context.Context) error {
 	clk := b.c.retry.clock
 	results := make(chan batchResult, b.maxInFlight)
-	d := &dispatch{limit: float64(b.maxInFlight)}
+	d := newDispatch(float64(b.maxInFlight))
 	in := b.in
 	for {
 		now := clk.Now()
@@ -67,6 +67,14 @@ func (b *batcher) run(ctx context.Context) error {
 	}
 }
 
+// newDispatch is a dispatcher's state allowing limit batches in flight.
+func newDispatch(limit float64) *dispatch {
+	return &dispatch{
+		limit:   limit,
+		delayed: heapOf[*batchItem]{less: func(a, b *batchItem) bool { return a.notBefore.Before(b.notBefore) }},
+	}
+}
+
 // next takes the next batch to send, when the pacing allows one now: items
 // are ready, fewer batches than the limit are in flight, and the gate is
 // open.
@@ -85,7 +93,7 @@ func (d *dispatch) next(now time.Time) []*batchItem {
 // ones: they have waited already.
 func (d *dispatch) promote(now time.Time) {
 	var due []*batchItem
-	for d.delayed.Len() > 0 && !d.delayed[0].notBefore.After(now) {
+	for d.delayed.Len() > 0 && !d.delayed.items[0].notBefore.After(now) {
 		if it, ok := heap.Pop(&d.delayed).(*batchItem); ok {
 			due = append(due, it)
 		}
@@ -102,8 +110,8 @@ func (d *dispatch) timer(clk clock, now time.Time) (<-chan time.Time, func()) {
 	if len(d.ready) > 0 && now.Before(d.gate) {
 		at = d.gate
 	}
-	if d.delayed.Len() > 0 && (at.IsZero() || d.delayed[0].notBefore.Before(at)) {
-		at = d.delayed[0].notBefore
+	if d.delayed.Len() > 0 && (at.IsZero() || d.delayed.items[0].notBefore.Before(at)) {
+		at = d.delayed.items[0].notBefore
 	}
 	if at.IsZero() {
 		return nil, func() {}
@@ -130,23 +138,4 @@ func (d *dispatch) absorb(r batchResult, now time.Time, maxLimit float64) {
 	case !r.pressure:
 		d.limit = min(maxLimit, d.limit+1/max(1, d.limit))
 	}
-}
-
-// itemHeap orders delayed items by when they may go again.
-type itemHeap []*batchItem
-
-func (h itemHeap) Len() int           { return len(h) }
-func (h itemHeap) Less(i, j int) bool { return h[i].notBefore.Before(h[j].notBefore) }
-func (h itemHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *itemHeap) Push(x any) {
-	if it, ok := x.(*batchItem); ok {
-		*h = append(*h, it)
-	}
-}
-func (h *itemHeap) Pop() any {
-	old := *h
-	it := old[len(old)-1]
-	old[len(old)-1] = nil
-	*h = old[:len(old)-1]
-	return it
 }

@@ -263,7 +263,7 @@ func TestDispatchPacing(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			d := &dispatch{limit: tt.limit}
+			d := newDispatch(tt.limit)
 			for _, a := range tt.answers {
 				d.absorb(batchResult{sentAt: at(a.sent), throttled: a.throttled, pressure: a.pressure}, at(a.back), most)
 			}
@@ -303,7 +303,8 @@ func TestDispatchGate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			d := &dispatch{limit: 4, inFlight: tt.inFlight}
+			d := newDispatch(4)
+			d.inFlight = tt.inFlight
 			d.absorb(tt.result, t0, 4)
 			for i := range 45 {
 				d.ready = append(d.ready, &batchItem{url: fmt.Sprint(i)})

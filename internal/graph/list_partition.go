@@ -87,14 +87,18 @@ func (p *partition) String() string {
 // first, so the long chains start early and the tail of the export is short.
 type partitionQueue struct {
 	mu     sync.Mutex
-	items  partitionHeap
+	items  heapOf[*partition] // largest first
 	closed bool
 	wake   chan struct{} // one pending wake-up for a waiting worker
 	done   chan struct{} // closed with the queue: wakes every worker
 }
 
 func newPartitionQueue() *partitionQueue {
-	return &partitionQueue{wake: make(chan struct{}, 1), done: make(chan struct{})}
+	return &partitionQueue{
+		items: heapOf[*partition]{less: func(a, b *partition) bool { return a.count > b.count }},
+		wake:  make(chan struct{}, 1),
+		done:  make(chan struct{}),
+	}
 }
 
 func (q *partitionQueue) push(p *partition) {
@@ -126,9 +130,9 @@ func (q *partitionQueue) close() {
 func (q *partitionQueue) pop(ctx context.Context) (*partition, bool) {
 	for {
 		q.mu.Lock()
-		if len(q.items) > 0 {
+		if q.items.Len() > 0 {
 			p, ok := heap.Pop(&q.items).(*partition)
-			more := len(q.items) > 0
+			more := q.items.Len() > 0
 			q.mu.Unlock()
 			if more {
 				q.signal()
@@ -152,21 +156,30 @@ func (q *partitionQueue) pop(ctx context.Context) (*partition, bool) {
 	}
 }
 
-// partitionHeap is a max-heap by count.
-type partitionHeap []*partition
+// heapOf is a container/heap of T, less deciding which comes out first:
+// the partition queue's and the batch dispatcher's.
+type heapOf[T any] struct {
+	items []T
+	less  func(a, b T) bool
+}
 
-func (h partitionHeap) Len() int           { return len(h) }
-func (h partitionHeap) Less(i, j int) bool { return h[i].count > h[j].count }
-func (h partitionHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *partitionHeap) Push(x any) {
-	if p, ok := x.(*partition); ok {
-		*h = append(*h, p)
+func (h *heapOf[T]) Len() int           { return len(h.items) }
+func (h *heapOf[T]) Less(i, j int) bool { return h.less(h.items[i], h.items[j]) }
+func (h *heapOf[T]) Swap(i, j int)      { h.items[i], h.items[j] = h.items[j], h.items[i] }
+
+// Push adds x, which must be a T (container/heap's interface takes any).
+func (h *heapOf[T]) Push(x any) {
+	if v, ok := x.(T); ok {
+		h.items = append(h.items, v)
 	}
 }
-func (h *partitionHeap) Pop() any {
-	old := *h
-	p := old[len(old)-1]
-	old[len(old)-1] = nil
-	*h = old[:len(old)-1]
-	return p
+
+// Pop removes the last element, clearing its slot for the collector.
+func (h *heapOf[T]) Pop() any {
+	n := len(h.items) - 1
+	v := h.items[n]
+	var zero T
+	h.items[n] = zero
+	h.items = h.items[:n]
+	return v
 }
