@@ -6,9 +6,8 @@
 //   - api.go: the contract with the caller (Config, Client's reads, Error);
 //     client*.go: building a Client, national clouds and endpoint
 //     overrides, and the checks the provider applies at plan time;
-//     credential/: the credential chain (certificate, secret, OIDC, managed
-//     identity, Azure CLI, in the order credential.Kinds gives), which
-//     yields tokens.
+//     credential/: the credential chain (its kinds, and the order they are
+//     tried in, are credential.Kinds), which yields tokens.
 //   - http_*.go: one Graph request: the kiota adapter with an explicit
 //     middleware chain (without kiota's retry handler), the token cache
 //     between it and the credential, the one retry policy, the page slots
