@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"maps"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -61,7 +62,7 @@ func TestSnapshotAndEventsEndpoints(t *testing.T) {
 	}
 	step(t, c)
 	var got ChurnEvents
-	getAdmin(t, ts, EventsPath+"?after="+itoa(int(snap.Seq)), &got)
+	getAdmin(t, ts, EventsPath+"?after="+strconv.FormatUint(snap.Seq, 10), &got)
 	events, err := got.TenantEvents()
 	if err != nil {
 		t.Fatal(err)

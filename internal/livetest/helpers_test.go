@@ -51,6 +51,7 @@ func newClient(t *testing.T, srv *graphemu.Server, url string, hc *http.Client) 
 // testLogger sends the client's log to the test's output with
 // LIVETEST_LOG set; nil discards it.
 func testLogger(t *testing.T) *slog.Logger {
+	t.Helper()
 	if os.Getenv("LIVETEST_LOG") == "" {
 		return nil
 	}

@@ -219,6 +219,7 @@ func (c propertyCase) export(t *testing.T, client *graph.Client) ([]emutest.Expo
 // inside the lag, is what README's "Live directories" says the export can
 // miss (see TestExportUnderChurn).
 func (c propertyCase) stepping(t *testing.T, next http.Handler, churn *tenant.Churn) http.Handler {
+	t.Helper()
 	var (
 		requests atomic.Int64
 		linked   atomic.Bool
