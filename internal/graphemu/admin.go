@@ -6,12 +6,38 @@ import (
 	"net/http"
 )
 
-// CountersPath is where an emulator with Config.CountersEndpoint serves its
-// counters: GET reads them, POST reads them and sets them back to zero in
-// one step. The path begins with neither a Graph version nor a tenant, so no
-// Graph or identity request can reach it, and it answers plain JSON, not
-// Graph's envelope: it is the emulator's interface to a harness.
-const CountersPath = "/_emulator/counters"
+// The emulator's own endpoints, for a harness that runs it in another
+// process (Config.CountersEndpoint turns them on). Their paths begin with
+// neither a Graph version nor a tenant, so no Graph or identity request can
+// reach them, and they answer plain JSON, not Graph's envelope. They are
+// neither counted nor throttled.
+const (
+	// CountersPath serves the counters: GET reads them, POST reads them
+	// and sets them back to zero in one step.
+	CountersPath = "/_emulator/counters"
+	// SnapshotPath serves GET: the directory's Snapshot, with the number
+	// of churn events it reflects (admin_live.go).
+	SnapshotPath = "/_emulator/snapshot"
+	// EventsPath serves GET: the churn's events, those after the sequence
+	// number in the query's "after" (admin_live.go).
+	EventsPath = "/_emulator/events"
+)
+
+// serveAdmin answers a request for one of the emulator's own endpoints and
+// reports whether it was one.
+func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) bool {
+	switch r.URL.Path {
+	case CountersPath:
+		s.serveCounters(w, r)
+	case SnapshotPath:
+		s.serveSnapshot(w, r)
+	case EventsPath:
+		s.serveEvents(w, r)
+	default:
+		return false
+	}
+	return true
+}
 
 // serveCounters answers GET and POST on CountersPath with the counters as
 // JSON (endpoints by name, statuses as strings: JSON object keys).
@@ -27,9 +53,24 @@ func (s *Server) serveCounters(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed: GET reads the counters, POST reads and resets them", http.StatusMethodNotAllowed)
 		return
 	}
-	body, err := json.Marshal(c)
+	writeAdminJSON(w, "the counters", c)
+}
+
+// onlyGet refuses a request with another method than GET, and says so.
+func onlyGet(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method == http.MethodGet {
+		return true
+	}
+	w.Header().Set("Allow", "GET")
+	http.Error(w, "method not allowed: GET only", http.StatusMethodNotAllowed)
+	return false
+}
+
+// writeAdminJSON answers v as JSON; what names v in an error.
+func writeAdminJSON(w http.ResponseWriter, what string, v any) {
+	body, err := json.Marshal(v)
 	if err != nil {
-		http.Error(w, "encoding the counters: "+err.Error(), http.StatusInternalServerError)
+		http.Error(w, "encoding "+what+": "+err.Error(), http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")

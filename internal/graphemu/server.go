@@ -29,6 +29,7 @@ type Server struct {
 	counters *counterSet
 	readers  readerRoles
 	miHeader string // the IDENTITY_HEADER secret of the managed-identity endpoint
+	live     liveState
 
 	// newID makes request ids; tests replace it to get byte-stable answers.
 	newID func() string
@@ -277,9 +278,8 @@ func (s *Server) TakeCounters() Counters { return s.counters.reset() }
 func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	if s.cfg.CountersEndpoint && r.URL.Path == CountersPath {
+	if s.cfg.CountersEndpoint && s.serveAdmin(w, r) {
 		// Not a Graph request: it is neither counted nor throttled.
-		s.serveCounters(w, r)
 		return
 	}
 	s.counters.enter()

@@ -35,7 +35,7 @@ func TestMain(m *testing.M) {
 // standard run, the README was left alone, and its section renders.
 func TestSmoke(t *testing.T) {
 	t.Parallel()
-	only := []string{scenarioSpeed, scenarioBudget, scenarioCPU, scenarioMemory, scenarioExact, scenarioClock}
+	only := []string{scenarioSpeed, scenarioBudget, scenarioCPU, scenarioMemory, scenarioExact, scenarioChurn, scenarioClock}
 	if _, err := exec.LookPath("terraform"); err == nil && !testing.Short() {
 		only = append(only, scenarioTerraform)
 	}
@@ -48,7 +48,7 @@ func TestSmoke(t *testing.T) {
 	args := []string{
 		"-root", "../../..", "-work", filepath.Join(dir, "work"), "-out", out, "-readme", readme,
 		"-only", strings.Join(only, ","), "-time-scale", "0.01",
-		"-large", "2500", "-medium", "1200", "-baseline-users", "1000", "-exact-users", "2000", "-e2e-users", "1000",
+		"-large", "2500", "-medium", "1200", "-baseline-users", "1000", "-exact-users", "2000", "-e2e-users", "1000", "-churn-users", "1500",
 	}
 	var stdout bytes.Buffer
 	err := run(t.Context(), args, &stdout, io.Discard)
@@ -65,7 +65,8 @@ func TestSmoke(t *testing.T) {
 	for _, want := range []string{"| 1 | provider | realistic | 23 | 2,500 |", "| 1 | single chain, $top=999 | realistic | 23 | 1,000 |",
 		"| 1 | single chain, 100 a page |", "| 2 | provider | realistic | 26 | 1,200 |", "| 3 | raw lower bound (no SDK) | zero | 23 | 2,500 |",
 		"| 4 | provider | zero | 26 | 2,500 |", "| 4 | provider | zero | 26 | 1,200 |", "| 5 | provider, concurrency 1 | zero | 26 | 2,000 |",
-		"| (1) | provider (time scale 0.001) | realistic | 23 | 2,500 |", "5. **PASS**", "## Method"} {
+		"| (1) | provider (time scale 0.001) | realistic | 23 | 2,500 |", "5. **PASS**", "| 6 | provider, directory still | realistic | 23 | 1,500 |",
+		"| 6 | provider, directory changing | realistic | 23 |", "6. **", "## Method"} {
 		if !strings.Contains(string(written), want) {
 			t.Errorf("the report lacks %q:\n%s", want, written)
 		}

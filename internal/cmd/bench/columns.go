@@ -35,6 +35,8 @@ const (
 	keyClockProvider   = "clock/provider"
 	keyClockChain999   = "clock/chain999"
 	keyClockChain100   = "clock/chain100"
+	keyChurnStill      = "churn/still"
+	keyChurnLive       = "churn/live"
 )
 
 // defaultConcurrency is the client's, for the report.

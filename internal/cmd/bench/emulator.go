@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu"
+	"github.com/aad-export/terraform-provider-aad/internal/graphemu/tenant"
 )
 
 // emulatorSpec is one emulator process: its tenant and service profile.
@@ -27,6 +28,7 @@ type emulatorSpec struct {
 	TimeScale    float64 // realistic only
 	SharedShare  float64 // share of users whose UPN begins with SharedPrefix
 	SharedPrefix string
+	Churn        tenant.ChurnOptions // zero Interval: the directory holds still
 }
 
 func (s emulatorSpec) String() string {
@@ -37,7 +39,24 @@ func (s emulatorSpec) String() string {
 	if s.SharedShare > 0 {
 		desc += fmt.Sprintf(", %g%% of UPNs beginning %q", 100*s.SharedShare, s.SharedPrefix)
 	}
+	if c := s.Churn; c.Interval > 0 {
+		desc += fmt.Sprintf(", changing every %v (%d creates, %d deletes, %d renames, %d updates)", c.Interval, c.Creates, c.Deletes, c.Renames, c.Updates)
+	}
 	return desc
+}
+
+// churnArgs are the graphemu flags of the spec's churn.
+func (s emulatorSpec) churnArgs() []string {
+	c := s.Churn
+	if c.Interval <= 0 {
+		return nil
+	}
+	return []string{
+		"--churn-interval", c.Interval.String(),
+		"--churn-creates", strconv.Itoa(c.Creates), "--churn-deletes", strconv.Itoa(c.Deletes),
+		"--churn-renames", strconv.Itoa(c.Renames), "--churn-updates", strconv.Itoa(c.Updates),
+		"--churn-restores", strconv.Itoa(c.Restores), "--churn-seed", strconv.FormatInt(c.Seed, 10),
+	}
 }
 
 // emulator is a running graphemu process.
@@ -73,6 +92,7 @@ func startEmulator(ctx context.Context, binary, dir string, spec emulatorSpec) (
 		"--counters-endpoint",
 		"--env-file", envFile,
 	}
+	args = append(args, spec.churnArgs()...)
 	logOut, err := os.Create(logFile)
 	if err != nil {
 		return nil, fmt.Errorf("emulator log: %w", err)
@@ -151,31 +171,61 @@ func (e *emulator) environ(extra ...string) []string {
 
 func (e *emulator) pid() int { return e.cmd.Process.Pid }
 
+// churns reports whether the emulator's directory changes while it serves.
+func (e *emulator) churns() bool { return e.spec.Churn.Interval > 0 }
+
 // takeCounters reads the emulator's counters and sets them back to zero.
 func (e *emulator) takeCounters(ctx context.Context) (graphemu.Counters, error) {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	var c graphemu.Counters
+	err := e.call(ctx, http.MethodPost, e.counter, 1<<20, &c)
+	return c, err
+}
+
+// snapshot reads the directory as it is, with how far its churn has come.
+func (e *emulator) snapshot(ctx context.Context) (graphemu.Snapshot, error) {
+	var s graphemu.Snapshot
+	err := e.call(ctx, http.MethodGet, e.env["AAD_EMULATOR_URL"]+graphemu.SnapshotPath, maxAdminBody, &s)
+	return s, err
+}
+
+// events reads the churn's events after the one numbered after.
+func (e *emulator) events(ctx context.Context, after uint64) ([]tenant.Event, error) {
+	var ce graphemu.ChurnEvents
+	url := e.env["AAD_EMULATOR_URL"] + graphemu.EventsPath + "?after=" + strconv.FormatUint(after, 10)
+	if err := e.call(ctx, http.MethodGet, url, maxAdminBody, &ce); err != nil {
+		return nil, err
+	}
+	return ce.TenantEvents()
+}
+
+// maxAdminBody bounds a snapshot (about 80 bytes a user) or an event log.
+const maxAdminBody = 1 << 30
+
+// call sends a request to one of the emulator's own endpoints and decodes
+// its JSON answer, of at most limit bytes, into v.
+func (e *emulator) call(ctx context.Context, method, url string, limit int64, v any) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.counter, http.NoBody)
+	req, err := http.NewRequestWithContext(ctx, method, url, http.NoBody)
 	if err != nil {
-		return graphemu.Counters{}, err
+		return err
 	}
 	resp, err := e.http.Do(req)
 	if err != nil {
-		return graphemu.Counters{}, fmt.Errorf("reading the emulator's counters: %w", err)
+		return fmt.Errorf("asking the emulator: %w", err)
 	}
 	defer func() { _ = resp.Body.Close() }() // read whole below; a close error changes nothing
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, limit))
 	if err != nil {
-		return graphemu.Counters{}, fmt.Errorf("reading the emulator's counters: %w", err)
+		return fmt.Errorf("reading the emulator's answer to %s %s: %w", method, req.URL.Path, err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return graphemu.Counters{}, fmt.Errorf("reading the emulator's counters: %s", resp.Status)
+		return fmt.Errorf("%s %s: %s", method, req.URL.Path, resp.Status)
 	}
-	var c graphemu.Counters
-	if err := json.Unmarshal(body, &c); err != nil {
-		return graphemu.Counters{}, fmt.Errorf("decoding the emulator's counters: %w", err)
+	if err := json.Unmarshal(body, v); err != nil {
+		return fmt.Errorf("decoding the emulator's answer to %s %s: %w", method, req.URL.Path, err)
 	}
-	return c, nil
+	return nil
 }
 
 // stop asks the emulator to shut down (it removes its env file) and kills

@@ -43,6 +43,7 @@ const (
 	scenarioExact     = "exact"     // target 5: sha256 at concurrency 1 and default, completeness
 	scenarioTerraform = "terraform" // the end-to-end row
 	scenarioClock     = "clock"     // target 1's rows on a compressed clock: why it is not used
+	scenarioChurn     = "churn"     // target 6: the directory changing under the export
 )
 
 // Sizes and settings of the scenarios.
@@ -54,6 +55,7 @@ const (
 	defaultBaseline    = 20_000  // single-chain baselines
 	defaultExactUsers  = 100_000 // target 5
 	defaultE2EUsers    = 100_000 // terraform row
+	defaultChurnUsers  = 100_000 // target 6
 	sharedPrefixShare  = 0.6     // target 5's tenant
 	sharedPrefixString = "user"  // ... and its shared prefix
 	benchSeed          = 1       // every tenant's seed
@@ -61,7 +63,7 @@ const (
 )
 
 func allScenarios() []string {
-	return []string{scenarioSpeed, scenarioBudget, scenarioCPU, scenarioMemory, scenarioExact, scenarioTerraform, scenarioClock}
+	return []string{scenarioSpeed, scenarioBudget, scenarioCPU, scenarioMemory, scenarioExact, scenarioChurn, scenarioTerraform, scenarioClock}
 }
 
 // config is the command line.
@@ -78,6 +80,7 @@ type config struct {
 	baseline   int
 	exactUsers int
 	e2eUsers   int
+	churnUsers int
 	command    string // how the run was started, for the report
 	args       string // the command line, for the report
 }
@@ -99,6 +102,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.baseline, "baseline-users", defaultBaseline, "users of the single-chain baselines' tenant (target 1, compared per user)")
 	fs.IntVar(&c.exactUsers, "exact-users", defaultExactUsers, "users of target 5's tenant")
 	fs.IntVar(&c.e2eUsers, "e2e-users", defaultE2EUsers, "users of the terraform apply row")
+	fs.IntVar(&c.churnUsers, "churn-users", defaultChurnUsers, "users of target 6's tenant")
 	fs.StringVar(&c.command, "command", "", "how this run was started (e.g. make bench), for the report; the command line is recorded too")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -113,7 +117,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		}
 		c.only = append(c.only, s)
 	}
-	for _, n := range []int{c.large, c.medium, c.baseline, c.exactUsers, c.e2eUsers} {
+	for _, n := range []int{c.large, c.medium, c.baseline, c.exactUsers, c.e2eUsers, c.churnUsers} {
 		if n < 1 {
 			return c, errors.New("every tenant needs at least one user")
 		}
@@ -132,7 +136,8 @@ func (c config) runs(scenario string) bool { return slices.Contains(c.only, scen
 // every scenario at the default sizes on Graph's clock.
 func (c config) standard() bool {
 	return len(c.only) == len(allScenarios()) && c.timeScale == defaultTimeScale && c.large == defaultLarge &&
-		c.medium == defaultMedium && c.baseline == defaultBaseline && c.exactUsers == defaultExactUsers && c.e2eUsers == defaultE2EUsers
+		c.medium == defaultMedium && c.baseline == defaultBaseline && c.exactUsers == defaultExactUsers && c.e2eUsers == defaultE2EUsers &&
+		c.churnUsers == defaultChurnUsers
 }
 
 // run is the benchmark: it builds the emulator, runs the scenarios, prints
@@ -229,6 +234,7 @@ func (b *bench) scenarios(ctx context.Context) error {
 		{scenarioCPU, b.cpu},
 		{scenarioMemory, b.memory},
 		{scenarioExact, b.exactness},
+		{scenarioChurn, b.churn},
 		{scenarioTerraform, b.endToEnd},
 		{scenarioClock, b.clock},
 	}

@@ -121,6 +121,15 @@ func (r report) method() string {
 		"or not the client is ready to decode it, so the pages waiting for the two cores sit in memory; with Graph's latencies " +
 		"(target 1's provider row) pages arrive spread out and the peak is lower. **Target 5** compares the objectIds of the CSV with the emulator's own list (the same generator, seed " +
 		"and options, in this process), and the sha256 of the file written with concurrency 1 with the default's.")
+	p("")
+	c := churnOptions()
+	p("**Target 6** runs the list export of the same realistic tenant on two fresh emulators: one whose directory holds still, "+
+		"and one that changes it every %v (the emulator's `--churn-*` flags: %d create, %d delete, %d rename and %d updates a round). "+
+		"Right before the changing export the benchmark reads the directory through the emulator's `/_emulator/snapshot`, right "+
+		"after it the changes made since through `/_emulator/events`, and holds the CSV's objectId and userPrincipalName columns to "+
+		"`emutest.CheckLive`: a user that lived through the export appears exactly once, a renamed one once under one of its names, "+
+		"a created or deleted one at most once, and no object id twice. Its *users* are the rows written, which the changes make "+
+		"differ from the tenant's size.", c.Interval, c.Creates, c.Deletes, c.Renames, c.Updates)
 	return w.String()
 }
 

@@ -32,6 +32,7 @@ type row struct {
 	EmuCPU   time.Duration // the emulator's CPU time during the row; -1 unknown
 	Others   time.Duration // CPU time of everything else on the machine meanwhile; -1 unknown
 	Attempts int           // times measured (see bench.measure)
+	Live     *liveCheck    // the directory changed while it ran: how the export kept its promise
 }
 
 // disturbance is the share of a core other processes used during the row.
@@ -62,7 +63,10 @@ type measurer struct {
 
 // export runs one job in a child process and reads what it cost: the
 // child's wall time for the export, its CPU time and peak RSS from wait4,
-// and the emulator's counters for exactly that run.
+// and the emulator's counters for exactly that run. On an emulator whose
+// directory changes, it reads the directory right before the child starts
+// and the changes right after it ends, and holds the CSV to the
+// live-directory promise; otherwise the CSV must hold every user.
 func (m *measurer) export(ctx context.Context, emu *emulator, name string, j job) (row, error) {
 	m.seq++
 	j.Output = filepath.Join(m.dir, fmt.Sprintf("%02d-%s.csv", m.seq, slug(name)))
@@ -89,6 +93,12 @@ func (m *measurer) export(ctx context.Context, emu *emulator, name string, j job
 	cmd.Env = emu.environ(env...)
 	var stdout bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, logFile
+	var dir graphemu.Snapshot
+	if emu.churns() {
+		if dir, err = emu.snapshot(ctx); err != nil {
+			return row{}, err
+		}
+	}
 	before := snapshotCPU(emu.pid())
 	if err := cmd.Run(); err != nil {
 		return row{}, fmt.Errorf("%s: %w; the end of its log:\n%s", name, err, logTail(logPath))
@@ -106,7 +116,13 @@ func (m *measurer) export(ctx context.Context, emu *emulator, name string, j job
 		return row{}, fmt.Errorf("%s: the export reported %d per-user errors: its figures are not a whole export's; the end of its log:\n%s",
 			name, out.Errors, logTail(logPath))
 	}
-	if err := wholeExport(name, out.Users, emu.spec.Users); err != nil {
+	var live *liveCheck
+	if emu.churns() {
+		live, err = checkLive(ctx, emu, dir, j.Output)
+	} else {
+		err = wholeExport(name, out.Users, emu.spec.Users)
+	}
+	if err != nil {
 		return row{}, err
 	}
 	counters, err := emu.takeCounters(ctx)
@@ -116,7 +132,7 @@ func (m *measurer) export(ctx context.Context, emu *emulator, name string, j job
 	r := row{
 		Name: name, Profile: emu.spec.Profile, Columns: len(j.Columns), Users: out.Users,
 		Wall: time.Duration(out.Seconds * float64(time.Second)), CPU: use.CPU, PeakRSS: use.PeakRSS,
-		SHA256: out.SHA256, Output: j.Output,
+		SHA256: out.SHA256, Output: j.Output, Live: live,
 	}
 	if out.PeakRSS > 0 {
 		r.PeakRSS = out.PeakRSS // see peakRSS: wait4's figure has the parent's peak as a floor

@@ -48,6 +48,8 @@ func target(key string) string {
 		return "4"
 	case "exact":
 		return "5"
+	case "churn":
+		return "6"
 	case "clock":
 		return "(1)"
 	}

@@ -3,11 +3,14 @@ package main
 import (
 	"errors"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aad-export/terraform-provider-aad/internal/graphemu/tenant"
 )
 
 func TestShellUnquote(t *testing.T) {
@@ -103,6 +106,8 @@ func TestParseFlags(t *testing.T) {
 		{"-only speed,exact -large 1000 -time-scale 0.1", false},
 		{"-only fast", true},
 		{"-large 0", true},
+		{"-churn-users 0", true},
+		{"-only churn -churn-users 5000", false},
 		{"-time-scale 0", true},
 		{"extra", true},
 	}
@@ -138,6 +143,8 @@ func TestChecks(t *testing.T) {
 		keyMemMedium:    {Users: 50_000, PeakRSS: 60e6},
 		keyExactOne:     {Users: 10, SHA256: strings.Repeat("a", 64)},
 		keyExactDefault: {Users: 10, SHA256: strings.Repeat("a", 64)},
+		keyChurnStill:   {Users: 100_000, Wall: secs(3.4)},
+		keyChurnLive:    {Users: 100_010, Wall: secs(4), Live: &liveCheck{Changes: map[tenant.EventKind]int{tenant.EventRenamed: 30}}},
 	}
 	tests := []struct {
 		name   string
@@ -168,10 +175,19 @@ func TestChecks(t *testing.T) {
 			r[keyExactOne] = x
 		}, 5},
 		{"a user missed", func(_ map[string]row, b *bench) { b.exact.Missing = 1 }, 5},
+		{"over 1.2x under churn", func(r map[string]row, _ *bench) { setWall(r, keyChurnLive, 4.1) }, 6},
+		{"a violation under churn", func(r map[string]row, _ *bench) {
+			r[keyChurnLive].Live.Violations = []string{"user x (x@y) lived through the whole export but is missing"}
+		}, 6},
+		{"no change under churn", func(r map[string]row, _ *bench) { clear(r[keyChurnLive].Live.Changes) }, 6},
+		{"the changing export unchecked", func(r map[string]row, _ *bench) { x := r[keyChurnLive]; x.Live = nil; r[keyChurnLive] = x }, 6},
 	}
 	for _, tt := range tests {
 		rows := map[string]row{}
 		for k, v := range good {
+			if v.Live != nil {
+				v.Live = &liveCheck{Changes: maps.Clone(v.Live.Changes)}
+			}
 			rows[k] = v
 		}
 		b := testBench(rows)
@@ -351,5 +367,23 @@ func TestThrottleWindow(t *testing.T) {
 	b := testBench(nil)
 	if units, window := b.throttleBudget(); units != 8000 || window != 10*time.Second {
 		t.Errorf("budget %g per %v", units, window)
+	}
+}
+
+func TestUnescaped(t *testing.T) {
+	t.Parallel()
+	for cell, want := range map[string]string{
+		"anna@x":   "anna@x",
+		"'-anna@x": "-anna@x",
+		"'+1@x":    "+1@x",
+		"'=a@x":    "=a@x",
+		"'@a@x":    "@a@x",
+		"'anna@x":  "'anna@x", // a name that begins with a quote: not escaped
+		"'":        "'",
+		"":         "",
+	} {
+		if got := unescaped(cell); got != want {
+			t.Errorf("unescaped(%q) = %q, want %q", cell, got, want)
+		}
 	}
 }

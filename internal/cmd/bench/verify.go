@@ -88,6 +88,12 @@ func generate(spec emulatorSpec) (*tenant.Tenant, error) {
 
 // eachObjectID calls fn with the objectId of every row of a CSV.
 func eachObjectID(path string, fn func(string)) error {
+	return eachRow(path, []string{"objectId"}, func(cells []string) { fn(cells[0]) })
+}
+
+// eachRow calls fn with the cells of the named columns of every row of a
+// CSV, in the order named.
+func eachRow(path string, columns []string, fn func(cells []string)) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -99,10 +105,13 @@ func eachObjectID(path string, fn func(string)) error {
 	if err != nil {
 		return fmt.Errorf("%s: header: %w", path, err)
 	}
-	col := slices.Index(head, "objectId")
-	if col < 0 {
-		return fmt.Errorf("%s has no objectId column", path)
+	at := make([]int, len(columns))
+	for i, c := range columns {
+		if at[i] = slices.Index(head, c); at[i] < 0 {
+			return fmt.Errorf("%s has no %s column", path, c)
+		}
 	}
+	cells := make([]string, len(columns))
 	for {
 		rec, err := r.Read()
 		if errors.Is(err, io.EOF) {
@@ -111,6 +120,9 @@ func eachObjectID(path string, fn func(string)) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
-		fn(rec[col])
+		for i, col := range at {
+			cells[i] = rec[col]
+		}
+		fn(cells)
 	}
 }

@@ -22,6 +22,10 @@
 // and status, 429s, resource units, ...) as JSON at /_emulator/counters: GET
 // reads them, POST reads and resets them. That path is the emulator's own,
 // outside Graph's; the env file then names it AAD_EMULATOR_COUNTERS_URL.
+// Beside it, GET /_emulator/snapshot answers every live user's object id and
+// userPrincipalName with the number of churn events the snapshot reflects,
+// and GET /_emulator/events?after=N the churn's events since, so that a
+// harness can check an export of the churning directory.
 //
 // The directory can move while it is read, as a real one does: with
 // --churn-interval and the --churn-creates, --churn-deletes,
