@@ -1,21 +1,22 @@
 #!/usr/bin/env bash
 # `make demo`: start the Graph emulator with USERS users, point a dev_overrides
-# CLI configuration at a freshly built provider, run `terraform apply` on this
-# folder's configuration, show the CSV, and stop the emulator, also when
-# something fails. Everything it makes lives in .demo/ (git-ignored); running
-# it again starts from scratch.
+# CLI configuration at a freshly built provider, run `terraform apply` (or
+# `tofu apply`: TF_CLI is the CLI's path) on this folder's configuration, show
+# the CSV, and stop the emulator, also when something fails. Everything it
+# makes lives in .demo/ (git-ignored); running it again starts from scratch.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 users="${USERS:-10000}"
-terraform="${TERRAFORM:-$(command -v terraform || true)}"
+cli="${TF_CLI:-$(command -v terraform || command -v tofu || true)}"
 demo="$root/.demo"
 emulator_pid=""
 
-if [ -z "$terraform" ]; then
-	echo "demo: no terraform CLI; run it through 'make demo', which builds one" >&2
+if [ -z "$cli" ]; then
+	echo "demo: neither terraform nor tofu is on PATH; run it through 'make demo', which builds one" >&2
 	exit 1
 fi
+cli_name="$(basename "$cli")"
 
 stop_emulator() {
 	if [ -n "$emulator_pid" ] && kill -0 "$emulator_pid" 2>/dev/null; then
@@ -73,10 +74,13 @@ set -a
 . "$demo/emulator.env"
 set +a
 
+# Terraform reads the configuration's "aad-export/aad" as an address in
+# registry.terraform.io, OpenTofu as one in registry.opentofu.org: override both.
 cat >"$demo/terraformrc" <<CONFIG
 provider_installation {
   dev_overrides {
-    "registry.terraform.io/aad-export/aad" = "$demo/plugins"
+    "registry.terraform.io/aad-export/aad"  = "$demo/plugins"
+    "registry.opentofu.org/aad-export/aad" = "$demo/plugins"
   }
   direct {}
 }
@@ -84,15 +88,15 @@ CONFIG
 export TF_CLI_CONFIG_FILE="$demo/terraformrc" CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
 cp "$root/examples/demo/main.tf" "$demo/work/main.tf"
 
-echo "==> terraform apply"
+echo "==> $cli_name apply ($("$cli" version | sed -n 1p))"
 started=$(date +%s)
-"$terraform" -chdir="$demo/work" apply -auto-approve -input=false -no-color </dev/null
+"$cli" -chdir="$demo/work" apply -auto-approve -input=false -no-color </dev/null
 elapsed=$(($(date +%s) - started))
 
-csv="$("$terraform" -chdir="$demo/work" output -raw output_path)"
-rows="$("$terraform" -chdir="$demo/work" output -raw user_count)"
-errors="$("$terraform" -chdir="$demo/work" output -raw error_count)"
-sha="$("$terraform" -chdir="$demo/work" output -raw sha256)"
+csv="$("$cli" -chdir="$demo/work" output -raw output_path)"
+rows="$("$cli" -chdir="$demo/work" output -raw user_count)"
+errors="$("$cli" -chdir="$demo/work" output -raw error_count)"
+sha="$("$cli" -chdir="$demo/work" output -raw sha256)"
 stop_emulator
 
 if [ "$(sha256sum "$csv" | cut -d' ' -f1)" != "$sha" ]; then
@@ -102,7 +106,7 @@ fi
 
 echo
 echo "CSV:     $csv"
-echo "rows:    $rows users ($errors per-user errors), exported in ${elapsed}s by terraform apply"
+echo "rows:    $rows users ($errors per-user errors), exported in ${elapsed}s by $cli_name apply"
 echo "sha256:  $sha"
 echo "mode:    $(stat -c %A "$csv")"
 echo "first lines:"

@@ -38,21 +38,27 @@ var frontCert tls.Certificate //nolint:gochecknoglobals // set once by TestMain 
 // newFrontCertificate makes a self-signed certificate for the loopback
 // names: it is its own root, which Go accepts when the root pool holds it.
 func newFrontCertificate() (tls.Certificate, []byte, error) {
+	return selfSignedCertificate("aad-export fault matrix front", []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}, []string{"localhost"})
+}
+
+// selfSignedCertificate makes a server certificate for the addresses and
+// names that is its own root; it returns the certificate and its PEM.
+func selfSignedCertificate(commonName string, ips []net.IP, names []string) (tls.Certificate, []byte, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return tls.Certificate{}, nil, err
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          big.NewInt(time.Now().UnixNano()),
-		Subject:               pkix.Name{CommonName: "aad-export fault matrix front"},
+		Subject:               pkix.Name{CommonName: commonName},
 		NotBefore:             time.Now().Add(-time.Hour),
 		NotAfter:              time.Now().Add(24 * time.Hour),
 		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
 		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		BasicConstraintsValid: true,
 		IsCA:                  true,
-		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
-		DNSNames:              []string{"localhost"},
+		IPAddresses:           ips,
+		DNSNames:              names,
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {

@@ -44,7 +44,7 @@ func cliWorkspace(t *testing.T, dir, plugins, body string) (work string, env map
 	t.Helper()
 	work, cliConfig := filepath.Join(dir, "work"), filepath.Join(dir, "terraformrc")
 	writeFiles(t, map[string]string{
-		cliConfig: "provider_installation {\n  dev_overrides {\n    " + hcl(RegistryAddress) + " = " + hcl(plugins) + "\n  }\n  direct {}\n}\n",
+		cliConfig: devOverrides(plugins),
 		filepath.Join(work, "main.tf"): `terraform {
   required_providers {
     aad = { source = "aad-export/aad" }
@@ -58,6 +58,20 @@ provider "aad" {}
 	return work, map[string]string{
 		"PATH": os.Getenv("PATH"), "HOME": dir, "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1", "TF_CLI_CONFIG_FILE": cliConfig,
 	}
+}
+
+// openTofuAddress is where OpenTofu, whose default registry is its own,
+// looks for the provider that main.tf requires as "aad-export/aad".
+const openTofuAddress = "registry.opentofu.org/aad-export/aad"
+
+// devOverrides is a CLI configuration that serves the provider binary in
+// plugins under both registries' addresses, so that the same workspace runs
+// under Terraform and under OpenTofu.
+func devOverrides(plugins string) string {
+	return "provider_installation {\n  dev_overrides {\n" +
+		"    " + hcl(RegistryAddress) + " = " + hcl(plugins) + "\n" +
+		"    " + hcl(openTofuAddress) + " = " + hcl(plugins) + "\n" +
+		"  }\n  direct {}\n}\n"
 }
 
 // environ is env as exec.Cmd.Env wants it.
