@@ -30,14 +30,42 @@ type replacer func(ctx context.Context, ids []string, current []directory.User) 
 // local imitation of OData); a removed one is dropped. It returns the link
 // to follow next time.
 //
-// The change log is one chain of pages, the slow part on a directory that
-// changed a lot: its next page is asked for while the users of the last
-// one are read, and the pages are applied in their order (a user changed
-// twice is read again for each, the later last).
+// A round of the change log ends at its deltaLink, but a user changed again
+// while the round was paged moves to its latest change, which the round may
+// no longer reach (its place was passed, or it lies beyond the round's end):
+// such a user, missed by the listing too, would be missed twice. So rounds
+// are followed from each deltaLink until one brings no change (rounds after
+// the first hold only what changed while the previous one was read, and are
+// short), at most maxRounds of them.
 func (c *Client) reconcile(ctx context.Context, base listQuery, link string, replace replacer) (string, error) {
+	for round := 1; ; round++ {
+		next, changes, err := c.reconcileRound(ctx, base, link, replace)
+		if err != nil {
+			return "", err
+		}
+		if changes == 0 || round == maxRounds {
+			return next, nil
+		}
+		c.log.DebugContext(ctx, "the directory changed while its change log was read; following it again", "changes", changes)
+		link = next
+	}
+}
+
+// maxRounds bounds the rounds of the change log one reconciliation follows:
+// on a directory that never stops changing, each round brings some change.
+const maxRounds = 4
+
+// reconcileRound follows one round of the change log. Its pages are one
+// chain, the slow part on a directory that changed a lot: the next page is
+// asked for while the users of the last one are read, and the pages are
+// applied in their order (a user changed twice is read again for each, the
+// later last). It returns the link to the next round and how many users
+// this one reported.
+func (c *Client) reconcileRound(ctx context.Context, base listQuery, link string, replace replacer) (string, int, error) {
 	g, ctx := errgroup.WithContext(ctx)
 	pages := make(chan []change, 1)
 	next := link
+	changes := 0
 	g.Go(recovered(func() error {
 		defer close(pages)
 		return c.followChanges(ctx, link, func(ctx context.Context, cs []change) error {
@@ -51,6 +79,7 @@ func (c *Client) reconcile(ctx context.Context, base listQuery, link string, rep
 	}))
 	g.Go(recovered(func() error {
 		for cs := range pages {
+			changes += len(cs)
 			if err := c.applyChanges(ctx, base, cs, replace); err != nil {
 				return err
 			}
@@ -58,9 +87,9 @@ func (c *Client) reconcile(ctx context.Context, base listQuery, link string, rep
 		return nil
 	}))
 	if err := g.Wait(); err != nil {
-		return "", err
+		return "", 0, err
 	}
-	return next, nil
+	return next, changes, nil
 }
 
 // applyChanges reads the changed users of one page of the change log again,

@@ -386,3 +386,50 @@ func graphRequests(c graphemu.Counters) int {
 	}
 	return n
 }
+
+// A user the listing missed (renamed into a range listed already) who
+// changes again while the change log is read moves past where that round of
+// the log is read: the next round brings it.
+func TestChangedAgainWhileReconciling(t *testing.T) {
+	t.Parallel()
+	tn := emutest.Generate(t, tenant.GenerateOptions{Seed: 44, Users: 3000})
+	srv := emutest.Start(t, tn)
+	all := usersOf(tn)
+	moved := all[len(all)-1]
+	listing := func() {
+		// The rename comes last, so the log's round reports it on a later
+		// page than the first.
+		for i := range 450 {
+			mustUpdate(t, tn, all[i].ID, func(u *tenant.User) { u.JobTitle = "Changed" })
+		}
+		mustUpdate(t, tn, moved.ID, func(u *tenant.User) { u.UserPrincipalName = "0000.moved@" + tn.Domain() })
+		// A user listed already goes: the count falls by one, so the
+		// listing, one short of the directory, still matches it.
+		if err := tn.SoftDelete(all[0].ID); err != nil {
+			t.Error(err)
+		}
+	}
+	var deltas atomic.Int64
+	again := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r)
+			// The second request is the first page of the reconciling round.
+			if strings.HasSuffix(r.URL.Path, "/users/delta") && deltas.Add(1) == 2 {
+				mustUpdate(t, tn, moved.ID, func(u *tenant.User) { u.Department = "Moved Again" })
+			}
+		})
+	}
+	c := proxied(t, srv, func(next http.Handler) http.Handler { return again(mutatingAt(2, listing)(next)) }).WithConcurrency(1)
+	var sink collector
+	if err := c.Users(t.Context(), directory.Query{Select: listColumns()}, &sink); err != nil {
+		t.Fatalf("Users: %v", err)
+	}
+	checkCurrent(t, &sink, tn)
+}
+
+func mustUpdate(t *testing.T, tn *tenant.Tenant, id string, change func(*tenant.User)) {
+	t.Helper()
+	if err := tn.Update(id, change); err != nil {
+		t.Error(err)
+	}
+}
