@@ -62,7 +62,12 @@ func (t *Tenant) ListUsers(q url.Values, eventual bool) (*Page, *Error) {
 		t.catchUp()
 	}
 	t.mu.RLock()
-	defer t.mu.RUnlock()
+	locked := true
+	defer func() {
+		if locked {
+			t.mu.RUnlock()
+		}
+	}()
 	if !o.ordered && t.settings.order == OrderID {
 		o.view = vID
 	}
@@ -85,7 +90,18 @@ func (t *Tenant) ListUsers(q url.Values, eventual bool) (*Page, *Error) {
 	if o.filter != nil && o.filter.ids != nil {
 		ps.spans = intersectSpans(ps.spans, t.idSpans(st, o.filter.ids))
 	}
-	last, more := t.fillPage(st, pg, ps, after)
+	var last cand
+	var more bool
+	var picked []cand
+	if ps.match == nil {
+		// The index alone decides who is on the page: note the users
+		// under the lock, derive and write them after it, so that a long
+		// page does not hold back the directory's writers (and, behind
+		// them, every other reader).
+		picked, last, more = t.pick(st, ps, after)
+	} else {
+		last, more = t.fillPage(st, pg, ps, after)
+	}
 	if more {
 		pt := pageToken{kind: tokPage, epoch: t.pageEpoch, fp: fingerprint(q), view: o.view, desc: o.desc,
 			key: t.keyOf(o.view, last), issued: t.settings.now().Unix()}
@@ -94,7 +110,49 @@ func (t *Tenant) ListUsers(q url.Values, eventual bool) (*Page, *Error) {
 	if o.count && eventual && o.skiptoken == "" {
 		pg.Count, pg.HasCount = t.count(st, o), true
 	}
+	if ps.match == nil {
+		t.mu.RUnlock()
+		locked = false
+		t.writePage(pg, ps, picked)
+	}
 	return pg, nil
+}
+
+// pick notes the users of a page whose spans decide it alone (no filter to
+// evaluate): up to the page's size, in the view's order, from the cursor.
+// It returns the last user noted and whether users remain beyond it.
+// Callers hold t.mu.
+func (t *Tenant) pick(st *state, ps *pageSpec, after *sortKey) ([]cand, cand, bool) {
+	picked := make([]cand, 0, ps.limit)
+	var last cand
+	more := t.scan(st, ps.view, ps.desc, ps.spans, after, func(c cand) bool {
+		if len(picked) == ps.limit {
+			return false
+		}
+		picked = append(picked, c)
+		last = c
+		return true
+	})
+	return picked, last, more
+}
+
+// writePage derives and writes picked users into pg. It needs no lock: a
+// generated user is derived from the immutable base, and an overlay entry
+// is never changed once listed.
+func (t *Tenant) writePage(pg *Page, ps *pageSpec, picked []cand) {
+	bp := t.getBuf()
+	b := append((*bp)[:0], '[')
+	var u User
+	d := t.deriver()
+	defer t.putDeriver(d)
+	for _, c := range picked {
+		t.load(c, ps.needs, &u, d)
+		b = appendItem(b, pg, func(b []byte) []byte { return ps.emit(b, &u) })
+	}
+	b = append(b, ']')
+	pg.Value = bytes.Clone(b)
+	*bp = b
+	t.bufs.Put(bp)
 }
 
 func (t *Tenant) checkPageToken(o *queryOpts, q url.Values) (pageToken, *Error) {
