@@ -377,12 +377,12 @@ func (p *splitter) agree(ctx context.Context, parent *partition, children []*par
 			return true, nil
 		}
 		moved = moved || parent.count != first
+		if moved && abs64(diff) <= max(2, parent.count/1000) {
+			p.l.c.log.DebugContext(ctx, "split counts differ by what the directory's changes explain; accepting the split",
+				"partition", parent.String(), "count", parent.count, "children", sum)
+			return true, nil
+		}
 		if attempt > maxRecounts {
-			if moved && abs64(diff) <= max(2, parent.count/1000) {
-				p.l.c.log.DebugContext(ctx, "split counts differ by what the directory's changes explain; accepting the split",
-					"partition", parent.String(), "count", parent.count, "children", sum)
-				return true, nil
-			}
 			p.l.c.log.DebugContext(ctx, "split counts do not add up; keeping the partition whole",
 				"partition", parent.String(), "count", parent.count, "children", sum)
 			return false, nil
@@ -393,9 +393,11 @@ func (p *splitter) agree(ctx context.Context, parent *partition, children []*par
 	}
 }
 
-// recount counts parts again after a short wait that grows with attempt.
+// recount counts parts again, at once the first time (the probes of a
+// split take milliseconds, and a change between them is the likely cause),
+// then after short waits that grow with attempt.
 func (p *splitter) recount(ctx context.Context, attempt int, parts []*partition) error {
-	if err := p.l.c.retry.clock.Sleep(ctx, time.Duration(attempt)*recountWait); err != nil {
+	if err := p.l.c.retry.clock.Sleep(ctx, time.Duration(attempt-1)*recountWait); err != nil {
 		return err
 	}
 	return p.countAll(ctx, parts)
