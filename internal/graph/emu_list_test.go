@@ -292,13 +292,40 @@ func dropFirstUser(t *testing.T, body []byte) []byte {
 	return out
 }
 
+// A user Graph counts but never lists (from either end, however often the
+// partition is listed again) is a short result the read refuses.
+// dropUser removes the user with this id from a page's "value".
+func dropUser(t *testing.T, body []byte, id string) []byte {
+	t.Helper()
+	var page map[string]any
+	if err := json.Unmarshal(body, &page); err != nil {
+		return body
+	}
+	if v, ok := page["value"].([]any); ok {
+		page["value"] = slices.DeleteFunc(v, func(u any) bool {
+			m, _ := u.(map[string]any)
+			return strings.EqualFold(fmt.Sprint(m["id"]), id)
+		})
+	}
+	out, err := json.Marshal(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
 func TestPersistentlyShortListingFails(t *testing.T) {
 	t.Parallel()
 	tn := emutest.Generate(t, tenant.GenerateOptions{Seed: 26, Users: 600})
 	srv := emutest.Start(t, tn)
+	var ghost string
+	for u := range tn.Users() {
+		ghost = u.ID
+		break
+	}
 	c := proxied(t, srv, rewriting(func(r *http.Request) bool {
 		return strings.HasSuffix(r.URL.Path, "/users")
-	}, func(body []byte) []byte { return dropFirstUser(t, body) }))
+	}, func(body []byte) []byte { return dropUser(t, body, ghost) }))
 	c.settleFor = 2 * time.Second
 	err := c.Users(context.Background(), directory.Query{Select: listColumns()}, &discard{})
 	if !errors.Is(err, ErrIncomplete) {

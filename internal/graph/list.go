@@ -176,10 +176,14 @@ func (l *lister) settle(ctx context.Context, r *partRun, want int64) error {
 		if r.listed() >= now {
 			return nil
 		}
-		if now == prev {
+		// Listed again at once (users created after the chain passed are
+		// the likely cause), then again only when the count holds still: a
+		// count that keeps falling is the index catching up with deletions,
+		// which listing again does not help.
+		if attempt == 1 || now == prev {
 			l.c.log.InfoContext(ctx, "partition came back short; listing it again",
 				"partition", r.part.String(), "count", now, "listed", r.listed())
-			if err := (chain{r: r, whole: true}).run(ctx); err != nil {
+			if err := l.relist(ctx, r); err != nil {
 				return err
 			}
 			if r.listed() >= now {
@@ -198,6 +202,48 @@ func (l *lister) settle(ctx context.Context, r *partRun, want int64) error {
 			return err
 		}
 	}
+}
+
+// relist lists a partition again, skipping what was delivered. A partition
+// whose first pass walked in name order is walked from both ends at once,
+// which meet in the middle: it ends the export, and no worker is left to
+// help it from the other end.
+func (l *lister) relist(ctx context.Context, r *partRun) error {
+	if !r.reopen() || l.refused.desc.Load() {
+		return chain{r: r, whole: true}.run(ctx)
+	}
+	// Once the ends meet, the page the other end is waiting for is not
+	// needed: it is cancelled rather than waited for.
+	ends, meet := context.WithCancel(ctx)
+	defer meet()
+	r.mu.Lock()
+	r.met = meet
+	r.mu.Unlock()
+	g, ends := errgroup.WithContext(ends)
+	g.Go(recovered(func() error {
+		defer r.close()
+		return metOrErr(ctx, chain{r: r}.run(ends))
+	}))
+	g.Go(recovered(func() error {
+		err := chain{r: r, desc: true}.run(ends)
+		if rejected(err) {
+			// Graph refuses the descending order: the first end goes on
+			// to its own end.
+			l.refused.desc.Store(true)
+			return nil
+		}
+		return metOrErr(ctx, err)
+	}))
+	return g.Wait()
+}
+
+// metOrErr is an end's error, unless it is the cancellation of a page no
+// longer needed: ctx, the read's own, is still alive.
+func metOrErr(ctx context.Context, err error) error {
+	if errors.Is(err, context.Canceled) && ctx.Err() == nil {
+		return nil
+	}
+	return err
 }
 
 // track adds or removes a run from those idle workers may help.

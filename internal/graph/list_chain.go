@@ -62,6 +62,7 @@ type partRun struct {
 	firstCount int64 // @odata.count of the latest first page; -1 when absent
 	pages      int
 	helpers    sync.WaitGroup
+	met        func() // when set, called once the two ends meet
 }
 
 func newPartRun(c *Client, part *partition, q listQuery, table *idTable, num uint32, refused *refusals,
@@ -106,6 +107,20 @@ func (r *partRun) claimDesc() bool {
 // it, or its pages so far came so. r.mu is held.
 func (r *partRun) inOrder() bool {
 	return !r.disorder && (r.q.order == orderAsc || r.ascPages > 0)
+}
+
+// reopen sets a run up to be listed again from both ends, when its first
+// pass showed it walks in name order (false, and nothing changed, when it
+// did not): where each end reached and whether it finished start over.
+func (r *partRun) reopen() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.inOrder() {
+		return false
+	}
+	r.ascTop, r.descBottom = "", ""
+	r.ascDone, r.descDone, r.hasDesc = false, false, true
+	return true
 }
 
 // close stops helpers from joining the run: its first chain is over.
@@ -213,6 +228,9 @@ func (ch chain) take(page userPage, first bool) ([]directory.User, bool) {
 	// The ends have met when each covers the names up to the other's
 	// reach, or the other end has finished the partition.
 	met := r.descBottom != "" && r.ascTop != "" && r.descBottom <= r.ascTop
+	if met && r.met != nil {
+		r.met()
+	}
 	if ch.desc {
 		return fresh, met || r.ascDone
 	}
