@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"strings"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -37,17 +38,62 @@ type replacer func(ctx context.Context, ids []string, current []directory.User) 
 // are followed from each deltaLink until one brings no change (rounds after
 // the first hold only what changed while the previous one was read, and are
 // short), at most maxRounds of them.
-func (c *Client) reconcile(ctx context.Context, base listQuery, link string, replace replacer) (string, error) {
-	for round := 1; ; round++ {
+//
+// While listed is open (the listing is still under way) rounds follow one
+// another a little apart; once it is closed the rounds go on until one
+// brings no change. A nil listed means the listing is over.
+func (c *Client) reconcile(ctx context.Context, base listQuery, link string, replace replacer, listed <-chan struct{}) (string, error) {
+	for round := 0; ; {
+		during := !closed(listed)
+		if during {
+			if err := waitOrClosed(ctx, c.retry.clock, liveRoundEvery, listed); err != nil {
+				return "", err
+			}
+			during = !closed(listed)
+		}
 		next, changes, err := c.reconcileRound(ctx, base, link, replace)
 		if err != nil {
 			return "", err
 		}
-		if changes == 0 || round == maxRounds {
-			return next, nil
+		link = next
+		if during {
+			continue
+		}
+		if round++; changes == 0 || round == maxRounds {
+			return link, nil
 		}
 		c.log.DebugContext(ctx, "the directory changed while its change log was read; following it again", "changes", changes)
-		link = next
+	}
+}
+
+// liveRoundEvery spaces the rounds of the change log followed while the
+// listing runs: often enough that little is left when it ends, seldom
+// enough to cost a few requests a second at most.
+const liveRoundEvery = time.Second
+
+func closed(ch <-chan struct{}) bool {
+	if ch == nil {
+		return true
+	}
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
+
+// waitOrClosed waits d, or until ch is closed.
+func waitOrClosed(ctx context.Context, clk clock, d time.Duration, ch <-chan struct{}) error {
+	timer, stop := clk.After(d)
+	defer stop()
+	select {
+	case <-timer:
+		return nil
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 

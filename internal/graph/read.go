@@ -144,7 +144,7 @@ func (c *Client) changes(ctx context.Context, q directory.Query, link string, re
 			}
 		}
 		var err error
-		next, err = c.reconcile(ctx, r.base, link, r.replace)
+		next, err = c.reconcile(ctx, r.base, link, r.replace, nil)
 		return err
 	})
 	if err != nil {
@@ -159,26 +159,54 @@ func (c *Client) changes(ctx context.Context, q directory.Query, link string, re
 // first count, so that a missing permission is found by the request every
 // read begins with). It returns the link to follow for the changes after
 // the read.
+//
+// The change log is followed while the listing runs, not only after it: a
+// user replaced before a partition lists it stays replaced (the sink keeps
+// the latest replacement of a user, whenever the listing delivers it), and
+// the rounds left once the listing ends are short.
 func (c *Client) listLive(ctx context.Context, r *read) (string, error) {
-	var link string
+	links := make(chan string, 1)
 	l := newLister(c, r.base, r.chains, r.deliver)
 	l.counted = func(ctx context.Context) error {
-		var err error
-		link, err = c.latestChanges(ctx, r.tracked())
+		link, err := c.latestChanges(ctx, r.tracked())
 		if rejected(err) {
 			c.log.WarnContext(ctx, "graph refused the change log for this query; users changed while the read runs are not reconciled",
 				"code", errorCode(err))
-			return nil
+			link, err = "", nil
 		}
+		links <- link
 		return err
 	}
-	if err := l.list(ctx); err != nil {
+	g, ctx := errgroup.WithContext(ctx)
+	listed := make(chan struct{})
+	g.Go(recovered(func() error {
+		defer close(listed)
+		return l.list(ctx)
+	}))
+	var final string
+	g.Go(recovered(func() error {
+		var link string
+		select {
+		case link = <-links:
+		case <-listed:
+			// The listing ended without a link: it failed, or the
+			// change log was refused.
+			select {
+			case link = <-links:
+			default:
+			}
+		}
+		if link == "" {
+			return nil
+		}
+		var err error
+		final, err = c.reconcile(ctx, r.base, link, r.replace, listed)
+		return err
+	}))
+	if err := g.Wait(); err != nil {
 		return "", err
 	}
-	if link == "" {
-		return "", nil
-	}
-	return c.reconcile(ctx, r.base, link, r.replace)
+	return final, nil
 }
 
 // tracked are the properties the change log is to follow.
