@@ -14,9 +14,20 @@ provider "aad" {
   use_cli = false
 }
 
+# A daily-audit-style snapshot: the first apply lists the directory, the next
+# ones read only what changed since (the manifest beside the CSV says where
+# the change log stood), write what changed to changes.csv, and a compliance
+# report of the snapshot to report.html.
 data "aad_users_export" "demo" {
   output_path  = "${path.module}/users.csv"
   results_path = "${path.module}/results.csv"
+  incremental  = true
+  changes_path = "${path.module}/changes.csv"
+  report_path  = "${path.module}/report.html"
+
+  # The change log does not follow authentication methods: read only the
+  # created and changed users' again.
+  auth_methods_refresh = "changed"
 }
 
 output "output_path" {
@@ -33,4 +44,20 @@ output "error_count" {
 
 output "sha256" {
   value = data.aad_users_export.demo.sha256
+}
+
+output "mode" {
+  value = data.aad_users_export.demo.mode
+}
+
+output "changes" {
+  value = "${data.aad_users_export.demo.added_count} added, ${data.aad_users_export.demo.removed_count} removed, ${data.aad_users_export.demo.changed_count} changed"
+}
+
+output "changes_path" {
+  value = abspath(data.aad_users_export.demo.changes_path)
+}
+
+output "report_path" {
+  value = abspath(data.aad_users_export.demo.report_path)
 }

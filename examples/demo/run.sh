@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# `make demo`: start the Graph emulator with USERS users, point a dev_overrides
-# CLI configuration at a freshly built provider, run `terraform apply` (or
-# `tofu apply`: TF_CLI is the CLI's path) on this folder's configuration, show
-# the CSV, and stop the emulator, also when something fails. Everything it
-# makes lives in .demo/ (git-ignored); running it again starts from scratch.
+# `make demo`: start the Graph emulator with USERS users (a few of whom are
+# created, deleted, renamed or changed every second, as in a real tenant),
+# point a dev_overrides CLI configuration at a freshly built provider, run
+# `terraform apply` (or `tofu apply`: TF_CLI is the CLI's path) on this
+# folder's configuration twice: the first lists the directory, the second
+# reads only what changed since and reports it. Show the CSV, the changes and
+# the compliance report; stop the emulator, also when something fails.
+# Everything it makes lives in .demo/ (git-ignored); running it again starts
+# from scratch.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -54,7 +58,11 @@ go build -o "$demo/plugins/terraform-provider-aad" "$root"
 go build -o "$demo/graphemu" "$root/internal/cmd/graphemu"
 
 echo "==> starting the Graph emulator with $users users"
-"$demo/graphemu" --users "$users" --env-file "$demo/emulator.env" </dev/null >"$demo/emulator.log" 2>&1 &
+# A live directory: every second, 2 users created, 1 deleted, 2 renamed and
+# 3 changed.
+"$demo/graphemu" --users "$users" --env-file "$demo/emulator.env" \
+	--churn-interval 1s --churn-creates 2 --churn-deletes 1 --churn-renames 2 --churn-updates 3 \
+	</dev/null >"$demo/emulator.log" 2>&1 &
 emulator_pid=$!
 for _ in $(seq 1 600); do
 	[ -s "$demo/emulator.env" ] && break
@@ -88,15 +96,29 @@ CONFIG
 export TF_CLI_CONFIG_FILE="$demo/terraformrc" CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
 cp "$root/examples/demo/main.tf" "$demo/work/main.tf"
 
-echo "==> $cli_name apply ($("$cli" version | sed -n 1p))"
-started=$(date +%s)
-"$cli" -chdir="$demo/work" apply -auto-approve -input=false -no-color </dev/null
-elapsed=$(($(date +%s) - started))
+apply() {
+	echo "==> $cli_name apply ($("$cli" version | sed -n 1p)): $1"
+	local started
+	started=$(date +%s)
+	"$cli" -chdir="$demo/work" apply -auto-approve -input=false -no-color </dev/null | grep -E '^(Apply|Outputs|[a-z_]+ = )' || true
+	elapsed=$(($(date +%s) - started))
+}
+output() { "$cli" -chdir="$demo/work" output -raw "$1"; }
 
-csv="$("$cli" -chdir="$demo/work" output -raw output_path)"
-rows="$("$cli" -chdir="$demo/work" output -raw user_count)"
-errors="$("$cli" -chdir="$demo/work" output -raw error_count)"
-sha="$("$cli" -chdir="$demo/work" output -raw sha256)"
+apply "the first snapshot lists the directory"
+echo "    $(output user_count) users in ${elapsed}s, mode $(output mode)"
+echo "==> the directory changes for a few seconds"
+sleep 4
+apply "the next snapshot reads only what changed"
+
+csv="$(output output_path)"
+rows="$(output user_count)"
+errors="$(output error_count)"
+sha="$(output sha256)"
+changes="$(output changes_path)"
+report="$(output report_path)"
+summary="$(output changes)"
+mode="$(output mode)"
 stop_emulator
 
 if [ "$(sha256sum "$csv" | cut -d' ' -f1)" != "$sha" ]; then
@@ -106,8 +128,13 @@ fi
 
 echo
 echo "CSV:     $csv"
-echo "rows:    $rows users ($errors per-user errors), exported in ${elapsed}s by $cli_name apply"
+echo "rows:    $rows users ($errors per-user errors), snapshot ($mode) taken in ${elapsed}s by $cli_name apply"
 echo "sha256:  $sha"
 echo "mode:    $(stat -c %A "$csv")"
 echo "first lines:"
 head -n 4 "$csv"
+echo
+echo "changes: $changes ($summary since the first snapshot)"
+head -n 6 "$changes"
+echo
+echo "report:  $report (open it in a browser)"
