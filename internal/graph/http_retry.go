@@ -198,11 +198,15 @@ func (p *retryPolicy) backoff(attempt int) time.Duration {
 // below the first backoff step counts as none: "0", or an HTTP date already
 // past (a server whose clock is behind), would send the retries at once, as
 // many as the limits allow, into a service that just said it is overloaded.
+// The backoff then still waits at least the Retry-After given.
 func (p *retryPolicy) wait(retryAfter string, attempt int) time.Duration {
-	if d, ok := parseRetryAfter(retryAfter, p.clock.Now()); ok && d >= p.baseDelay {
+	d, ok := parseRetryAfter(retryAfter, p.clock.Now())
+	if ok && d >= p.baseDelay {
 		return d
 	}
-	return p.backoff(attempt)
+	// Too short to be a wait (0, a date just past): back off instead,
+	// but never retry before the time the server gave.
+	return max(d, p.backoff(attempt))
 }
 
 // maxRetryAfter caps what a hostile or broken server can make us wait.

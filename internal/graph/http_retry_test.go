@@ -153,6 +153,10 @@ func TestRetryPolicyWaits(t *testing.T) {
 			return []func(http.ResponseWriter, *http.Request){throttled("0"), throttled("0"), throttled("0.1")}
 		}, between([2]time.Duration{250 * time.Millisecond, 500 * time.Millisecond}, [2]time.Duration{500 * time.Millisecond, time.Second},
 			[2]time.Duration{time.Second, 2 * time.Second})},
+		// Backing off instead still waits what the server asked for.
+		{"429 Retry-After 0.45 waits at least that", func(*fakeClock) []func(http.ResponseWriter, *http.Request) {
+			return []func(http.ResponseWriter, *http.Request){throttled("0.45")}
+		}, between([2]time.Duration{450 * time.Millisecond, 500 * time.Millisecond})},
 		{"503 Retry-After in the past backs off", func(c *fakeClock) []func(http.ResponseWriter, *http.Request) {
 			return []func(http.ResponseWriter, *http.Request){func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Retry-After", clockDate(c, -time.Hour))
