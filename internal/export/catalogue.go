@@ -238,9 +238,9 @@ func graphOtherColumns() []column {
 }
 
 // signIn marks a column read from signInActivity: Graph needs AuditLog.Read.All
-// for it, answers pages of 120, and the change log does not follow it (it
-// changes at every sign-in).
+// and a P1 or P2 licence for it, answers pages of 120, and the change log
+// does not follow it (it changes at every sign-in).
 func signIn(c column) column {
-	c.permission, c.pageSize, c.untracked = PermAuditLog, signInPageSize, true
+	c.permission, c.licence, c.pageSize, c.untracked = PermAuditLog, LicenceP1, signInPageSize, true
 	return c
 }

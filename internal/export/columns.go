@@ -58,6 +58,12 @@ func ColumnsNeeding(names []string, perm string) []string {
 	return columnsWhere(names, func(c *column) bool { return c.permission == perm })
 }
 
+// LicensedColumns returns the names, among names, of the columns that need
+// a licence beyond the directory's own (LicenceP1).
+func LicensedColumns(names []string) []string {
+	return columnsWhere(names, func(c *column) bool { return c.licence != "" })
+}
+
 // RegistrationColumns returns the names, among names, of the columns read
 // from the registration report (AuditLog.Read.All and a P1 or P2 licence).
 func RegistrationColumns(names []string) []string {

@@ -96,8 +96,9 @@ func exportError(ctx context.Context, err error, fc failureContext) diag.Diagnos
 			"The export was interrupted before it finished. "+nothingWritten)
 	case errors.Is(err, graph.ErrIncomplete):
 		return diag.NewErrorDiagnostic("Export incomplete",
-			"Microsoft Graph listed fewer users than it counted, twice, so the export stopped rather than write a short file. "+
-				"This happens while many users are being created or deleted (Graph replicates with a delay): run it again later.\n\n"+
+			"Microsoft Graph listed fewer users than it counted, however often the short part of the directory was listed and "+
+				"counted again, for a minute, so the export stopped rather than write a short file. While many users are created or "+
+				"deleted Graph's count can lag its listing for longer: run it again later.\n\n"+
 				err.Error()+"\n\n"+nothingWritten)
 	case errors.Is(err, export.ErrUserErrors):
 		return diag.NewErrorDiagnostic("Users not exported",
@@ -183,8 +184,10 @@ func graphAdvice(ge *graph.Error, fc failureContext) (summary, advice string) {
 				"application permission UserAuthenticationMethod.Read.All (or UserAuthMethod-Phone.Read.All and UserAuthMethod-Email.Read.All) "+
 				"and grant admin consent, or remove these columns from columns.",
 			strings.Join(export.AuthColumns(fc.columns), ", "), who(fc))
+	case ge.Status == 403 && ge.Code == codeNoPremiumLicence:
+		return licenceAdvice(fc)
 	case ge.Status == 403 && ge.Operation == graph.OpRegistration:
-		return registrationAdvice(ge.Code, fc)
+		return registrationAdvice(fc)
 	case ge.Status == 403:
 		return "Missing permission to read users", listPermissionAdvice(fc)
 	case ge.Status == 400 && (fc.filter != "" || fc.search != ""):
@@ -226,16 +229,19 @@ func shownID(id string) string {
 	return "(not a GUID, not shown)"
 }
 
-// registrationAdvice explains a refused registration report: Graph names
-// the missing licence with a code of its own; any other refusal is the
-// permission.
-func registrationAdvice(code string, fc failureContext) (summary, advice string) {
+// licenceAdvice explains Graph's refusal for want of a premium licence
+// (its own code): the columns that need one.
+func licenceAdvice(fc failureContext) (summary, advice string) {
+	return "The tenant's licence does not include these columns", fmt.Sprintf(
+		"The columns %s need a %s licence in tenant %s (sign-in activity and the authentication-method registration report "+
+			"are premium features). Remove these columns from columns, or assign the licence.",
+		strings.Join(export.LicensedColumns(fc.columns), ", "), export.LicenceP1, shownID(fc.tenantID))
+}
+
+// registrationAdvice explains a registration report refused for want of
+// its permission.
+func registrationAdvice(fc failureContext) (summary, advice string) {
 	cols := strings.Join(export.RegistrationColumns(fc.columns), ", ")
-	if code == codeNoPremiumLicence {
-		return "The registration report needs a premium licence", fmt.Sprintf(
-			"The columns %s come from Microsoft Graph's authentication-method registration report, which needs a %s licence "+
-				"in tenant %s. Remove these columns from columns, or assign the licence.", cols, export.LicenceP1, orNone(fc.tenantID))
-	}
 	return "Missing permission to read the registration report", fmt.Sprintf(
 		"The columns %s come from Microsoft Graph's authentication-method registration report, which %s may not read. Grant it "+
 			"the Microsoft Graph application permission %s and grant admin consent, or remove these columns from columns.",

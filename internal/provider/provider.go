@@ -65,7 +65,8 @@ func (p *AADProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 			"Every argument can also be given by the environment variable the `azuread` provider uses.\n\n" +
 			"The application needs the Microsoft Graph **application** permission `User.Read.All`; " +
 			"`UserAuthenticationMethod.Read.All` for the three `authentication*` columns; " +
-			"`AuditLog.Read.All` for the `signInActivity` column.",
+			"`AuditLog.Read.All` and a Microsoft Entra ID P1 or P2 licence for `signInActivity`, its fields and the registration " +
+			"report's columns (`isMfaRegistered`, ...).",
 		Attributes: attrs,
 	}
 }

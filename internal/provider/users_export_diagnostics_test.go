@@ -118,7 +118,7 @@ func TestRegistrationDiagnostics(t *testing.T) {
 	fc := failureContext{tenantID: "7d0b1f6e-2a4c-4e58-9b3d-5c6a7e8f9012", clientID: "3f2a9c1e-8b7d-4c6a-a5e4-0d1c2b3a4f56", columns: cols}
 	for code, want := range map[string][]string{
 		"Authentication_MSGraphPermissionMissing":               {"Missing permission to read the registration report", "AuditLog.Read.All", "isMfaRegistered, methodsRegistered"},
-		"Authentication_RequestFromNonPremiumTenantOrB2CTenant": {"needs a premium licence", "P1 or P2", "isMfaRegistered, methodsRegistered"},
+		"Authentication_RequestFromNonPremiumTenantOrB2CTenant": {"licence does not include these columns", "P1 or P2", "isMfaRegistered, methodsRegistered"},
 	} {
 		summary, advice := graphAdvice(&graph.Error{Operation: graph.OpRegistration, Status: 403, Code: code}, fc)
 		for _, w := range want {

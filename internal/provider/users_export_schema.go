@@ -172,9 +172,9 @@ func exportOutcome() []exportAttr {
 // columnNeeds says what the columns that need more than User.Read.All need.
 func columnNeeds() string {
 	return fmt.Sprintf("The columns `authenticationPhoneNumber`, `authenticationAlternativePhoneNumber` and `authenticationEmail` "+
-		"cost one extra Graph call per user and need the `%s` permission; `signInActivity` and its fields need `%s` (and make Graph "+
-		"answer pages of 120 users); the registration report's columns need `%s` and a %s licence.",
-		export.PermAuthMethods, export.PermAuditLog, export.PermAuditLog, export.LicenceP1)
+		"cost one extra Graph call per user and need the `%s` permission; `signInActivity` and its fields need `%s` and a %s licence "+
+		"(and make Graph answer pages of 120 users); the registration report's columns need `%s` and a %s licence.",
+		export.PermAuthMethods, export.PermAuditLog, export.LicenceP1, export.PermAuditLog, export.LicenceP1)
 }
 
 // dataSourceAttributes is the table as the data source's schema, with its
