@@ -29,6 +29,9 @@ const screenshotDirEnv = "REPORT_SCREENSHOT_DIR"
 // readmeScreenshotEnv names the PNG file TestReadmeScreenshot writes.
 const readmeScreenshotEnv = "REPORT_README_SCREENSHOT"
 
+// screenshotSourceEnv names the report TestReadmeScreenshot shows.
+const screenshotSourceEnv = "REPORT_SCREENSHOT_SOURCE"
+
 // browser is one headless Chromium with a fresh profile, and what its tab
 // logged: requests made, and errors.
 type browser struct {
@@ -266,16 +269,21 @@ func TestReadmeScreenshot(t *testing.T) {
 		t.Skip(readmeScreenshotEnv + " is not set: no README screenshot to write")
 	}
 	br := newBrowser(t)
-	dir := t.TempDir()
-	csvPath, sum := synthCSV(t, dir, synthSpec{users: 10000, seed: 2026})
-	header, records := readCSV(t, csvPath)
-	b := NewBuilder(header, asOf())
-	feedCSV(b, records)
-	for _, e := range synthErrors()[:7] {
-		b.UserError(e[0], e[1])
+	// A report the demo wrote, when REPORT_SCREENSHOT_SOURCE names one;
+	// else one of synthetic users.
+	htmlPath := os.Getenv(screenshotSourceEnv)
+	if htmlPath == "" {
+		dir := t.TempDir()
+		csvPath, sum := synthCSV(t, dir, synthSpec{users: 10000, seed: 2026})
+		header, records := readCSV(t, csvPath)
+		b := NewBuilder(header, asOf())
+		feedCSV(b, records)
+		for _, e := range synthErrors()[:7] {
+			b.UserError(e[0], e[1])
+		}
+		htmlPath = filepath.Join(dir, "report.html")
+		writeReport(t, b, Snapshot{TenantID: "contoso.onmicrosoft.com", Cloud: "public", Selection: "all users", SHA256: sum}, htmlPath)
 	}
-	htmlPath := filepath.Join(dir, "report.html")
-	writeReport(t, b, Snapshot{TenantID: "contoso.onmicrosoft.com", Cloud: "public", Selection: "all users", SHA256: sum}, htmlPath)
 	br.open(t, htmlPath, 1280, 1700)
 	png, err := chromedp.Run(br.ctx, chromedp.CaptureScreenshot())
 	if err != nil {
