@@ -68,7 +68,8 @@ type Sink interface {
 	// ids is void, and current holds those of them that still belong to the
 	// query, as read after the change (possibly none: a user deleted, or no
 	// longer matching the filter). A later Replace naming the same id
-	// supersedes an earlier one. The same ownership rules as Users apply to
+	// supersedes an earlier one; a later Users delivery of a named id is
+	// stale (the listing read it before the change) and is dropped. The same ownership rules as Users apply to
 	// both slices.
 	Replace(ctx context.Context, ids []string, current []User) error
 }

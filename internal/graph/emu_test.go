@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/aad-export/terraform-provider-aad/internal/directory"
@@ -56,14 +57,22 @@ type collector struct {
 	mu       sync.Mutex
 	users    []directory.User
 	errors   []directory.UserError
-	replaces int // Replace calls
-	replaced int // ids they named
+	replaces int             // Replace calls
+	replaced int             // ids they named
+	gone     map[string]bool // ids a Replace named: later deliveries of them are stale
 }
 
+// Users keeps the users, except those a Replace named already: as the
+// export does, a replacement stands whenever the listing delivers the user
+// (the change log is followed while the listing runs).
 func (s *collector) Users(_ context.Context, users []directory.User) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.users = append(s.users, users...)
+	for _, u := range users {
+		if !s.gone[strings.ToLower(u.ID)] {
+			s.users = append(s.users, u)
+		}
+	}
 	return nil
 }
 
@@ -78,11 +87,17 @@ func (s *collector) UserError(_ context.Context, e directory.UserError) {
 func (s *collector) Replace(_ context.Context, ids []string, current []directory.User) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	gone := map[string]bool{}
-	for _, id := range ids {
-		gone[strings.ToLower(id)] = true
+	if s.gone == nil {
+		s.gone = map[string]bool{}
 	}
-	s.users = slices.DeleteFunc(s.users, func(u directory.User) bool { return gone[strings.ToLower(u.ID)] })
+	for _, id := range ids {
+		s.gone[strings.ToLower(id)] = true
+	}
+	named := map[string]bool{}
+	for _, id := range ids {
+		named[strings.ToLower(id)] = true
+	}
+	s.users = slices.DeleteFunc(s.users, func(u directory.User) bool { return named[strings.ToLower(u.ID)] })
 	s.users = append(s.users, current...)
 	s.replaces++
 	s.replaced += len(ids)
@@ -90,15 +105,15 @@ func (s *collector) Replace(_ context.Context, ids []string, current []directory
 }
 
 // discard is a sink that counts the users and drops them.
-type discard struct{ n int64 }
+type discard struct{ n atomic.Int64 }
 
 func (d *discard) Users(_ context.Context, users []directory.User) error {
-	d.n += int64(len(users))
+	d.n.Add(int64(len(users)))
 	return nil
 }
 func (*discard) UserError(context.Context, directory.UserError) {}
 func (d *discard) Replace(_ context.Context, _ []string, current []directory.User) error {
-	d.n += int64(len(current))
+	d.n.Add(int64(len(current)))
 	return nil
 }
 

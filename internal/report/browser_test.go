@@ -42,6 +42,10 @@ type browser struct {
 	errors   []string
 }
 
+// browserRequiredEnv, when set (CI sets it), turns a missing Chromium from a
+// skip into a failure: a check that does not run must not pass unnoticed.
+const browserRequiredEnv = "AAD_BROWSER_REQUIRED"
+
 // newBrowser starts Chromium, or skips the test when it is not installed.
 func newBrowser(t *testing.T) *browser {
 	t.Helper()
@@ -53,7 +57,11 @@ func newBrowser(t *testing.T) *browser {
 		}
 	}
 	if path == "" {
-		t.Skip("THE BROWSER TEST DID NOT RUN: no chromium on PATH (apt-get install -y chromium)")
+		const msg = "no chromium on PATH (apt-get install -y chromium)"
+		if os.Getenv(browserRequiredEnv) != "" {
+			t.Fatal(msg + ", and " + browserRequiredEnv + " is set")
+		}
+		t.Skip("THE BROWSER TEST DID NOT RUN: " + msg)
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	t.Cleanup(cancel)
