@@ -127,6 +127,7 @@ func (c *Client) resolveKeys(ctx context.Context, keys []lookupKey, selects []st
 		failed *directory.UserError
 	}
 	out := make([]result, len(keys))
+	ext := extensionNames(selects)
 	err := b.resolve(ctx, len(keys), func(i int) (*batchItem, error) {
 		info, err := c.userRequest(ctx, keys[i].value, selects)
 		if err != nil {
@@ -137,7 +138,7 @@ func (c *Client) resolveKeys(ctx context.Context, keys []lookupKey, selects []st
 			return nil, err
 		}
 		return &batchItem{op: OpGetUsers, url: url, finish: func(r *innerResponse) error {
-			u, failed, err := lookupOutcome(keys[i], r, gate)
+			u, failed, err := lookupOutcome(keys[i], r, gate, ext)
 			if err != nil {
 				return err
 			}
@@ -163,7 +164,8 @@ func (c *Client) resolveKeys(ctx context.Context, keys []lookupKey, selects []st
 // lookupOutcome reads one inner response of a lookup. A name that does not
 // resolve, or that Graph refuses as malformed, concerns that user only; a
 // missing permission or a server failure does as far as the gate allows.
-func lookupOutcome(k lookupKey, r *innerResponse, gate *stepGate) (*directory.User, *directory.UserError, error) {
+// ext are the extension attributes the query selects.
+func lookupOutcome(k lookupKey, r *innerResponse, gate *stepGate, ext []string) (*directory.User, *directory.UserError, error) {
 	var u directory.User
 	failed, err := stepOutcome(OpGetUsers, r, gate, func(body []byte) error {
 		if err := json.Unmarshal(body, &u); err != nil {
@@ -171,6 +173,11 @@ func lookupOutcome(k lookupKey, r *innerResponse, gate *stepGate) (*directory.Us
 		}
 		if u.ID == "" {
 			return &malformedStepError{errNoID}
+		}
+		if len(ext) > 0 {
+			if err := decodeUserExtensions(body, &u, ext); err != nil {
+				return &malformedStepError{err}
+			}
 		}
 		return nil
 	})

@@ -61,16 +61,32 @@ func decodeExtensions(body []byte, users []directory.User, ext []string) error {
 		return errors.New("the page's users and their extension attributes do not line up")
 	}
 	for i, obj := range raw.Value {
-		for _, name := range ext {
-			if v, ok := obj[name]; ok {
-				if users[i].Extensions == nil {
-					users[i].Extensions = make(map[string]json.RawMessage, len(ext))
-				}
-				users[i].Extensions[name] = v
-			}
-		}
+		setExtensions(&users[i], obj, ext)
 	}
 	return nil
+}
+
+// decodeUserExtensions reads one user's extension attributes from the body
+// of a single-user response.
+func decodeUserExtensions(body []byte, u *directory.User, ext []string) error {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(body, &obj); err != nil {
+		return err
+	}
+	setExtensions(u, obj, ext)
+	return nil
+}
+
+// setExtensions copies the attributes ext names from the user's JSON object.
+func setExtensions(u *directory.User, obj map[string]json.RawMessage, ext []string) {
+	for _, name := range ext {
+		if v, ok := obj[name]; ok {
+			if u.Extensions == nil {
+				u.Extensions = make(map[string]json.RawMessage, len(ext))
+			}
+			u.Extensions[name] = v
+		}
+	}
 }
 
 // users returns the page's users (never nil after a successful decode).
