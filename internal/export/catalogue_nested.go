@@ -58,7 +58,7 @@ func isExtensionName(name string) bool {
 		}
 	}
 	for _, c := range []byte(rest[33:]) {
-		if !(c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
+		if c != '_' && (c < '0' || c > '9') && (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') {
 			return false
 		}
 	}

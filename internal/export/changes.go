@@ -31,9 +31,9 @@ const (
 )
 
 // Which snapshot an unpaired row comes from, as its sort id: old first.
-var (
-	sideOld = []byte{0}
-	sideNew = []byte{1}
+const (
+	sideOld byte = 0
+	sideNew byte = 1
 )
 
 // differ builds the changes report while the final merge runs.
@@ -68,11 +68,14 @@ func (d *differ) same(key, oldRec, newRec []byte) error {
 func (d *differ) old(key, id, rec []byte) error { return d.park(sideOld, key, id, rec) }
 func (d *differ) new(key, id, rec []byte) error { return d.park(sideNew, key, id, rec) }
 
-func (d *differ) park(side, key, id, rec []byte) error {
+func (d *differ) park(side byte, key, id, rec []byte) error {
 	b := binary.AppendUvarint(nil, uint64(len(key)))
 	b = append(b, key...)
 	b = append(b, rec...)
-	data := append(append(append(make([]byte, 0, len(id)+1+len(b)), id...), side...), b...)
+	data := make([]byte, 0, len(id)+1+len(b))
+	data = append(data, id...)
+	data = append(data, side)
+	data = append(data, b...)
 	_, err := d.unpaired.add(data, []entry{{data: data, klen: len(id), ilen: 1}})
 	return err
 }
@@ -88,7 +91,7 @@ func (d *differ) finish(ctx context.Context) error {
 		}
 		p := held
 		held = nil
-		if bytes.Equal(p.side, sideOld) {
+		if p.side == sideOld {
 			d.removed++
 			return d.whole(changeRemoved, p.key, p.rec)
 		}
@@ -100,7 +103,7 @@ func (d *differ) finish(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if held != nil && bytes.Equal(held.id, p.id) && bytes.Equal(held.side, sideOld) && bytes.Equal(p.side, sideNew) {
+		if held != nil && bytes.Equal(held.id, p.id) && held.side == sideOld && p.side == sideNew {
 			old := held
 			held = nil
 			if bytes.Equal(old.rec, p.rec) {
@@ -121,20 +124,24 @@ func (d *differ) finish(ctx context.Context) error {
 }
 
 // parked is a row waiting to be paired.
-type parked struct{ id, side, key, rec []byte }
+type parked struct {
+	id, key, rec []byte
+	side         byte
+}
 
 func unpark(e *entry) (*parked, error) {
-	p := e.payload()
+	side, p := e.id(), e.payload()
 	n, w := binary.Uvarint(p)
-	if w <= 0 || n > uint64(len(p)-w) {
+	if len(side) != 1 || w <= 0 || n > uint64(len(p)-w) { //nolint:gosec // w <= len(p): no overflow
 		return nil, errCorruptRun
 	}
-	return &parked{id: e.key(), side: e.id(), key: p[w : w+int(n)], rec: p[w+int(n):]}, nil
+	k := w + int(n) //nolint:gosec // n <= len(p)-w, checked above
+	return &parked{id: e.key(), side: side[0], key: p[w:k], rec: p[k:]}, nil
 }
 
 // clone copies p out of the sorter's buffer, which the next row reuses.
 func (p *parked) clone() *parked {
-	return &parked{id: bytes.Clone(p.id), side: bytes.Clone(p.side), key: bytes.Clone(p.key), rec: bytes.Clone(p.rec)}
+	return &parked{id: bytes.Clone(p.id), side: p.side, key: bytes.Clone(p.key), rec: bytes.Clone(p.rec)}
 }
 
 // compare reports the cells that differ between two rows of one user.
@@ -183,9 +190,10 @@ func (d *differ) whole(kind string, key, rec []byte) error {
 // included, so they are only quoted here.
 func (d *differ) emit(key []byte, fields [][]byte, col int, kind, column string, oldCell, newCell []byte) error {
 	id := fields[d.oid]
-	b := append(d.buf[:0], key...)
+	b := d.buf[:0]
+	b = append(b, key...)
 	b = append(b, id...)
-	b = binary.BigEndian.AppendUint16(b, uint16(col))
+	b = binary.BigEndian.AppendUint16(b, uint16(col)) //nolint:gosec // a column index: validate allows at most maxColumns
 	start := len(b)
 	for i, cell := range [][]byte{id, fields[d.upn], []byte(kind), []byte(column), oldCell, newCell} {
 		if i > 0 {

@@ -18,10 +18,18 @@ func ValidateColumns(names []string) error {
 	return newCatalogue().validate(names)
 }
 
+// maxColumns bounds a column list: the catalogue's columns and a few hundred
+// extension attributes (Graph's own limit is 100 per application) fit
+// far below it, and the changes report encodes a column's index in 16 bits.
+const maxColumns = 4096
+
 func (c *catalogue) validate(names []string) error {
 	if len(names) == 0 {
 		return fmt.Errorf("no columns given: list at least one of the valid column names: %s",
 			strings.Join(c.names, ", "))
+	}
+	if len(names) > maxColumns {
+		return fmt.Errorf("%d columns given: at most %d", len(names), maxColumns)
 	}
 	var problems []string
 	seen := make(map[string]bool, len(names))

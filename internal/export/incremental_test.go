@@ -34,8 +34,8 @@ type fakeDirectory struct {
 
 func newFakeDirectory(users []directory.User) *fakeDirectory {
 	d := &fakeDirectory{users: map[string]directory.User{}, touched: map[string]int{}}
-	for _, u := range users {
-		d.users[u.ID] = u
+	for i := range users {
+		d.users[users[i].ID] = users[i]
 	}
 	return d
 }
@@ -62,8 +62,8 @@ func (d *fakeDirectory) snapshot(q directory.Query) ([]directory.User, string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	var out []directory.User
-	for _, u := range d.users {
-		if d.member(u) {
+	for id := range d.users {
+		if u := d.users[id]; d.member(u) {
 			out = append(out, selectOnly(u, q))
 		}
 	}
@@ -273,9 +273,11 @@ func TestIncrementalFallsBack(t *testing.T) {
 		fellBack bool
 	}{
 		{name: "the CSV was edited", breakIt: func(t *testing.T, _ *fakeDirectory, opts *Options) {
+			t.Helper()
 			appendTo(t, opts.OutputPath, "extra,row,here\n")
 		}, want: "no longer the file its manifest describes", fellBack: true},
 		{name: "the CSV is gone", breakIt: func(t *testing.T, _ *fakeDirectory, opts *Options) {
+			t.Helper()
 			if err := os.Remove(opts.OutputPath); err != nil {
 				t.Fatal(err)
 			}
@@ -287,6 +289,7 @@ func TestIncrementalFallsBack(t *testing.T) {
 			opts.Provenance.TenantID = "11111111-2222-3333-4444-555555555555"
 		}, want: "another tenant", fellBack: true},
 		{name: "the manifest is not JSON", breakIt: func(t *testing.T, _ *fakeDirectory, opts *Options) {
+			t.Helper()
 			if err := os.WriteFile(opts.OutputPath+".manifest.json", []byte("{"), 0o600); err != nil {
 				t.Fatal(err)
 			}

@@ -104,7 +104,8 @@ func (f *fieldSplitter) split(rec []byte) ([][]byte, error) {
 		if rec[i] != ',' {
 			return nil, errBadRecord
 		}
-		if i++; i == len(rec) {
+		i++
+		if i == len(rec) {
 			f.fields = append(f.fields, rec[i:i])
 			break
 		}

@@ -67,19 +67,6 @@ func (p *plan) runAs(ctx context.Context, src Source, q directory.Query, prev *p
 	return res, err
 }
 
-// read runs the source: the changes since the previous snapshot, or the
-// whole selection (with the change log's link when the source has one).
-func (j *job) read(ctx context.Context, src Source, q directory.Query, prev *previousSnapshot) (string, error) {
-	tracker, tracks := src.(Tracker)
-	switch {
-	case j.mode == ModeIncremental:
-		return tracker.Changes(ctx, q, prev.m.DeltaLink, prev.m.FailedIDs, j.sink)
-	case tracks:
-		return tracker.UsersTracked(ctx, q, j.sink)
-	}
-	return "", src.Users(ctx, q, j.sink)
-}
-
 // job is one export under way: its temporary files and sorters.
 type job struct {
 	p        *plan
@@ -94,6 +81,19 @@ type job struct {
 	prev     *snapshot // the previous CSV, read in the final merge; nil when not needed
 	diff     *differ   // nil without a changes report
 	stale    []string  // temporary files of earlier exports, removed
+}
+
+// read runs the source: the changes since the previous snapshot, or the
+// whole selection (with the change log's link when the source has one).
+func (j *job) read(ctx context.Context, src Source, q directory.Query, prev *previousSnapshot) (string, error) {
+	tracker, tracks := src.(Tracker)
+	switch {
+	case j.mode == ModeIncremental:
+		return tracker.Changes(ctx, q, prev.m.DeltaLink, prev.m.FailedIDs, j.sink)
+	case tracks:
+		return tracker.UsersTracked(ctx, q, j.sink)
+	}
+	return "", src.Users(ctx, q, j.sink)
 }
 
 // start removes what earlier exports that were killed left in the folders,

@@ -59,7 +59,8 @@ func (c *Client) reconcile(ctx context.Context, base listQuery, link string, rep
 		if during {
 			continue
 		}
-		if round++; changes == 0 || round == maxRounds {
+		round++
+		if changes == 0 || round == maxRounds {
 			return link, nil
 		}
 		c.log.DebugContext(ctx, "the directory changed while its change log was read; following it again", "changes", changes)

@@ -68,9 +68,9 @@ type collector struct {
 func (s *collector) Users(_ context.Context, users []directory.User) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, u := range users {
-		if !s.gone[strings.ToLower(u.ID)] {
-			s.users = append(s.users, u)
+	for i := range users {
+		if !s.gone[strings.ToLower(users[i].ID)] {
+			s.users = append(s.users, users[i])
 		}
 	}
 	return nil

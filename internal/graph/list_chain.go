@@ -210,8 +210,20 @@ func (ch chain) take(page userPage, first bool) ([]directory.User, bool) {
 	}
 	users := page.users()
 	ch.reach(users)
+	fresh := ch.fresh(users)
+	if ch.whole || r.disorder {
+		return fresh, false
+	}
+	return fresh, ch.mayStop()
+}
+
+// fresh keeps, in place, the users no chain delivered yet, and counts those
+// new to this run; r.mu is held.
+func (ch chain) fresh(users []directory.User) []directory.User {
+	r := ch.r
 	fresh := users[:0]
 	r.table.mu.Lock()
+	defer r.table.mu.Unlock()
 	for i := range users {
 		newToRead, newToRun := r.table.see(keyOf(users[i].ID), r.num)
 		if newToRun {
@@ -221,20 +233,22 @@ func (ch chain) take(page userPage, first bool) ([]directory.User, bool) {
 			fresh = append(fresh, users[i])
 		}
 	}
-	r.table.mu.Unlock()
-	if ch.whole || r.disorder {
-		return fresh, false
-	}
-	// The ends have met when each covers the names up to the other's
-	// reach, or the other end has finished the partition.
+	return fresh
+}
+
+// mayStop says whether this end may stop: the ends have met when each
+// covers the names up to the other's reach, or the other end has finished
+// the partition; r.mu is held.
+func (ch chain) mayStop() bool {
+	r := ch.r
 	met := r.descBottom != "" && r.ascTop != "" && r.descBottom <= r.ascTop
 	if met && r.met != nil {
 		r.met()
 	}
 	if ch.desc {
-		return fresh, met || r.ascDone
+		return met || r.ascDone
 	}
-	return fresh, met || r.descDone
+	return met || r.descDone
 }
 
 // reach records how far this end has come, and whether the first chain

@@ -138,7 +138,7 @@ func (r *registrations) add(row *registrationRow) error {
 		return fmt.Errorf("the registration report is larger than this export can hold (%d bytes)", len(r.buf))
 	}
 	d := &row.RegistrationDetails
-	r.at[keyOf(row.ID)] = uint32(len(r.buf))
+	r.at[keyOf(row.ID)] = uint32(len(r.buf)) //nolint:gosec // bounded just above
 	var flags uint16
 	for i, p := range registrationFlags(d) {
 		flags |= triState(*p) << (2 * i)
@@ -196,7 +196,7 @@ func (r *registrations) get(id string) *directory.RegistrationDetails {
 	pref, n := binary.Uvarint(b)
 	d.UserPreferredMethodForSecondaryAuthentication, b = r.names[pref], b[n:]
 	l, n := binary.Uvarint(b)
-	d.LastUpdatedDateTime = string(b[n : n+int(l)])
+	d.LastUpdatedDateTime = string(b[n : n+int(l)]) //nolint:gosec // add wrote l: the length of a string in b
 	return d
 }
 

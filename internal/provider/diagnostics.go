@@ -178,18 +178,8 @@ func graphAdvice(ge *graph.Error, fc failureContext) (summary, advice string) {
 			"Entra ID issued a token to %s in tenant %s, but Microsoft Graph did not accept it, even once renewed. Check that "+
 				"graph_endpoint and authority_host, if set, belong to the same cloud as environment (a token of one cloud is not "+
 				"valid in another), and that the application is enabled in the tenant.", who(fc), shownID(fc.tenantID))
-	case ge.Status == 403 && ge.Operation == graph.OpAuthMethods:
-		return "Missing permission to read authentication methods", fmt.Sprintf(
-			"The columns %s come from the authentication methods API, which %s may not read. Grant it the Microsoft Graph "+
-				"application permission UserAuthenticationMethod.Read.All (or UserAuthMethod-Phone.Read.All and UserAuthMethod-Email.Read.All) "+
-				"and grant admin consent, or remove these columns from columns.",
-			strings.Join(export.AuthColumns(fc.columns), ", "), who(fc))
-	case ge.Status == 403 && ge.Code == codeNoPremiumLicence:
-		return licenceAdvice(fc)
-	case ge.Status == 403 && ge.Operation == graph.OpRegistration:
-		return registrationAdvice(fc)
 	case ge.Status == 403:
-		return "Missing permission to read users", listPermissionAdvice(fc)
+		return forbiddenAdvice(ge, fc)
 	case ge.Status == 400 && (fc.filter != "" || fc.search != ""):
 		return "Microsoft Graph rejected the filter or search", queryAdvice(ge.Code, fc)
 	case ge.Status == 429:
@@ -206,6 +196,24 @@ func graphAdvice(ge *graph.Error, fc failureContext) (summary, advice string) {
 		return "Microsoft Graph request failed", "The export stopped on an error it does not retry. If it persists, " +
 			"open a support case with Microsoft quoting the request-id below."
 	}
+}
+
+// forbiddenAdvice explains a 403: what the request needed that the identity
+// or the tenant lacks.
+func forbiddenAdvice(ge *graph.Error, fc failureContext) (summary, advice string) {
+	switch {
+	case ge.Operation == graph.OpAuthMethods:
+		return "Missing permission to read authentication methods", fmt.Sprintf(
+			"The columns %s come from the authentication methods API, which %s may not read. Grant it the Microsoft Graph "+
+				"application permission UserAuthenticationMethod.Read.All (or UserAuthMethod-Phone.Read.All and UserAuthMethod-Email.Read.All) "+
+				"and grant admin consent, or remove these columns from columns.",
+			strings.Join(export.AuthColumns(fc.columns), ", "), who(fc))
+	case ge.Code == codeNoPremiumLicence:
+		return licenceAdvice(fc)
+	case ge.Operation == graph.OpRegistration:
+		return registrationAdvice(fc)
+	}
+	return "Missing permission to read users", listPermissionAdvice(fc)
 }
 
 func who(fc failureContext) string {

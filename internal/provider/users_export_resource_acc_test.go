@@ -57,11 +57,11 @@ func TestAccUsersExportResource(t *testing.T) {
 		CheckDestroy: func(*terraform.State) error {
 			for _, f := range files {
 				if _, err := os.Stat(f); !errors.Is(err, fs.ErrNotExist) {
-					return fmt.Errorf("%s survived destroy (%v)", f, err)
+					return fmt.Errorf("%s survived destroy (%w)", f, err)
 				}
 			}
 			if _, err := os.Stat(foreign); err != nil {
-				return fmt.Errorf("destroy removed a file it did not write: %v", err)
+				return fmt.Errorf("destroy removed a file it did not write: %w", err)
 			}
 			return nil
 		},

@@ -72,24 +72,13 @@ func (t *Tenant) ListUsers(q url.Values, eventual bool) (*Page, *Error) {
 		o.view = vID
 	}
 	st := t.readState(eventual)
-	var after *sortKey
-	if o.skiptoken != "" {
-		pt, err := t.checkPageToken(o, q)
-		if err != nil {
-			return nil, err
-		}
-		after = &pt.key
+	after, err := t.cursor(o, q)
+	if err != nil {
+		return nil, err
 	}
 	sel, ctx := o.selection("users")
-	limit := o.top
-	if o.readsSignIn() {
-		limit = min(limit, signInPageCap)
-	}
 	pg := &Page{Context: ctx}
-	ps := t.listSpec(o, sel, limit)
-	if o.filter != nil && o.filter.ids != nil {
-		ps.spans = intersectSpans(ps.spans, t.idSpans(st, o.filter.ids))
-	}
+	ps := t.pageSpecOf(st, o, sel)
 	var last cand
 	var more bool
 	var picked []cand
@@ -118,6 +107,33 @@ func (t *Tenant) ListUsers(q url.Values, eventual bool) (*Page, *Error) {
 	return pg, nil
 }
 
+// cursor returns where the page starts: after the key its $skiptoken
+// carries, or nil on a first page.
+func (t *Tenant) cursor(o *queryOpts, q url.Values) (*sortKey, *Error) {
+	if o.skiptoken == "" {
+		return nil, nil
+	}
+	pt, err := t.checkPageToken(o, q)
+	if err != nil {
+		return nil, err
+	}
+	return &pt.key, nil
+}
+
+// pageSpecOf is the page the query asks for in st: its size (capped when
+// it reads sign-in activity) and the spans an id filter narrows it to.
+func (t *Tenant) pageSpecOf(st *state, o *queryOpts, sel []prop) *pageSpec {
+	limit := o.top
+	if o.readsSignIn() {
+		limit = min(limit, signInPageCap)
+	}
+	ps := t.listSpec(o, sel, limit)
+	if o.filter != nil && o.filter.ids != nil {
+		ps.spans = intersectSpans(ps.spans, t.idSpans(st, o.filter.ids))
+	}
+	return ps
+}
+
 // pick notes the users of a page whose spans decide it alone (no filter to
 // evaluate): up to the page's size, in the view's order, from the cursor.
 // It returns the last user noted and whether users remain beyond it.
@@ -141,7 +157,8 @@ func (t *Tenant) pick(st *state, ps *pageSpec, after *sortKey) ([]cand, cand, bo
 // is never changed once listed.
 func (t *Tenant) writePage(pg *Page, ps *pageSpec, picked []cand) {
 	bp := t.getBuf()
-	b := append((*bp)[:0], '[')
+	b := (*bp)[:0]
+	b = append(b, '[')
 	var u User
 	d := t.deriver()
 	defer t.putDeriver(d)
