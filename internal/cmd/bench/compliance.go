@@ -46,7 +46,7 @@ func (b *bench) checkReport() check {
 func (r report) reportMethod() string {
 	text := fmt.Sprintf("**Target 9** exports the list columns of one realistic directory of %s users twice on one emulator, with "+
 		"`Options.ReportPath` (the HTML compliance report, first, so that whatever a first run pays counts against the report) "+
-		"and without. The size is target 1's, not a smaller one, on purpose: the report is computed from the rows as they are "+
+		"and without. The size, 500,000 users by default, is target 1's rather than a smaller one on purpose: the report is computed from the rows as they are "+
 		"written, so its cost grows with the rows, while the export's fixed costs (the token, the partition probes, the slowest "+
 		"chain's tail) do not, and at the larger size the ratio measures the report rather than those. A second of disturbance on "+
 		"the shared machine moves the ratio of a 100,000-user export (about 3 s) by a third",
