@@ -125,19 +125,7 @@ func (m *measurer) export(ctx context.Context, emu *emulator, name string, j job
 	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
 		return row{}, fmt.Errorf("%s: reading the child's outcome %q: %w", name, stdout.String(), err)
 	}
-	if out.Errors != 0 {
-		return row{}, fmt.Errorf("%s: the export reported %d per-user errors: its figures are not a whole export's; the end of its log:\n%s",
-			name, out.Errors, logTail(logPath))
-	}
-	var live *liveCheck
-	if emu.churns() {
-		live, err = checkLive(ctx, emu, dir, j.Output)
-	} else {
-		err = wholeExport(name, out.Users, emu.users)
-	}
-	if err == nil && j.Previous != "" && out.Mode != string(export.ModeIncremental) {
-		err = fmt.Errorf("%s: the snapshot was %s, not incremental: %s", name, out.Mode, out.FullBecause)
-	}
+	live, err := checkOutcome(ctx, emu, name, j, out, dir, logPath)
 	if err != nil {
 		return row{}, err
 	}
@@ -157,6 +145,25 @@ func (m *measurer) export(ctx context.Context, emu *emulator, name string, j job
 	r.attribute(before, after)
 	r.addCounters(counters)
 	return r, nil
+}
+
+// checkOutcome fails a row whose export is not what its figures would
+// claim: one with per-user errors, a partial one, or an incremental job
+// that listed everything. On an emulator whose directory changes, it holds
+// the CSV to the live-directory promise, given the directory as it was
+// before (dir), and says how it kept it.
+func checkOutcome(ctx context.Context, emu *emulator, name string, j job, out outcome, dir graphemu.Snapshot, logPath string) (*liveCheck, error) {
+	if out.Errors != 0 {
+		return nil, fmt.Errorf("%s: the export reported %d per-user errors: its figures are not a whole export's; the end of its log:\n%s",
+			name, out.Errors, logTail(logPath))
+	}
+	if j.Previous != "" && out.Mode != string(export.ModeIncremental) {
+		return nil, fmt.Errorf("%s: the snapshot was %s, not incremental: %s", name, out.Mode, out.FullBecause)
+	}
+	if emu.churns() {
+		return checkLive(ctx, emu, dir, j.Output)
+	}
+	return nil, wholeExport(name, out.Users, emu.users)
 }
 
 // wholeExport fails a row that did not export every user of its tenant: a

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"maps"
@@ -312,7 +313,7 @@ func TestCopySnapshot(t *testing.T) {
 		want, _ := os.ReadFile(src)
 		got, err := os.ReadFile(dst)
 		fi, serr := os.Stat(dst)
-		if err != nil || serr != nil || string(got) != string(want) || fi.Mode().Perm() != 0o600 {
+		if err != nil || serr != nil || !bytes.Equal(got, want) || fi.Mode().Perm() != 0o600 {
 			t.Errorf("%s: %q (%v, %v), want %q, mode 0600", dst, got, err, fi, want)
 		}
 	}
