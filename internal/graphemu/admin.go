@@ -21,6 +21,9 @@ const (
 	// EventsPath serves GET: the churn's events, those after the sequence
 	// number in the query's "after" (admin_live.go).
 	EventsPath = "/_emulator/events"
+	// ChurnPath serves POST: a burst of changes to the directory, made at
+	// once and drawn from a seed (admin_churn.go).
+	ChurnPath = "/_emulator/churn"
 )
 
 // serveAdmin answers a request for one of the emulator's own endpoints and
@@ -33,6 +36,8 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) bool {
 		s.serveSnapshot(w, r)
 	case EventsPath:
 		s.serveEvents(w, r)
+	case ChurnPath:
+		s.serveChurnBurst(w, r)
 	default:
 		return false
 	}

@@ -31,11 +31,12 @@ func TestMain(m *testing.M) {
 // clock: every scenario, child process, emulator process, counter read and
 // report path, so that the program cannot rot. It asserts what does not
 // depend on timing: every row ran with the right number of users, target 5
-// (exactness) passed, the report was written and says it is not the
-// standard run, the README was left alone, and its section renders.
+// (exactness) passed, the incremental snapshots wrote the bytes of a full
+// export, the report was written and says it is not the standard run, the
+// README was left alone, and its section renders.
 func TestSmoke(t *testing.T) {
 	t.Parallel()
-	only := []string{scenarioSpeed, scenarioBudget, scenarioCPU, scenarioMemory, scenarioExact, scenarioChurn, scenarioClock}
+	only := []string{scenarioSpeed, scenarioBudget, scenarioCPU, scenarioMemory, scenarioExact, scenarioChurn, scenarioSnapshots, scenarioReport, scenarioClock}
 	if _, err := exec.LookPath("terraform"); err == nil && !testing.Short() {
 		only = append(only, scenarioTerraform)
 	}
@@ -49,6 +50,7 @@ func TestSmoke(t *testing.T) {
 		"-root", "../../..", "-work", filepath.Join(dir, "work"), "-out", out, "-readme", readme,
 		"-only", strings.Join(only, ","), "-time-scale", "0.01",
 		"-large", "2500", "-medium", "1200", "-baseline-users", "1000", "-exact-users", "2000", "-e2e-users", "1000", "-churn-users", "1500",
+		"-snapshot-users", "3000", "-report-users", "2500",
 	}
 	var stdout bytes.Buffer
 	err := run(t.Context(), args, &stdout, io.Discard)
@@ -66,7 +68,12 @@ func TestSmoke(t *testing.T) {
 		"| 1 | single chain, 100 a page |", "| 2 | provider | realistic | 26 | 1,200 |", "| 3 | raw lower bound (no SDK) | zero | 23 | 2,500 |",
 		"| 4 | provider | zero | 26 | 2,500 |", "| 4 | provider | zero | 26 | 1,200 |", "| 5 | provider, concurrency 1 | zero | 26 | 2,000 |",
 		"| (1) | provider (time scale 0.001) | realistic | 23 | 2,500 |", "5. **PASS**", "| 6 | provider, directory still | realistic | 23 | 1,500 |",
-		"| 6 | provider, directory changing | realistic | 23 |", "6. **", "## Method"} {
+		"| 6 | provider, directory changing | realistic | 23 |", "6. **",
+		"| 7 | provider, full snapshot | realistic | 23 | 3,000 |", "| 8 | provider, incremental snapshot + changes report | realistic | 23 |",
+		"| 7 | provider, incremental snapshot | realistic | 23 |", "| 7 | provider, full export of the changed directory | realistic | 23 |",
+		"the same as the full export of the changed directory", "8. **", "the same; the report lists",
+		"| 9 | provider + compliance report | realistic | 23 | 2,500 |", "| 9 | provider, no report | realistic | 23 | 2,500 |", "9. **",
+		"## Method"} {
 		if !strings.Contains(string(written), want) {
 			t.Errorf("the report lacks %q:\n%s", want, written)
 		}

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/aad-export/terraform-provider-aad/internal/directory"
@@ -42,6 +43,34 @@ type job struct {
 	Concurrency int      `json:"concurrency,omitempty"` // kindProvider; 0 = the client's default
 	Columns     []string `json:"columns"`
 	Output      string   `json:"output"`
+	// Incremental is export.Options.Incremental, with the manifest next to
+	// Output; Changes and Report write the changes report and the
+	// compliance report next to it (changesPath, reportPath).
+	Incremental bool `json:"incremental,omitempty"`
+	Changes     bool `json:"changes,omitempty"`
+	Report      bool `json:"report,omitempty"`
+	// Previous, the parent's alone, is the CSV of a snapshot (with its
+	// manifest) that the parent copies to Output before the child starts:
+	// an incremental export builds on it, and the copy is not its cost.
+	Previous string `json:"-"`
+}
+
+// manifestPath is where an incremental export keeps the manifest of its
+// CSV (export.Options' default).
+func manifestPath(csv string) string { return csv + ".manifest.json" }
+
+// changesPath and reportPath are where a job's changes report and
+// compliance report go.
+func changesPath(csv string) string { return strings.TrimSuffix(csv, ".csv") + "-changes.csv" }
+
+func reportPath(csv string) string { return strings.TrimSuffix(csv, ".csv") + "-report.html" }
+
+// optional is path when on, "" otherwise.
+func optional(on bool, path string) string {
+	if on {
+		return path
+	}
+	return ""
 }
 
 // outcome is what a child reports on its standard output.
@@ -53,6 +82,14 @@ type outcome struct {
 	Requests  int64   `json:"requests"`
 	Throttled int64   `json:"throttled"`
 	PeakRSS   int64   `json:"peakRSS"` // VmHWM in bytes, read just before exiting; 0 unknown
+	// Mode is export.Result's ("full" or "incremental"; "" for the raw
+	// export), FullBecause why an incremental job listed everything.
+	Mode        string `json:"mode,omitempty"`
+	FullBecause string `json:"fullBecause,omitempty"`
+	// The changes report's counts.
+	Added   int `json:"added,omitempty"`
+	Removed int `json:"removed,omitempty"`
+	Changed int `json:"changed,omitempty"`
 }
 
 // runChild runs the job in os.Getenv(childEnv) and prints its outcome.
@@ -128,12 +165,18 @@ func sdkExport(ctx context.Context, j job, log *slog.Logger) (outcome, error) {
 		Columns:        j.Columns,
 		EscapeFormulas: true,
 		LineEnding:     export.LF,
+		Incremental:    j.Incremental,
+		ChangesPath:    optional(j.Changes, changesPath(j.Output)),
+		ReportPath:     optional(j.Report, reportPath(j.Output)),
 	})
 	if err != nil {
 		return outcome{}, err
 	}
 	st := c.Stats()
-	return outcome{Users: res.Users, Errors: res.Errors, SHA256: res.SHA256, Requests: st.Requests, Throttled: st.Throttled}, nil
+	return outcome{
+		Users: res.Users, Errors: res.Errors, SHA256: res.SHA256, Requests: st.Requests, Throttled: st.Throttled,
+		Mode: string(res.Mode), FullBecause: res.FullBecause, Added: res.Added, Removed: res.Removed, Changed: res.Changed,
+	}, nil
 }
 
 // trustingClient is an HTTP client that trusts the CA in caFile only.

@@ -37,6 +37,12 @@ const (
 	keyClockChain100   = "clock/chain100"
 	keyChurnStill      = "churn/still"
 	keyChurnLive       = "churn/live"
+	keySnapFull        = "snapshots/full"
+	keySnapIncremental = "snapshots/incremental"
+	keySnapFresh       = "snapshots/fresh"
+	keySnapChanges     = "changes/incremental"
+	keyReportWith      = "report/with"
+	keyReportWithout   = "report/without"
 )
 
 // defaultConcurrency is the client's, for the report.

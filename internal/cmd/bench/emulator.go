@@ -68,6 +68,7 @@ type emulator struct {
 	http    *http.Client      // for the counters endpoint, trusting its CA
 	counter string            // the counters URL
 	log     string            // its log file
+	users   int               // live users, as generated and changed by bursts
 }
 
 // emulatorReadyTimeout bounds the wait for the env file: generating a
@@ -107,7 +108,7 @@ func startEmulator(ctx context.Context, binary, dir string, spec emulatorSpec) (
 		_ = logOut.Close()
 		return nil, fmt.Errorf("starting the emulator: %w", err)
 	}
-	e := &emulator{spec: spec, cmd: cmd, exited: make(chan struct{}), log: logFile}
+	e := &emulator{spec: spec, cmd: cmd, exited: make(chan struct{}), log: logFile, users: spec.Users}
 	go func() {
 		_ = cmd.Wait() // its exit status is read through exited; a signalled exit is expected
 		_ = logOut.Close()
@@ -196,6 +197,18 @@ func (e *emulator) events(ctx context.Context, after uint64) ([]tenant.Event, er
 		return nil, err
 	}
 	return ce.TenantEvents()
+}
+
+// burst has the emulator make n changes to its directory at once, drawn
+// from seed (graphemu.ChurnPath), and records how many users it then holds.
+func (e *emulator) burst(ctx context.Context, n int, seed int64) (graphemu.ChurnBurst, error) {
+	var b graphemu.ChurnBurst
+	url := fmt.Sprintf("%s%s?events=%d&seed=%d", e.env["AAD_EMULATOR_URL"], graphemu.ChurnPath, n, seed)
+	if err := e.call(ctx, http.MethodPost, url, 1<<20, &b); err != nil {
+		return b, err
+	}
+	e.users = b.Users
+	return b, nil
 }
 
 // maxAdminBody bounds a snapshot (about 80 bytes a user) or an event log.

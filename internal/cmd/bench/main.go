@@ -14,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/aad-export/terraform-provider-aad/internal/graphemu"
 )
 
 func main() {
@@ -44,6 +46,8 @@ const (
 	scenarioTerraform = "terraform" // the end-to-end row
 	scenarioClock     = "clock"     // target 1's rows on a compressed clock: why it is not used
 	scenarioChurn     = "churn"     // target 6: the directory changing under the export
+	scenarioSnapshots = "snapshots" // targets 7 and 8: an incremental snapshot, and its changes report
+	scenarioReport    = "report"    // target 9: the compliance report's cost
 )
 
 // Sizes and settings of the scenarios.
@@ -56,6 +60,8 @@ const (
 	defaultExactUsers  = 100_000 // target 5
 	defaultE2EUsers    = 100_000 // terraform row
 	defaultChurnUsers  = 100_000 // target 6
+	defaultSnapUsers   = 500_000 // targets 7 and 8
+	defaultReportUsers = 500_000 // target 9
 	sharedPrefixShare  = 0.6     // target 5's tenant
 	sharedPrefixString = "user"  // ... and its shared prefix
 	benchSeed          = 1       // every tenant's seed
@@ -63,7 +69,7 @@ const (
 )
 
 func allScenarios() []string {
-	return []string{scenarioSpeed, scenarioBudget, scenarioCPU, scenarioMemory, scenarioExact, scenarioChurn, scenarioTerraform, scenarioClock}
+	return []string{scenarioSpeed, scenarioBudget, scenarioCPU, scenarioMemory, scenarioExact, scenarioChurn, scenarioSnapshots, scenarioReport, scenarioTerraform, scenarioClock}
 }
 
 // config is the command line.
@@ -81,6 +87,8 @@ type config struct {
 	exactUsers int
 	e2eUsers   int
 	churnUsers int
+	snapUsers  int
+	repUsers   int
 	command    string // how the run was started, for the report
 	args       string // the command line, for the report
 }
@@ -103,6 +111,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.exactUsers, "exact-users", defaultExactUsers, "users of target 5's tenant")
 	fs.IntVar(&c.e2eUsers, "e2e-users", defaultE2EUsers, "users of the terraform apply row")
 	fs.IntVar(&c.churnUsers, "churn-users", defaultChurnUsers, "users of target 6's tenant")
+	fs.IntVar(&c.snapUsers, "snapshot-users", defaultSnapUsers, "users of targets 7 and 8's tenant (1% of them change between the snapshots)")
+	fs.IntVar(&c.repUsers, "report-users", defaultReportUsers, "users of target 9's tenant")
 	fs.StringVar(&c.command, "command", "", "how this run was started (e.g. make bench), for the report; the command line is recorded too")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -117,7 +127,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		}
 		c.only = append(c.only, s)
 	}
-	for _, n := range []int{c.large, c.medium, c.baseline, c.exactUsers, c.e2eUsers, c.churnUsers} {
+	for _, n := range []int{c.large, c.medium, c.baseline, c.exactUsers, c.e2eUsers, c.churnUsers, c.snapUsers, c.repUsers} {
 		if n < 1 {
 			return c, errors.New("every tenant needs at least one user")
 		}
@@ -137,7 +147,7 @@ func (c config) runs(scenario string) bool { return slices.Contains(c.only, scen
 func (c config) standard() bool {
 	return len(c.only) == len(allScenarios()) && c.timeScale == defaultTimeScale && c.large == defaultLarge &&
 		c.medium == defaultMedium && c.baseline == defaultBaseline && c.exactUsers == defaultExactUsers && c.e2eUsers == defaultE2EUsers &&
-		c.churnUsers == defaultChurnUsers
+		c.churnUsers == defaultChurnUsers && c.snapUsers == defaultSnapUsers && c.repUsers == defaultReportUsers
 }
 
 // run is the benchmark: it builds the emulator, runs the scenarios, prints
@@ -187,6 +197,7 @@ type bench struct {
 	rows     map[string]row
 	order    []string // row keys in the order they ran
 	exact    *completeness
+	burst    *graphemu.ChurnBurst // the changes between targets 7 and 8's snapshots
 	machine  machine
 }
 
@@ -235,6 +246,8 @@ func (b *bench) scenarios(ctx context.Context) error {
 		{scenarioMemory, b.memory},
 		{scenarioExact, b.exactness},
 		{scenarioChurn, b.churn},
+		{scenarioSnapshots, b.snapshots},
+		{scenarioReport, b.complianceReport},
 		{scenarioTerraform, b.endToEnd},
 		{scenarioClock, b.clock},
 	}

@@ -130,6 +130,10 @@ func (r report) method() string {
 		"`emutest.CheckLive`: a user that lived through the export appears exactly once, a renamed one once under one of its names, "+
 		"a created or deleted one at most once, and no object id twice. Its *users* are the rows written, which the changes make "+
 		"differ from the tenant's size.", c.Interval, c.Creates, c.Deletes, c.Renames, c.Updates)
+	p("")
+	p("%s", r.snapshotsMethod())
+	p("")
+	p("%s", r.reportMethod())
 	return w.String()
 }
 

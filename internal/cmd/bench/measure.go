@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/aad-export/terraform-provider-aad/internal/export"
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu"
 )
 
@@ -33,6 +36,11 @@ type row struct {
 	Others   time.Duration // CPU time of everything else on the machine meanwhile; -1 unknown
 	Attempts int           // times measured (see bench.measure)
 	Live     *liveCheck    // the directory changed while it ran: how the export kept its promise
+	Mode     string        // export.Result's: "full" or "incremental"
+	Added    int           // the changes report's counts
+	Removed  int
+	Changed  int
+	Delta    int // change-log (GET /users/delta) pages the emulator served
 }
 
 // disturbance is the share of a core other processes used during the row.
@@ -91,6 +99,11 @@ func (m *measurer) export(ctx context.Context, emu *emulator, name string, j job
 		env = append(env, profileEnv+"="+prefix+"-"+strings.TrimSuffix(filepath.Base(j.Output), ".csv"))
 	}
 	cmd.Env = emu.environ(env...)
+	if j.Previous != "" {
+		if err := copySnapshot(j.Previous, j.Output); err != nil {
+			return row{}, err
+		}
+	}
 	var stdout bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, logFile
 	var dir graphemu.Snapshot
@@ -112,16 +125,7 @@ func (m *measurer) export(ctx context.Context, emu *emulator, name string, j job
 	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
 		return row{}, fmt.Errorf("%s: reading the child's outcome %q: %w", name, stdout.String(), err)
 	}
-	if out.Errors != 0 {
-		return row{}, fmt.Errorf("%s: the export reported %d per-user errors: its figures are not a whole export's; the end of its log:\n%s",
-			name, out.Errors, logTail(logPath))
-	}
-	var live *liveCheck
-	if emu.churns() {
-		live, err = checkLive(ctx, emu, dir, j.Output)
-	} else {
-		err = wholeExport(name, out.Users, emu.spec.Users)
-	}
+	live, err := checkOutcome(ctx, emu, name, j, out, dir, logPath)
 	if err != nil {
 		return row{}, err
 	}
@@ -133,6 +137,7 @@ func (m *measurer) export(ctx context.Context, emu *emulator, name string, j job
 		Name: name, Profile: emu.spec.Profile, Columns: len(j.Columns), Users: out.Users,
 		Wall: time.Duration(out.Seconds * float64(time.Second)), CPU: use.CPU, PeakRSS: use.PeakRSS,
 		SHA256: out.SHA256, Output: j.Output, Live: live,
+		Mode: out.Mode, Added: out.Added, Removed: out.Removed, Changed: out.Changed,
 	}
 	if out.PeakRSS > 0 {
 		r.PeakRSS = out.PeakRSS // see peakRSS: wait4's figure has the parent's peak as a floor
@@ -140,6 +145,25 @@ func (m *measurer) export(ctx context.Context, emu *emulator, name string, j job
 	r.attribute(before, after)
 	r.addCounters(counters)
 	return r, nil
+}
+
+// checkOutcome fails a row whose export is not what its figures would
+// claim: one with per-user errors, a partial one, or an incremental job
+// that listed everything. On an emulator whose directory changes, it holds
+// the CSV to the live-directory promise, given the directory as it was
+// before (dir), and says how it kept it.
+func checkOutcome(ctx context.Context, emu *emulator, name string, j job, out outcome, dir graphemu.Snapshot, logPath string) (*liveCheck, error) {
+	if out.Errors != 0 {
+		return nil, fmt.Errorf("%s: the export reported %d per-user errors: its figures are not a whole export's; the end of its log:\n%s",
+			name, out.Errors, logTail(logPath))
+	}
+	if j.Previous != "" && out.Mode != string(export.ModeIncremental) {
+		return nil, fmt.Errorf("%s: the snapshot was %s, not incremental: %s", name, out.Mode, out.FullBecause)
+	}
+	if emu.churns() {
+		return checkLive(ctx, emu, dir, j.Output)
+	}
+	return nil, wholeExport(name, out.Users, emu.users)
 }
 
 // wholeExport fails a row that did not export every user of its tenant: a
@@ -160,6 +184,32 @@ func (r *row) addCounters(c graphemu.Counters) {
 		r.Inner += c.InnerTotal(e)
 	}
 	r.Thr, r.RU = c.Throttled, c.ResourceUnits
+	r.Delta = c.Total(graphemu.EndpointDelta)
+}
+
+// copySnapshot copies a snapshot's CSV and manifest from the CSV at from to
+// the CSV at to (mode 0600, as the export writes them).
+func copySnapshot(from, to string) error {
+	for _, p := range [][2]string{{from, to}, {manifestPath(from), manifestPath(to)}} {
+		if err := copyFile(p[0], p[1]); err != nil {
+			return fmt.Errorf("copying the previous snapshot: %w", err)
+		}
+	}
+	return nil
+}
+
+func copyFile(from, to string) error {
+	src, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = src.Close() }() // read-only
+	dst, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(dst, src)
+	return errors.Join(err, dst.Close())
 }
 
 // logTail is the end of a log file, for an error message: the scratch

@@ -50,6 +50,12 @@ func target(key string) string {
 		return "5"
 	case "churn":
 		return "6"
+	case "snapshots":
+		return "7"
+	case "changes":
+		return "8"
+	case "report":
+		return "9"
 	case "clock":
 		return "(1)"
 	}

@@ -38,9 +38,10 @@ const (
 	maxGrowthRatio = 1.25
 )
 
-// checks evaluates targets 1-6 from the rows.
+// checks evaluates targets 1-9 from the rows.
 func (b *bench) checks() []check {
-	return []check{b.checkSpeed(), b.checkBudget(), b.checkCPU(), b.checkMemory(), b.checkExact(), b.checkChurn()}
+	return []check{b.checkSpeed(), b.checkBudget(), b.checkCPU(), b.checkMemory(), b.checkExact(), b.checkChurn(),
+		b.checkIncremental(), b.checkChanges(), b.checkReport()}
 }
 
 // rowsFor returns the rows of keys, or false when one did not run.

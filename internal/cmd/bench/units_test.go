@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"maps"
@@ -108,6 +109,9 @@ func TestParseFlags(t *testing.T) {
 		{"-large 0", true},
 		{"-churn-users 0", true},
 		{"-only churn -churn-users 5000", false},
+		{"-only snapshots,report -snapshot-users 5000 -report-users 3000", false},
+		{"-snapshot-users 0", true},
+		{"-report-users -1", true},
 		{"-time-scale 0", true},
 		{"extra", true},
 	}
@@ -145,6 +149,14 @@ func TestChecks(t *testing.T) {
 		keyExactDefault: {Users: 10, SHA256: strings.Repeat("a", 64)},
 		keyChurnStill:   {Users: 100_000, Wall: secs(3.4)},
 		keyChurnLive:    {Users: 100_010, Wall: secs(4), Live: &liveCheck{Changes: map[tenant.EventKind]int{tenant.EventRenamed: 30}}},
+		keySnapFull:     {Users: 500_000, Wall: secs(8), PeakRSS: 90e6, SHA256: strings.Repeat("b", 64)},
+		keySnapIncremental: {Users: 500_000, Wall: secs(0.7), PeakRSS: 30e6, SHA256: strings.Repeat("c", 64), Delta: 26,
+			Mode: "incremental"},
+		keySnapChanges: {Users: 500_000, Wall: secs(0.8), PeakRSS: 32e6, SHA256: strings.Repeat("c", 64), Delta: 26,
+			Added: 1250, Removed: 1250, Changed: 2480},
+		keySnapFresh:     {Users: 500_000, Wall: secs(8), SHA256: strings.Repeat("c", 64)},
+		keyReportWithout: {Users: 500_000, Wall: secs(8)},
+		keyReportWith:    {Users: 500_000, Wall: secs(8.5)},
 	}
 	tests := []struct {
 		name   string
@@ -181,6 +193,17 @@ func TestChecks(t *testing.T) {
 		}, 6},
 		{"no change under churn", func(r map[string]row, _ *bench) { clear(r[keyChurnLive].Live.Changes) }, 6},
 		{"the changing export unchecked", func(r map[string]row, _ *bench) { x := r[keyChurnLive]; x.Live = nil; r[keyChurnLive] = x }, 6},
+		{"incremental over a tenth of the full", func(r map[string]row, _ *bench) { setWall(r, keySnapIncremental, 0.81) }, 7},
+		{"incremental over 30 s", func(r map[string]row, _ *bench) {
+			setWall(r, keySnapFull, 400)
+			setWall(r, keySnapIncremental, 30)
+			setWall(r, keySnapChanges, 31)
+		}, 7},
+		{"incremental holds more than the full", func(r map[string]row, _ *bench) { setRSS(r, keySnapIncremental, 90.1e6) }, 7},
+		{"incremental bytes differ from a full export's", func(r map[string]row, _ *bench) { setSHA(r, keySnapFresh, "d") }, 7},
+		{"changes report over 1.2x", func(r map[string]row, _ *bench) { setWall(r, keySnapChanges, 0.85) }, 8},
+		{"changes report's CSV differs", func(r map[string]row, _ *bench) { setSHA(r, keySnapChanges, "d") }, 8},
+		{"compliance report over 1.1x", func(r map[string]row, _ *bench) { setWall(r, keyReportWith, 8.9) }, 9},
 	}
 	for _, tt := range tests {
 		rows := map[string]row{}
@@ -251,6 +274,56 @@ func TestWholeExport(t *testing.T) {
 func setWall(r map[string]row, key string, s float64) { x := r[key]; x.Wall = secs(s); r[key] = x }
 
 func setRSS(r map[string]row, key string, b int64) { x := r[key]; x.PeakRSS = b; r[key] = x }
+
+func setSHA(r map[string]row, key, c string) {
+	x := r[key]
+	x.SHA256 = strings.Repeat(c, 64)
+	r[key] = x
+}
+
+// TestDeltaFloor: the change log's pages at the realistic profile's
+// latency, on its clock.
+func TestDeltaFloor(t *testing.T) {
+	t.Parallel()
+	b := testBench(nil)
+	if got, want := b.deltaFloor(25, 5000), secs(7.5); got != want {
+		t.Errorf("25 pages carrying 5,000 users: %v, want %v", got, want)
+	}
+	b.cfg.timeScale = 0.1
+	if got, want := b.deltaFloor(25, 5000), secs(0.75); got != want {
+		t.Errorf("on a clock ten times faster: %v, want %v", got, want)
+	}
+}
+
+// TestCopySnapshot copies a CSV and its manifest, byte for byte and
+// private, and refuses to overwrite.
+func TestCopySnapshot(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	from, to := filepath.Join(dir, "a.csv"), filepath.Join(dir, "b.csv")
+	for path, data := range map[string]string{from: "h\nrow\n", manifestPath(from): `{"sha256":"x"}`} {
+		if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := copySnapshot(from, to); err != nil {
+		t.Fatal(err)
+	}
+	for src, dst := range map[string]string{from: to, manifestPath(from): manifestPath(to)} {
+		want, _ := os.ReadFile(src)
+		got, err := os.ReadFile(dst)
+		fi, serr := os.Stat(dst)
+		if err != nil || serr != nil || !bytes.Equal(got, want) || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: %q (%v, %v), want %q, mode 0600", dst, got, err, fi, want)
+		}
+	}
+	if err := copySnapshot(from, to); err == nil {
+		t.Error("copied over an existing snapshot")
+	}
+	if err := copySnapshot(filepath.Join(dir, "none.csv"), filepath.Join(dir, "c.csv")); err == nil {
+		t.Error("copied a snapshot that does not exist")
+	}
+}
 
 func TestChecksSkipped(t *testing.T) {
 	t.Parallel()

@@ -25,7 +25,12 @@
 // Beside it, GET /_emulator/snapshot answers every live user's object id and
 // userPrincipalName with the number of churn events the snapshot reflects,
 // and GET /_emulator/events?after=N the churn's events since, so that a
-// harness can check an export of the churning directory.
+// harness can check an export of the churning directory. POST
+// /_emulator/churn?events=N&seed=S makes N changes at once (a quarter each
+// creates, deletes, renames, and updates, drawn from S, default --seed) and
+// answers how many of each it made: the same burst on the same directory
+// makes the same changes, so a harness can measure what a snapshot costs
+// after a known amount of change.
 //
 // The directory can move while it is read, as a real one does: with
 // --churn-interval and the --churn-creates, --churn-deletes,

@@ -74,7 +74,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.maskPhones, "mask-phones", false, "answer phone numbers masked, as an Authentication Administrator sees them")
 	fs.BoolVar(&o.managedIdentity, "managed-identity", false, "serve the App Service managed-identity endpoint for the default app (adds IDENTITY_* to the env file)")
 	fs.BoolVar(&o.countersEndpoint, "counters-endpoint", false, "serve the emulator's counters at "+graphemu.CountersPath+" (GET reads, POST reads and resets; adds AAD_EMULATOR_COUNTERS_URL to the env file), "+
-		"and the directory and its churn at "+graphemu.SnapshotPath+" and "+graphemu.EventsPath+"?after=N")
+		"the directory and its churn at "+graphemu.SnapshotPath+" and "+graphemu.EventsPath+"?after=N, "+
+		"and POST "+graphemu.ChurnPath+"?events=N&seed=S, which makes N changes at once")
 	fs.StringVar(&o.envFile, "env-file", "", "write shell-sourceable KEY=VALUE lines here once ready (mode 0600: it holds the client secret)")
 	fs.DurationVar(&o.churn.Interval, "churn-interval", 0, "change the directory in rounds, one every interval (0: never), with the --churn-* counts per round")
 	fs.IntVar(&o.churn.Creates, "churn-creates", 0, "users created per churn round")
