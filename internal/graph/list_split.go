@@ -155,7 +155,7 @@ func (p *splitter) codeSplit(ctx context.Context, parent *partition, bounds []ru
 	if !ok {
 		return nil, err
 	}
-	return mergeEmptyCodes(parent, children), nil
+	return mergeEmptyCodes(parent, children, p.target), nil
 }
 
 // rankSplit cuts parent at pivot names, probing how many of its users come
@@ -322,16 +322,16 @@ func groupPieces(counts []int64, target int64) []pieceGroup {
 	return out
 }
 
-// mergeEmptyCodes joins each empty child of a code split to its neighbour
-// (the one before, else the one after), so that no range of code points is
-// dropped: see mergePieces. The children are consecutive ranges.
-func mergeEmptyCodes(parent *partition, children []*partition) []*partition {
-	counts := make([]int64, len(children))
-	for i, ch := range children {
-		counts[i] = ch.count
-	}
+// mergeEmptyCodes keeps every range of code points of a code split (see
+// mergePieces: none is dropped, however empty), joining each run of empty
+// children to a neighbour that will be listed whole (within target): the
+// one before, else the one after. A neighbour over the target is split
+// again by its own code points, and joined to empty ranges it would give
+// that split the same range as before: there the run is a partition of its
+// own, which costs one request. The children are consecutive ranges.
+func mergeEmptyCodes(parent *partition, children []*partition, target int64) []*partition {
 	var out []*partition
-	for _, g := range groupPieces(counts, 0) {
+	for _, g := range codeGroups(children, target) {
 		if g.first == g.last {
 			out = append(out, children[g.first])
 			continue
@@ -347,6 +347,33 @@ func mergeEmptyCodes(parent *partition, children []*partition) []*partition {
 		merged := parent.with(kindCode, rangeClauses(lower, upper)...)
 		merged.lo, merged.hi, merged.count = lo, hi, g.count
 		out = append(out, merged)
+	}
+	return out
+}
+
+// codeGroups groups the children of a code split for mergeEmptyCodes.
+func codeGroups(children []*partition, target int64) []pieceGroup {
+	var out []pieceGroup
+	for i := 0; i < len(children); {
+		if children[i].count > 0 {
+			out = append(out, pieceGroup{first: i, last: i, count: children[i].count})
+			i++
+			continue
+		}
+		end := i // the run of empty children is [i, end]
+		for end+1 < len(children) && children[end+1].count == 0 {
+			end++
+		}
+		switch n := len(out); {
+		case n > 0 && out[n-1].count <= target:
+			out[n-1].last = end
+		case end+1 < len(children) && children[end+1].count <= target:
+			end++
+			out = append(out, pieceGroup{first: i, last: end, count: children[end].count})
+		default:
+			out = append(out, pieceGroup{first: i, last: end})
+		}
+		i = end + 1
 	}
 	return out
 }

@@ -3,6 +3,7 @@ package graph
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -88,23 +89,42 @@ func TestRankPiecesCoverTheParent(t *testing.T) {
 	}
 }
 
-// The same for a code split: empty ranges of code points join a neighbour.
+// The same for a code split: empty ranges of code points join a neighbour
+// listed whole; next to a child that will be split again they stay apart,
+// or that split would cut the same range as before and never narrow.
 func TestCodeRangesCoverTheParent(t *testing.T) {
 	t.Parallel()
-	parent := &partition{kind: kindRest, prefix: "a"}
-	var children []*partition
-	counts := []int64{0, 5, 0, 0, 7, 0}
 	bounds := []rune{0, 0x30, 0x40, 0x60, 0x100, 0x4E00, maxRune}
-	for i, n := range counts {
-		ch := parent.with(kindCode)
-		ch.lo, ch.hi, ch.count = bounds[i], bounds[i+1], n
-		children = append(children, ch)
-	}
-	got := mergeEmptyCodes(parent, children)
-	if len(got) != 2 || got[0].lo != 0 || got[0].hi != got[1].lo || got[1].hi != maxRune || got[0].count+got[1].count != 12 {
-		for _, g := range got {
-			t.Logf("[%#x, %#x) %d users: %s", g.lo, g.hi, g.count, g.filter())
+	for _, tt := range []struct {
+		counts []int64
+		want   [][2]int // the children each partition spans
+	}{
+		{[]int64{0, 5, 0, 0, 7, 0}, [][2]int{{0, 3}, {4, 5}}},
+		{[]int64{0, 50, 0, 0, 7, 0}, [][2]int{{0, 0}, {1, 1}, {2, 5}}},
+		{[]int64{0, 0, 50, 0, 0, 0}, [][2]int{{0, 1}, {2, 2}, {3, 5}}},
+		{[]int64{5, 0, 50, 0, 60, 0}, [][2]int{{0, 1}, {2, 2}, {3, 3}, {4, 4}, {5, 5}}},
+		{[]int64{0, 0, 0, 0, 0, 0}, [][2]int{{0, 5}}},
+	} {
+		parent := &partition{kind: kindRest, prefix: "a"}
+		var children []*partition
+		var total int64
+		for i, n := range tt.counts {
+			ch := parent.with(kindCode)
+			ch.lo, ch.hi, ch.count = bounds[i], bounds[i+1], n
+			children = append(children, ch)
+			total += n
 		}
-		t.Fatal("the merged code ranges do not cover the parent in two partitions")
+		got := mergeEmptyCodes(parent, children, 10)
+		var spans [][2]int
+		var sum int64
+		for _, g := range got {
+			first := slices.IndexFunc(bounds, func(b rune) bool { return b == g.lo })
+			last := slices.IndexFunc(bounds, func(b rune) bool { return b == g.hi }) - 1
+			spans = append(spans, [2]int{first, last})
+			sum += g.count
+		}
+		if !slices.Equal(spans, tt.want) || sum != total {
+			t.Errorf("counts %v: partitions span the children %v with %d users, want %v with %d", tt.counts, spans, sum, tt.want, total)
+		}
 	}
 }
