@@ -368,7 +368,7 @@ func TestTwoEndsMeet(t *testing.T) {
 				})
 			})
 			var sink collector
-			l := newLister(c, baseQuery(directory.Query{Select: listColumns()}), 2, sink.Users)
+			l := testLister(t, c, baseQuery(directory.Query{Select: listColumns()}), sink.Users)
 			done := make(chan error, 1)
 			go func() { done <- l.listPartition(context.Background(), &partition{count: int64(tn.Len())}) }()
 			for deadline := time.Now().Add(10 * time.Second); len(sink.ids()) == 0; {

@@ -187,7 +187,7 @@ func TestRenamedAcrossPartitionsIsDeliveredOnce(t *testing.T) {
 	srv := emutest.Start(t, tn)
 	c := newEmuClient(t, srv)
 	var sink collector
-	l := newLister(c, baseQuery(directory.Query{Select: listColumns()}), 2, sink.Users)
+	l := testLister(t, c, baseQuery(directory.Query{Select: listColumns()}), sink.Users)
 	root := &partition{}
 	a := root.with(kindPrefix, startsWithUPN("a"))
 	z := root.with(kindPrefix, startsWithUPN("z"))
@@ -317,7 +317,7 @@ func TestTwoEndsUnderIDOrder(t *testing.T) {
 		})
 	})
 	var sink collector
-	l := newLister(c, baseQuery(directory.Query{Select: listColumns()}), 2, sink.Users)
+	l := testLister(t, c, baseQuery(directory.Query{Select: listColumns()}), sink.Users)
 	done := make(chan error, 1)
 	go func() { done <- l.listPartition(t.Context(), &partition{count: int64(tn.Len())}) }()
 	for len(sink.ids()) == 0 {

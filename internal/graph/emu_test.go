@@ -192,3 +192,13 @@ func TestEmuSmoke(t *testing.T) {
 	c := newEmuClient(t, srv)
 	listsEveryone(t, c, tn)
 }
+
+// testLister is a lister of two chains with its table, for tests that list
+// partitions one by one (list makes the table of a whole read).
+func testLister(tb testing.TB, c *Client, base listQuery, deliver func(context.Context, []directory.User) error) *lister {
+	tb.Helper()
+	l := newLister(c, base, 2, deliver)
+	l.table = newIDTable(0)
+	tb.Cleanup(l.table.release)
+	return l
+}

@@ -30,7 +30,7 @@ type lister struct {
 	chains  int       // list chains kept in flight
 	deliver func(context.Context, []directory.User) error
 
-	table   *idTable // every user delivered, across partitions
+	table   *idTable // every user delivered, across partitions; set by list
 	runs    atomic.Uint32
 	refused refusals
 
@@ -44,7 +44,7 @@ type lister struct {
 }
 
 func newLister(c *Client, base listQuery, chains int, deliver func(context.Context, []directory.User) error) *lister {
-	return &lister{c: c, base: base, chains: chains, deliver: deliver, table: newIDTable(0)}
+	return &lister{c: c, base: base, chains: chains, deliver: deliver}
 }
 
 // list reads every user of the query: a count, a partition plan checked
@@ -63,11 +63,17 @@ func (l *lister) list(ctx context.Context) error {
 	switch {
 	case rejected(err):
 		l.c.log.InfoContext(ctx, "graph cannot count this query; listing it in one chain", "code", errorCode(err))
-		return l.listPartition(ctx, &partition{count: -1})
+		total = -1
 	case err != nil:
 		return err
 	}
+	// Every chain has ended when list returns (errgroup waits for them):
+	// nothing uses the table after it.
 	l.table = newIDTable(total + total/8)
+	defer l.table.release()
+	if total < 0 {
+		return l.listPartition(ctx, &partition{count: -1})
+	}
 	l.c.log.DebugContext(ctx, "users to list", "count", total)
 	if total <= int64(l.base.top) || l.chains == 1 {
 		return l.listPartition(ctx, &partition{count: total})

@@ -3,6 +3,8 @@ package graph
 import (
 	"math/bits"
 	"sync"
+
+	"github.com/aad-export/terraform-provider-aad/internal/offheap"
 )
 
 // idTable remembers every user a read has delivered, across all its
@@ -16,12 +18,15 @@ import (
 // about 15 bytes a user at its load factor, sized from the directory's count
 // up front so that it does not grow (and double) in the middle of a read.
 // Keys are already uniform (halves of a random GUID), so the slot is the key
-// scaled to the table, with linear probing.
+// scaled to the table, with linear probing. The arrays live off the Go heap
+// (package offheap): on it, the collector's headroom would double their
+// cost. The table's owner releases it when the read ends.
 type idTable struct {
 	mu   sync.Mutex
 	keys []uint64 // 0 = empty; a key of 0 is stored as zeroKey
 	runs []uint32
 	n    int
+	free []func() // the arrays' releases
 }
 
 // zeroKey stands for the key 0, which marks an empty slot.
@@ -40,8 +45,18 @@ func newIDTable(hint int64) *idTable {
 }
 
 func (t *idTable) alloc(slots int) {
-	t.keys = make([]uint64, slots)
-	t.runs = make([]uint32, slots)
+	var freeKeys, freeRuns func()
+	t.keys, freeKeys = offheap.Make[uint64](slots)
+	t.runs, freeRuns = offheap.Make[uint32](slots)
+	t.free = []func(){freeKeys, freeRuns}
+}
+
+// release frees the table's arrays; it must not be used afterwards.
+func (t *idTable) release() {
+	for _, f := range t.free {
+		f()
+	}
+	t.keys, t.runs, t.free = nil, nil, nil
 }
 
 // see records that run met the user k. It reports whether the user is new to
@@ -91,7 +106,12 @@ func (t *idTable) next(i int) int {
 // grow doubles the table: the directory holds more users than its count
 // said (it grew during the read).
 func (t *idTable) grow() {
-	keys, runs := t.keys, t.runs
+	keys, runs, free := t.keys, t.runs, t.free
+	defer func() {
+		for _, f := range free {
+			f()
+		}
+	}()
 	t.alloc(2 * len(keys))
 	for j, key := range keys {
 		if key == 0 {

@@ -20,7 +20,9 @@ func (c *Client) UsersSingleChain(ctx context.Context, q directory.Query, pageSi
 	// Other tools list in Graph's own order: no $orderby.
 	naive := &refusals{}
 	naive.asc.Store(true)
-	r := newPartRun(c, &partition{count: -1}, base, newIDTable(0), 1, naive, func(ctx context.Context, users []directory.User) error {
+	table := newIDTable(0)
+	defer table.release()
+	r := newPartRun(c, &partition{count: -1}, base, table, 1, naive, func(ctx context.Context, users []directory.User) error {
 		c.stats.users.Add(int64(len(users)))
 		return sink.Users(ctx, users)
 	})
