@@ -35,13 +35,17 @@ type replacer func(ctx context.Context, ids []string, current []directory.User) 
 // while the round was paged moves to its latest change, which the round may
 // no longer reach (its place was passed, or it lies beyond the round's end):
 // such a user, missed by the listing too, would be missed twice. So rounds
-// are followed from each deltaLink until one brings no change (rounds after
-// the first hold only what changed while the previous one was read, and are
-// short), at most maxRounds of them.
+// are followed from each deltaLink until one brings no change or is read
+// in a single page (rounds after the first hold only what changed while the
+// previous one was read, and are short), at most maxRounds of them. A round
+// of one page is one answer of the log, given at one moment: no user can
+// move past it while it is read, and what it does not hold changed after
+// the listing ended. Waiting for a round with no change instead would, on
+// a directory that never stands still, always cost maxRounds.
 //
 // While listed is open (the listing is still under way) rounds follow one
-// another a little apart; once it is closed the rounds go on until one
-// brings no change. A nil listed means the listing is over.
+// another a little apart; once it is closed the rounds go on as above. A nil
+// listed means the listing is over.
 func (c *Client) reconcile(ctx context.Context, base listQuery, link string, replace replacer, listed <-chan struct{}) (string, error) {
 	for round := 0; ; {
 		during := !closed(listed)
@@ -51,19 +55,20 @@ func (c *Client) reconcile(ctx context.Context, base listQuery, link string, rep
 			}
 			during = !closed(listed)
 		}
-		next, changes, err := c.reconcileRound(ctx, base, link, replace)
+		got, err := c.reconcileRound(ctx, base, link, replace)
 		if err != nil {
 			return "", err
 		}
-		link = next
+		link = got.next
 		if during {
 			continue
 		}
 		round++
-		if changes == 0 || round == maxRounds {
+		if got.changes == 0 || got.pages == 1 || round == maxRounds {
 			return link, nil
 		}
-		c.log.DebugContext(ctx, "the directory changed while its change log was read; following it again", "changes", changes)
+		c.log.DebugContext(ctx, "the directory changed while its change log was read; following it again",
+			"changes", got.changes, "pages", got.pages)
 	}
 }
 
@@ -106,24 +111,24 @@ const maxRounds = 4
 // chain, the slow part on a directory that changed a lot: the next page is
 // asked for while the users of the last one are read, and the pages are
 // applied in their order (a user changed twice is read again for each, the
-// later last). It returns the link to the next round and how many users
-// this one reported.
-func (c *Client) reconcileRound(ctx context.Context, base listQuery, link string, replace replacer) (string, int, error) {
+// later last).
+func (c *Client) reconcileRound(ctx context.Context, base listQuery, link string, replace replacer) (logRound, error) {
 	g, ctx := errgroup.WithContext(ctx)
 	pages := make(chan []change, 1)
-	next := link
-	changes := 0
+	got := logRound{next: link}
 	g.Go(recovered(func() error {
 		defer close(pages)
 		return c.followChanges(ctx, link, func(ctx context.Context, cs []change) error {
+			got.pages++
 			select {
 			case pages <- cs:
 				return nil
 			case <-ctx.Done():
 				return ctx.Err()
 			}
-		}, &next)
+		}, &got.next)
 	}))
+	changes := 0
 	g.Go(recovered(func() error {
 		for cs := range pages {
 			changes += len(cs)
@@ -134,9 +139,17 @@ func (c *Client) reconcileRound(ctx context.Context, base listQuery, link string
 		return nil
 	}))
 	if err := g.Wait(); err != nil {
-		return "", 0, err
+		return logRound{}, err
 	}
-	return next, changes, nil
+	got.changes = changes
+	return got, nil
+}
+
+// logRound is what one round of the change log did: the link to follow
+// next, the changes it brought, and the pages it was read in.
+type logRound struct {
+	next           string
+	changes, pages int
 }
 
 // applyChanges reads the changed users of one page of the change log again,

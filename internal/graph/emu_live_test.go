@@ -433,3 +433,38 @@ func mustUpdate(t *testing.T, tn *tenant.Tenant, id string, change func(*tenant.
 		t.Error(err)
 	}
 }
+
+// On a directory that never stands still every round of the change log
+// brings a change; a round read in one page still ends the reconciliation,
+// since no user can move past a single answer of the log. Here each request
+// for the log changes a user: waiting for a quiet round would follow
+// maxRounds of them.
+func TestChurnEndsReconcilingAtOnePageRound(t *testing.T) {
+	t.Parallel()
+	tn := emutest.Generate(t, tenant.GenerateOptions{Seed: 45, Users: 2000})
+	srv := emutest.Start(t, tn)
+	all := usersOf(tn)
+	var deltas atomic.Int64
+	churn := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r)
+			if strings.HasSuffix(r.URL.Path, "/users/delta") {
+				i := deltas.Add(1)
+				mustUpdate(t, tn, all[i].ID, func(u *tenant.User) { u.JobTitle = fmt.Sprint("Round ", i) })
+			}
+		})
+	}
+	c := proxied(t, srv, churn)
+	var sink collector
+	start := time.Now()
+	if err := c.Users(t.Context(), directory.Query{Select: listColumns()}, &sink); err != nil {
+		t.Fatalf("Users: %v", err)
+	}
+	took := time.Since(start)
+	checkCurrent(t, &sink, tn)
+	// The link, the rounds while the listing ran (one a second), one round
+	// after it: each of these rounds is one page.
+	if n, most := deltas.Load(), 2+int64(took/liveRoundEvery); n > most {
+		t.Errorf("%d requests for the change log in %v, want at most %d", n, took, most)
+	}
+}
