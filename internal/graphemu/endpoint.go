@@ -1,5 +1,7 @@
 package graphemu
 
+import "net/http"
+
 // Endpoint names a kind of request the emulator serves. Counters are kept per
 // endpoint, faults are matched by endpoint, and the latency model is set per
 // endpoint.
@@ -68,4 +70,23 @@ func (e Endpoint) returnsUsers() bool {
 	default:
 		return false
 	}
+}
+
+// EndpointOf names the endpoint a request is for, as the counters, the
+// faults and the latency model see it, without serving it: tests that sit
+// in front of the emulator (emutest.Front) name what a client sent in the
+// emulator's own words. A request the emulator would refuse (a bad path, a
+// method an endpoint does not take) is EndpointOther.
+func (s *Server) EndpointOf(r *http.Request) Endpoint {
+	if !isGraphPath(r.URL.EscapedPath()) {
+		e, _, _ := s.identityRoute(r)
+		return e
+	}
+	c := &call{method: r.Method, header: r.Header}
+	c.segments, c.badPath = splitGraphPath(r.URL.EscapedPath())
+	c.query, c.badQuery = parseQuery(r.URL.RawQuery)
+	if s.route(c) != nil {
+		return EndpointOther
+	}
+	return c.endpoint
 }

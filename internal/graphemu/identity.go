@@ -24,6 +24,21 @@ const (
 // serveIdentity serves the Entra side: the token endpoint, the documents
 // MSAL reads before asking for a token, and the managed-identity endpoint.
 func (s *Server) serveIdentity(w http.ResponseWriter, r *http.Request) {
+	e, handler, tenantSeg := s.identityRoute(r)
+	if handler == nil {
+		s.counters.record(EndpointOther, false, http.StatusNotFound)
+		http.NotFound(w, r)
+		return
+	}
+	sc := s.newSTSCall(r, tenantSeg)
+	rp := s.serveSTS(sc, e, handler)
+	s.counters.record(e, false, rp.status)
+	s.write(w, rp)
+}
+
+// identityRoute finds the identity endpoint a request is for, its handler
+// (nil for a path the identity side does not serve) and the tenant segment.
+func (s *Server) identityRoute(r *http.Request) (Endpoint, func(*stsCall) *reply, string) {
 	seg := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
 	is := func(parts ...string) bool {
 		if len(seg) != len(parts)+1 {
@@ -36,30 +51,20 @@ func (s *Server) serveIdentity(w http.ResponseWriter, r *http.Request) {
 		}
 		return true
 	}
-	var (
-		e       Endpoint
-		handler func(*stsCall) *reply
-	)
 	switch {
 	case r.URL.Path == miPath && s.cfg.ManagedIdentity != "":
-		e, handler = EndpointToken, s.managedIdentityToken
+		return EndpointToken, s.managedIdentityToken, seg[0]
 	case r.URL.Path == instanceDiscovery:
-		e, handler = EndpointDiscovery, s.instanceDiscovery
+		return EndpointDiscovery, s.instanceDiscovery, seg[0]
 	case is("oauth2", "v2.0", "token"):
-		e, handler = EndpointToken, s.token
+		return EndpointToken, s.token, seg[0]
 	case is("v2.0", ".well-known", "openid-configuration"):
-		e, handler = EndpointDiscovery, s.openIDConfiguration
+		return EndpointDiscovery, s.openIDConfiguration, seg[0]
 	case is("discovery", "v2.0", "keys"):
-		e, handler = EndpointDiscovery, s.keys
+		return EndpointDiscovery, s.keys, seg[0]
 	default:
-		s.counters.record(EndpointOther, false, http.StatusNotFound)
-		http.NotFound(w, r)
-		return
+		return EndpointOther, nil, seg[0]
 	}
-	sc := s.newSTSCall(r, seg[0])
-	rp := s.serveSTS(sc, e, handler)
-	s.counters.record(e, false, rp.status)
-	s.write(w, rp)
 }
 
 // stsCall is one request to the identity side.

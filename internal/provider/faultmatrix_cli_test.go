@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu"
+	"github.com/aad-export/terraform-provider-aad/internal/graphemu/emutest"
 )
 
 // interrupted returns the rows that need the real CLI: terraform is
@@ -109,7 +110,7 @@ func interruptedRun(t *testing.T, command string, group bool) rowOutcome {
 // interruptWhenReading sends SIGINT to terraform (or its process group)
 // once the provider asked for the second page, after checking the export's
 // temporary file exists (so that "no temporary file remains" is not vacuous).
-func interruptWhenReading(ctx context.Context, cmd *exec.Cmd, group bool, f *front, outDir string) error {
+func interruptWhenReading(ctx context.Context, cmd *exec.Cmd, group bool, f *emutest.Front, outDir string) error {
 	if err := waitFor(ctx, f, "listNext"); err != nil {
 		_ = cmd.Process.Kill() // the row has failed; do not wait for the 20 s page
 		return err

@@ -43,7 +43,7 @@ type badInput struct {
 	others   []string // files besides users.csv the folder may hold
 	want     []string // object ids the CSV must hold exactly, lower-cased
 	perUser  int      // per-user errors expected
-	check    func(log []*exchange) (string, error)
+	check    func(log []*emutest.Exchange) (string, error)
 }
 
 func attrsOnly(attrs map[string]tftypes.Value) func(*testing.T, string, *tenant.Tenant) badInput {
@@ -285,13 +285,13 @@ func longList(_ *testing.T, _ string, ten *tenant.Tenant) badInput {
 
 // onlyBatches wants explicit users looked up 20 to a $batch, never one
 // request each.
-func onlyBatches(log []*exchange) (string, error) {
+func onlyBatches(log []*emutest.Exchange) (string, error) {
 	batches, singles := 0, 0
 	for _, e := range log {
-		switch e.kind {
-		case "batch":
+		switch e.Kind {
+		case graphemu.EndpointBatch:
 			batches++
-		case "get":
+		case graphemu.EndpointGet:
 			singles++
 		}
 	}
@@ -304,16 +304,16 @@ func onlyBatches(log []*exchange) (string, error) {
 // onlyFilter wants every request to have carried the caller's filter as
 // given: a filter Graph refuses is never combined into partition filters,
 // where unbalanced parentheses could change what a partition selects.
-func onlyFilter(filter string) func([]*exchange) (string, error) {
-	return func(records []*exchange) (string, error) {
+func onlyFilter(filter string) func([]*emutest.Exchange) (string, error) {
+	return func(records []*emutest.Exchange) (string, error) {
 		sent := 0
 		for _, e := range records {
-			u, err := url.ParseRequestURI(e.uri)
+			u, err := url.ParseRequestURI(e.URI)
 			if err != nil || !u.Query().Has("$filter") {
 				continue
 			}
 			if got := u.Query().Get("$filter"); got != filter {
-				return "", fmt.Errorf("a %s request carried $filter %q, not the caller's filter as given", e.kind, got)
+				return "", fmt.Errorf("a %s request carried $filter %q, not the caller's filter as given", e.Kind, got)
 			}
 			sent++
 		}
@@ -331,13 +331,13 @@ func hostileDirectory(_ *testing.T, _ string, ten *tenant.Tenant) badInput {
 	return badInput{
 		attrs: map[string]tftypes.Value{"columns": listOnlyColumns()},
 		want:  tenantIDs(ten, nil),
-		check: func(log []*exchange) (string, error) {
+		check: func(log []*emutest.Exchange) (string, error) {
 			escaped := 0
 			for _, e := range log {
-				if e.kind != "count" && e.kind != "listFirst" {
+				if e.Kind != graphemu.EndpointCount && e.Kind != graphemu.EndpointListFirst {
 					continue
 				}
-				u, err := url.ParseRequestURI(e.uri)
+				u, err := url.ParseRequestURI(e.URI)
 				if err != nil {
 					continue
 				}
@@ -374,10 +374,10 @@ func runBadInputCase(t *testing.T, m *matrix, n int, c badInputCase) {
 		writePrevious(t, out)
 	}
 	res := readAt(t.Context(), t, f.URL(), in.env, in.provider, attrs)
-	log := f.log()
+	log := f.Log()
 	graphRequests := 0
 	for _, e := range log {
-		if e.kind != "token" && e.kind != "discovery" {
+		if e.Kind != graphemu.EndpointToken && e.Kind != graphemu.EndpointDiscovery {
 			graphRequests++
 		}
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/aad-export/terraform-provider-aad/internal/export"
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu"
+	"github.com/aad-export/terraform-provider-aad/internal/graphemu/emutest"
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu/tenant"
 )
 
@@ -89,9 +90,9 @@ type faultCase struct {
 
 	// inject adds the faults once the baseline read is done, and returns
 	// the object ids of users that must end up as per-user errors.
-	inject func(f *front, ten *tenant.Tenant) map[string]bool
+	inject func(f *emutest.Front, ten *tenant.Tenant) map[string]bool
 	// during runs beside the read (to interrupt it); its error fails the row.
-	during func(ctx context.Context, f *front, dir string, cancel context.CancelFunc) error
+	during func(ctx context.Context, f *emutest.Front, dir string, cancel context.CancelFunc) error
 
 	fail   string   // the one error diagnostic's summary (regexp); "" = a complete export
 	detail []string // regexps its detail must match
@@ -106,8 +107,8 @@ type faultCase struct {
 
 // observed is what a row's check reads.
 type observed struct {
-	log      []*exchange
-	retries  []*retry
+	log      []*emutest.Exchange
+	retries  []*emutest.Retry
 	counters graphemu.Counters
 	res      readResult
 }
@@ -129,10 +130,10 @@ func effect(e graphemu.Endpoint, eff graphemu.Effect, nth, times int) graphemu.F
 
 // injecting returns an inject function adding the faults, with no user
 // expected to fail.
-func injecting(faults ...graphemu.Fault) func(*front, *tenant.Tenant) map[string]bool {
-	return func(f *front, _ *tenant.Tenant) map[string]bool {
+func injecting(faults ...graphemu.Fault) func(*emutest.Front, *tenant.Tenant) map[string]bool {
+	return func(f *emutest.Front, _ *tenant.Tenant) map[string]bool {
 		for _, fl := range faults {
-			f.emu.Inject(fl)
+			f.Emulator().Inject(fl)
 		}
 		return nil
 	}
@@ -308,10 +309,10 @@ func stormCase() faultCase {
 			var next, resets, expired int
 			for _, e := range o.log {
 				switch {
-				case e.kind != "listNext":
-				case e.broken == "reset":
+				case e.Kind != graphemu.EndpointListNext:
+				case e.Broken == "reset":
 					resets++
-				case e.code == "Directory_ExpiredPageToken":
+				case e.Code == "Directory_ExpiredPageToken":
 					expired++
 				default:
 					next++
@@ -506,7 +507,7 @@ func readWithFaults(t *testing.T, c faultCase) rowOutcome {
 			return rowOutcome{did: "the read without faults failed", err: err}
 		}
 	}
-	f.reset()
+	f.Reset()
 	var missing map[string]bool
 	if c.inject != nil {
 		missing = c.inject(f, ten)
@@ -526,8 +527,8 @@ func readWithFaults(t *testing.T, c faultCase) rowOutcome {
 	}
 	res := readAt(ctx, t, f.URL(), nil, c.provider, attrs)
 	cancel()
-	o := &observed{log: f.log(), counters: f.emu.Counters(), res: res}
-	o.retries = retries(o.log)
+	o := &observed{log: f.Log(), counters: f.Emulator().Counters(), res: res}
+	o.retries = emutest.Retries(o.log)
 
 	row := rowOutcome{expected: "absent (previous kept)"}
 	if c.fail == "" {
@@ -554,7 +555,7 @@ func readWithFaults(t *testing.T, c faultCase) rowOutcome {
 
 // baselineRead exports the tenant without faults, the bytes a faulted read
 // must reproduce.
-func baselineRead(t *testing.T, f *front, provider, attrs map[string]tftypes.Value) ([][]string, error) {
+func baselineRead(t *testing.T, f *emutest.Front, provider, attrs map[string]tftypes.Value) ([][]string, error) {
 	t.Helper()
 	dir := t.TempDir()
 	battrs := map[string]tftypes.Value{}
@@ -688,7 +689,7 @@ func outcomeText(res readResult, missing map[string]bool) string {
 
 // describeRetries summarises the retries the front saw, by request kind and
 // failure: how many, the Retry-After asked and the waits.
-func describeRetries(rs []*retry) string {
+func describeRetries(rs []*emutest.Retry) string {
 	type group struct {
 		ra   map[string]bool
 		gaps []time.Duration
@@ -696,22 +697,22 @@ func describeRetries(rs []*retry) string {
 	var order []string
 	groups := map[string]*group{}
 	for _, r := range rs {
-		what := strconv.Itoa(r.status)
-		if r.broken != "" {
-			what = r.broken
+		what := strconv.Itoa(r.Status)
+		if r.Broken != "" {
+			what = r.Broken
 		}
-		if r.code != "" {
-			what += " " + r.code
+		if r.Code != "" {
+			what += " " + r.Code
 		}
-		k := r.kind + " " + what
+		k := r.Kind.String() + " " + what
 		g, ok := groups[k]
 		if !ok {
 			g = &group{ra: map[string]bool{}}
 			groups[k] = g
 			order = append(order, k)
 		}
-		g.ra[r.retryAfter] = true
-		g.gaps = append(g.gaps, r.gap())
+		g.ra[r.RetryAfter] = true
+		g.gaps = append(g.gaps, r.Gap())
 	}
 	parts := make([]string, 0, len(order))
 	for _, k := range order {
@@ -765,15 +766,15 @@ func joinNonEmpty(parts []string, sep string) string {
 func honouredAll(o *observed) error {
 	var errs []error
 	for _, r := range o.retries {
-		errs = append(errs, r.honoured())
+		errs = append(errs, r.Honoured())
 	}
 	return errors.Join(errs...)
 }
 
-func (o *observed) retriesOf(kind string, status int) []*retry {
-	var out []*retry
+func (o *observed) retriesOf(kind string, status int) []*emutest.Retry {
+	var out []*emutest.Retry
 	for _, r := range o.retries {
-		if r.kind == kind && r.status == status && r.broken == "" {
+		if r.Kind.String() == kind && r.Status == status && r.Broken == "" {
 			out = append(out, r)
 		}
 	}
@@ -783,7 +784,7 @@ func (o *observed) retriesOf(kind string, status int) []*retry {
 func (o *observed) attempts(kind string) int {
 	n := 0
 	for _, e := range o.log {
-		if e.kind == kind {
+		if e.Kind.String() == kind {
 			n++
 		}
 	}
@@ -814,10 +815,10 @@ func retried(kind string, status, n int, ra string) func(*observed) (string, err
 		var errs []error
 		var least time.Duration
 		for i, r := range rs {
-			if ra == "" && r.retryAfter != "" || ra != "" && !regexp.MustCompile(ra).MatchString(r.retryAfter) {
-				errs = append(errs, fmt.Errorf("Retry-After %q, want %s", r.retryAfter, ra))
+			if ra == "" && r.RetryAfter != "" || ra != "" && !regexp.MustCompile(ra).MatchString(r.RetryAfter) {
+				errs = append(errs, fmt.Errorf("Retry-After %q, want %s", r.RetryAfter, ra))
 			}
-			if want, ok := r.required(); ok && (i == 0 || want < least) {
+			if want, ok := r.Required(); ok && (i == 0 || want < least) {
 				least = want
 			}
 		}
@@ -849,11 +850,11 @@ func backedOffAfter(kind string, status, n int, ra string) func(*observed) (stri
 		for i, r := range rs {
 			floor := 250 * time.Millisecond << i
 			floors[i] = fmt.Sprintf("%.2fs", floor.Seconds())
-			if ra == "" && r.retryAfter != "" || ra != "" && !regexp.MustCompile(ra).MatchString(r.retryAfter) {
-				errs = append(errs, fmt.Errorf("Retry-After %q sent; the row wants %q", r.retryAfter, ra))
+			if ra == "" && r.RetryAfter != "" || ra != "" && !regexp.MustCompile(ra).MatchString(r.RetryAfter) {
+				errs = append(errs, fmt.Errorf("Retry-After %q sent; the row wants %q", r.RetryAfter, ra))
 			}
-			if r.gap() < floor {
-				errs = append(errs, fmt.Errorf("retry %d waited %v, want at least %v (exponential backoff)", i+1, r.gap(), floor))
+			if r.Gap() < floor {
+				errs = append(errs, fmt.Errorf("retry %d waited %v, want at least %v (exponential backoff)", i+1, r.Gap(), floor))
 			}
 		}
 		return "exponential backoff with jitter: waits >= " + strings.Join(floors, ", "), errors.Join(errs...)
@@ -866,7 +867,7 @@ func brokenRetried(kind, broken string, n int) func(*observed) (string, error) {
 	return func(o *observed) (string, error) {
 		got := 0
 		for _, r := range o.retries {
-			if r.kind == kind && r.broken == broken {
+			if r.Kind.String() == kind && r.Broken == broken {
 				got++
 			}
 		}
@@ -924,7 +925,7 @@ func throttledStorm(o *observed) (string, error) {
 func restartedScan(o *observed) (string, error) {
 	expired := 0
 	for _, e := range o.log {
-		if e.kind == "listNext" && e.status == 400 && e.code == "Directory_ExpiredPageToken" {
+		if e.Kind == graphemu.EndpointListNext && e.Status == 400 && e.Code == "Directory_ExpiredPageToken" {
 			expired++
 		}
 	}
@@ -943,11 +944,11 @@ func renewedAfter(kind string, n int) func(*observed) (string, error) {
 			return "", fmt.Errorf("%d retries of %s after 401, want at least %d", len(rs), kind, n)
 		}
 		for _, r := range rs {
-			if r.sameToken {
+			if r.SameToken {
 				return "", fmt.Errorf("a %s request rejected with 401 was sent again with the same token", kind)
 			}
-			if r.code != "InvalidAuthenticationToken" {
-				return "", fmt.Errorf("401 with code %q, want InvalidAuthenticationToken", r.code)
+			if r.Code != "InvalidAuthenticationToken" {
+				return "", fmt.Errorf("401 with code %q, want InvalidAuthenticationToken", r.Code)
 			}
 		}
 		if o.counters.TokensIssued < 2 {
@@ -961,7 +962,7 @@ func renewedAfter(kind string, n int) func(*observed) (string, error) {
 // than one token, and no request rejected.
 func renewedAhead(o *observed) (string, error) {
 	for _, e := range o.log {
-		if e.status == 401 {
+		if e.Status == 401 {
 			return "", errors.New("a request was rejected with 401: the token was not renewed in time")
 		}
 	}
@@ -974,8 +975,8 @@ func renewedAhead(o *observed) (string, error) {
 // oneUsersMethods makes one listed user's auth-method lookups answer as fl
 // says (Endpoint and User are set here), and expects that user to be a
 // per-user error.
-func oneUsersMethods(fl graphemu.Fault) func(f *front, ten *tenant.Tenant) map[string]bool {
-	return func(f *front, ten *tenant.Tenant) map[string]bool {
+func oneUsersMethods(fl graphemu.Fault) func(f *emutest.Front, ten *tenant.Tenant) map[string]bool {
+	return func(f *emutest.Front, ten *tenant.Tenant) map[string]bool {
 		var victim tenant.User
 		for u := range ten.Users() {
 			if victim = u; strings.HasPrefix(strings.ToLower(u.UserPrincipalName), "m") {
@@ -983,7 +984,7 @@ func oneUsersMethods(fl graphemu.Fault) func(f *front, ten *tenant.Tenant) map[s
 			}
 		}
 		fl.Endpoint, fl.User = graphemu.EndpointAuthMethods, victim.ID
-		f.emu.Inject(fl)
+		f.Emulator().Inject(fl)
 		return map[string]bool{strings.ToLower(victim.ID): true}
 	}
 }
@@ -1012,7 +1013,7 @@ func slowSecondPage(c *graphemu.Config) {
 // cancelAtSecondPage cancels the read once the second page was asked for,
 // after checking the export's temporary file exists (so that "no temporary
 // file remains" is not vacuous).
-func cancelAtSecondPage(ctx context.Context, f *front, dir string, cancel context.CancelFunc) error {
+func cancelAtSecondPage(ctx context.Context, f *emutest.Front, dir string, cancel context.CancelFunc) error {
 	defer cancel()
 	if err := waitFor(ctx, f, "listNext"); err != nil {
 		return err
@@ -1028,11 +1029,11 @@ func cancelAtSecondPage(ctx context.Context, f *front, dir string, cancel contex
 }
 
 // waitFor waits until a request of kind reaches the front.
-func waitFor(ctx context.Context, f *front, kind string) error {
+func waitFor(ctx context.Context, f *emutest.Front, kind string) error {
 	for {
 		select {
-		case k := <-f.arrived:
-			if k == kind {
+		case k := <-f.Arrived():
+			if k.String() == kind {
 				return nil
 			}
 		case <-ctx.Done():

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu"
+	"github.com/aad-export/terraform-provider-aad/internal/graphemu/emutest"
 )
 
 // update rewrites the golden files under testdata/ from what the tests write.
@@ -47,7 +48,7 @@ func runTests(m *testing.M) (int, error) {
 			fmt.Fprintln(os.Stderr, "removing the test CA:", err)
 		}
 	}()
-	front, frontPEM, err := newFrontCertificate()
+	front, frontPEM, err := emutest.LoopbackCertificate("aad-export fault matrix front")
 	if err != nil {
 		return 0, err
 	}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu"
+	"github.com/aad-export/terraform-provider-aad/internal/graphemu/emutest"
 )
 
 // The names the proxy serves the emulator under. They are in .test (RFC
@@ -52,14 +53,14 @@ type inspectingProxy struct {
 	mu       sync.Mutex
 	connects map[string]int // CONNECT targets the proxy opened, by host:port
 	refused  map[string]int // what it refused: other targets, other methods, no credentials
-	requests map[string]int // requests read inside the tunnels, by "host kind" (requestKind)
+	requests map[string]int // requests read inside the tunnels, by "host endpoint" (graphemu.Endpoint)
 }
 
 // startInspectingProxy serves handler behind a new proxy under the names
 // in hosts, on port 443 of each.
-func startInspectingProxy(t *testing.T, handler http.Handler, hosts ...string) *inspectingProxy {
+func startInspectingProxy(t *testing.T, emu *graphemu.Server, hosts ...string) *inspectingProxy {
 	t.Helper()
-	cert, certPEM, err := selfSignedCertificate("aad-export test proxy", nil, hosts)
+	cert, certPEM, err := emutest.SelfSignedCertificate("aad-export test proxy", nil, hosts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,10 +72,10 @@ func startInspectingProxy(t *testing.T, handler http.Handler, hosts ...string) *
 		t.Fatal(err)
 	}
 	inside := &http.Server{
-		Handler:           p.reading(handler),
+		Handler:           p.reading(emu),
 		ReadHeaderTimeout: 30 * time.Second,
 		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
-		ErrorLog:          discardLog(),
+		ErrorLog:          emutest.DiscardLog(),
 	}
 	go func() { _ = inside.ServeTLS(p.tunnels, "", "") }() // ends with ErrServerClosed when the test closes it
 	var lc net.ListenConfig
@@ -82,7 +83,7 @@ func startInspectingProxy(t *testing.T, handler http.Handler, hosts ...string) *
 	if err != nil {
 		t.Fatal(err)
 	}
-	front := &http.Server{Handler: http.HandlerFunc(p.connect), ReadHeaderTimeout: 30 * time.Second, ErrorLog: discardLog()}
+	front := &http.Server{Handler: http.HandlerFunc(p.connect), ReadHeaderTimeout: 30 * time.Second, ErrorLog: emutest.DiscardLog()}
 	go func() { _ = front.Serve(ln) }() // likewise
 	t.Cleanup(func() {
 		_ = front.Close()
@@ -122,15 +123,16 @@ func (p *inspectingProxy) connect(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// reading counts each request inside a tunnel before handler answers it.
-func (p *inspectingProxy) reading(handler http.Handler) http.Handler {
+// reading counts each request inside a tunnel, by the emulator's name for
+// it, before the emulator answers it.
+func (p *inspectingProxy) reading(emu *graphemu.Server) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		host, _, err := net.SplitHostPort(r.Host)
 		if err != nil {
 			host = r.Host
 		}
-		p.count(p.requests, host+" "+requestKind(r))
-		handler.ServeHTTP(w, r)
+		p.count(p.requests, host+" "+emu.EndpointOf(r).String())
+		emu.Handler().ServeHTTP(w, r)
 	})
 }
 
@@ -213,7 +215,7 @@ func TestAccHTTPSProxy(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			p := startInspectingProxy(t, emu.Handler(), proxiedGraphHost, proxiedLoginHost)
+			p := startInspectingProxy(t, emu, proxiedGraphHost, proxiedLoginHost)
 			out, err := applyThroughProxy(t, tf, plugins, p, tc.noProxy)
 			tc.check(t, out, err, p)
 		})

@@ -42,7 +42,7 @@ func graphWith(t *testing.T, srv *graphemu.Server, cred azcore.TokenCredential) 
 	if err != nil {
 		t.Fatalf("GetToken: %v", err)
 	}
-	if status, body := getWith(t, srv.HTTPClient(), srv.GraphURL()+"/users/$count", tok.Token); status != http.StatusOK || body != "20" {
+	if status, body := emutest.Get(t, srv.HTTPClient(), srv.GraphURL()+"/users/$count", tok.Token); status != http.StatusOK || body != "20" {
 		t.Fatalf("Graph with the token: %d %s", status, body)
 	}
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu"
+	"github.com/aad-export/terraform-provider-aad/internal/graphemu/emutest"
 	"github.com/aad-export/terraform-provider-aad/internal/graphemu/tenant"
 )
 
@@ -148,7 +149,7 @@ func TestRunChurns(t *testing.T) {
 	deadline := time.Now().Add(time.Minute)
 	for {
 		// getWith asks for eventual consistency: the listing grows, a second late.
-		status, body := getWith(t, http.DefaultClient, env["AAD_EMULATOR_URL"]+"/v1.0/users?$select=id&$top=999", tok.AccessToken)
+		status, body := emutest.Get(t, http.DefaultClient, env["AAD_EMULATOR_URL"]+"/v1.0/users?$select=id&$top=999", tok.AccessToken)
 		if status == http.StatusOK && strings.Count(body, `"id"`) > 200 {
 			break
 		}
@@ -229,11 +230,11 @@ func TestRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	status, body := getWith(t, client, env["AAD_EMULATOR_URL"]+"/v1.0/users/$count", tok.Token)
+	status, body := emutest.Get(t, client, env["AAD_EMULATOR_URL"]+"/v1.0/users/$count", tok.Token)
 	if status != http.StatusOK || body != "300" {
 		t.Errorf("$count: %d %q", status, body)
 	}
-	status, body = getWith(t, client, env["AAD_EMULATOR_COUNTERS_URL"], "")
+	status, body = emutest.Get(t, client, env["AAD_EMULATOR_COUNTERS_URL"], "")
 	var counters graphemu.Counters
 	if err := json.Unmarshal([]byte(body), &counters); status != http.StatusOK || err != nil ||
 		counters.Requests[graphemu.EndpointCount][http.StatusOK] != 1 || counters.TokensIssued != 1 {
@@ -306,21 +307,3 @@ func clientTrusting(t *testing.T, caFile string) *http.Client {
 	return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
 }
 
-func getWith(t *testing.T, client *http.Client, target, token string) (int, string) {
-	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, target, http.NoBody)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("ConsistencyLevel", "eventual")
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := io.ReadAll(resp.Body)
-	if err := errors.Join(err, resp.Body.Close()); err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, string(b)
-}

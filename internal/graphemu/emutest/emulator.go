@@ -2,6 +2,8 @@ package emutest
 
 import (
 	"encoding/json"
+	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -68,14 +70,35 @@ func Token(tb testing.TB, srv *graphemu.Server) string {
 	var tok struct {
 		AccessToken string `json:"access_token"`
 	}
-	getJSON(tb, srv, req, &tok)
+	getJSON(tb, srv.HTTPClient(), req, &tok)
 	return tok.AccessToken
 }
 
-// getJSON sends req with srv's client and decodes a 200 answer into v.
-func getJSON(tb testing.TB, srv *graphemu.Server, req *http.Request, v any) {
+// Get sends a Graph GET with token (ConsistencyLevel: eventual, so that
+// advanced queries work) and returns the status and the body.
+func Get(tb testing.TB, c *http.Client, target, token string) (int, string) {
 	tb.Helper()
-	resp, err := srv.HTTPClient().Do(req)
+	req, err := http.NewRequestWithContext(tb.Context(), http.MethodGet, target, http.NoBody)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("ConsistencyLevel", "eventual")
+	resp, err := c.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	b, err := io.ReadAll(resp.Body)
+	if err := errors.Join(err, resp.Body.Close()); err != nil {
+		tb.Fatal(err)
+	}
+	return resp.StatusCode, string(b)
+}
+
+// getJSON sends req with c and decodes a 200 answer into v.
+func getJSON(tb testing.TB, c *http.Client, req *http.Request, v any) {
+	tb.Helper()
+	resp, err := c.Do(req)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -34,7 +34,7 @@ func naiveExport(t *testing.T, srv *graphemu.Server, eventual bool, between func
 			} `json:"value"`
 			Next string `json:"@odata.nextLink"`
 		}
-		getJSON(t, srv, req, &page)
+		getJSON(t, srv.HTTPClient(), req, &page)
 		for _, u := range page.Value {
 			out = append(out, Exported{ID: u.ID, UPN: u.UPN})
 		}
