@@ -27,6 +27,16 @@ type providerData struct {
 	claims             *pathClaims                           // the files this walk's exports write
 }
 
+// configuredData is the provider's data as a data source's or resource's
+// Configure receives it (what names which of the two, for the error).
+func configuredData(v any, what string, diags *diag.Diagnostics) *providerData {
+	data, ok := v.(*providerData)
+	if !ok {
+		diags.AddError("Unexpected provider data", "The aad_users_export "+what+" was configured by another provider. This is a bug in the provider.")
+	}
+	return data
+}
+
 // provenance is what a snapshot's manifest records of where it came from.
 func (p *providerData) provenance() export.Provenance {
 	return export.Provenance{ProviderVersion: p.version, TenantID: p.tenantID, Cloud: p.cloud, ClientID: p.clientID}

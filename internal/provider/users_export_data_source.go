@@ -68,12 +68,7 @@ func (d *UsersExportDataSource) Configure(_ context.Context, req datasource.Conf
 	if req.ProviderData == nil {
 		return
 	}
-	data, ok := req.ProviderData.(*providerData)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected provider data", "The aad_users_export data source was configured by another provider. This is a bug in the provider.")
-		return
-	}
-	d.data = data
+	d.data = configuredData(req.ProviderData, "data source", &resp.Diagnostics)
 }
 
 // Read runs one export: configuration -> options -> export.Run ->

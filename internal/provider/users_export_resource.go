@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -123,39 +124,38 @@ func (r *UsersExportResource) Configure(_ context.Context, req resource.Configur
 	if req.ProviderData == nil {
 		return
 	}
-	data, ok := req.ProviderData.(*providerData)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected provider data", "The aad_users_export resource was configured by another provider. This is a bug in the provider.")
-		return
-	}
-	r.data = data
+	r.data = configuredData(req.ProviderData, "resource", &resp.Diagnostics)
 }
 
 // Create runs the first export. The arguments come from the configuration,
 // not the plan, in which the defaults of unset arguments are still unknown.
 func (r *UsersExportResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var m usersExportResourceModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	timeout, diags := m.Timeouts.Create(ctx, defaultReadTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	r.apply(ctx, &m, timeout, resp.Private, &resp.Diagnostics)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	r.write(ctx, req.Config, timeouts.Value.Create, resp.Private, &resp.State, &resp.Diagnostics)
 }
 
 // Update exports again: incrementally when the previous snapshot allows.
 func (r *UsersExportResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	r.write(ctx, req.Config, timeouts.Value.Update, resp.Private, &resp.State, &resp.Diagnostics)
+}
+
+// write is Create and Update: the export the configuration describes, within
+// the timeout the operation's own block sets, and its result in state.
+func (r *UsersExportResource) write(ctx context.Context, config tfsdk.Config,
+	timeout func(timeouts.Value, context.Context, time.Duration) (time.Duration, diag.Diagnostics),
+	priv privateState, state *tfsdk.State, diags *diag.Diagnostics,
+) {
 	var m usersExportResourceModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	timeout, diags := m.Timeouts.Update(ctx, defaultReadTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
+	diags.Append(config.Get(ctx, &m)...)
+	if diags.HasError() {
 		return
 	}
-	r.apply(ctx, &m, timeout, resp.Private, &resp.Diagnostics)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	limit, d := timeout(m.Timeouts, ctx, defaultReadTimeout)
+	diags.Append(d...)
+	if diags.HasError() {
+		return
+	}
+	r.apply(ctx, &m, limit, priv, diags)
+	diags.Append(state.Set(ctx, &m)...)
 }
 
 // privateState is what the resource keeps out of state.

@@ -177,6 +177,11 @@ func columnNeeds() string {
 		export.PermAuthMethods, export.PermAuditLog, export.LicenceP1, export.PermAuditLog, export.LicenceP1)
 }
 
+// flags are the schema's Required, Optional and Computed for the role.
+func (r attrRole) flags() (required, optional, computed bool) {
+	return r == roleRequired, r == roleOptional || r == roleOptionalComputed, r == roleComputed || r == roleOptionalComputed
+}
+
 // dataSourceAttributes is the table as the data source's schema, with its
 // id.
 func dataSourceAttributes() map[string]dschema.Attribute {
@@ -185,8 +190,7 @@ func dataSourceAttributes() map[string]dschema.Attribute {
 			MarkdownDescription: "The same as `sha256`: two reads share an ID exactly when they wrote the same bytes."},
 	}
 	for _, a := range usersExportAttributes() {
-		req, opt, comp := a.role == roleRequired, a.role == roleOptional || a.role == roleOptionalComputed,
-			a.role == roleComputed || a.role == roleOptionalComputed
+		req, opt, comp := a.role.flags()
 		switch a.kind {
 		case kindString:
 			out[a.name] = dschema.StringAttribute{Required: req, Optional: opt, Computed: comp, MarkdownDescription: a.description, Validators: a.strings}
@@ -208,8 +212,7 @@ func dataSourceAttributes() map[string]dschema.Attribute {
 func resourceAttributes() map[string]rschema.Attribute {
 	out := map[string]rschema.Attribute{}
 	for _, a := range usersExportAttributes() {
-		req, opt, comp := a.role == roleRequired, a.role == roleOptional || a.role == roleOptionalComputed,
-			a.role == roleComputed || a.role == roleOptionalComputed
+		req, opt, comp := a.role.flags()
 		switch a.kind {
 		case kindString:
 			out[a.name] = rschema.StringAttribute{Required: req, Optional: opt, Computed: comp, MarkdownDescription: a.description, Validators: a.strings}

@@ -306,4 +306,3 @@ func clientTrusting(t *testing.T, caFile string) *http.Client {
 	}
 	return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
 }
-
