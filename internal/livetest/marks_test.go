@@ -32,17 +32,14 @@ type mark struct {
 	at   time.Time
 }
 
-// marks are the two moments of a read that bound what the change log
-// covers.
+// marks are the moments of a read that bound what the change log covers:
+// one, since the client follows the log from its link to the end of the
+// read, until a round of it comes in one answer.
 type marks struct {
 	// link: Graph has answered the client's link to the change log (the
 	// first GET /users/delta?$deltatoken=latest). Changes made before are
 	// not in the change log.
 	link mark
-	// reconcile: the client begins to follow the link, at the end of the
-	// read (the first other GET /users/delta). Changes made after are not
-	// necessarily read (see duringReconcile).
-	reconcile mark
 }
 
 // readMarks notes the marks from the requests the client sends.
@@ -55,16 +52,11 @@ type readMarks struct {
 // observe passes requests on to next and notes the marks. A round of churn
 // holds the log from its first event to its last, so a mark falls between
 // rounds: the link's is taken once Graph has answered (it may count a round
-// made just after the link as before it), the reconciliation's before
-// Graph is asked (it may count a round made just before as after it).
-// Either way the gap it bounds can only grow by a round.
+// made just after the link as before it, which only widens the gap it
+// bounds by a round).
 func (r *readMarks) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		delta := strings.HasSuffix(req.URL.Path, "/users/delta")
-		latest := delta && req.URL.Query().Get("$deltatoken") == "latest"
-		if delta && !latest {
-			r.note(&r.m.reconcile)
-		}
+		latest := strings.HasSuffix(req.URL.Path, "/users/delta") && req.URL.Query().Get("$deltatoken") == "latest"
 		next.ServeHTTP(w, req)
 		if latest {
 			r.note(&r.m.link)
@@ -101,8 +93,7 @@ var guid = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[
 // unexplained returns the violations the client must answer for. Left open
 // are a user changed in the lag before the client took its link to the
 // change log (Graph's lag: see the soak's comment), unless it appears twice
-// or changed again in time to be reconciled, and a missing user that
-// changed while the client read the change log (see duringReconcile).
+// or changed again in time to be reconciled.
 func (g gaps) unexplained(t *testing.T, violations []string) []string {
 	t.Helper()
 	byID := map[string][]tenant.Event{}
@@ -110,7 +101,7 @@ func (g gaps) unexplained(t *testing.T, violations []string) []string {
 		id := strings.ToLower(e.ID)
 		byID[id] = append(byID[id], e)
 	}
-	var out, lagged, reconciled []string
+	var out, lagged []string
 	for _, v := range violations {
 		evs := byID[guid.FindString(v)]
 		switch {
@@ -118,8 +109,6 @@ func (g gaps) unexplained(t *testing.T, violations []string) []string {
 			out = append(out, v)
 		case slices.ContainsFunc(evs, g.inLagBeforeLink) && !slices.ContainsFunc(evs, g.reconciled):
 			lagged = append(lagged, v)
-		case strings.Contains(v, " is missing") && slices.ContainsFunc(evs, g.duringReconcile):
-			reconciled = append(reconciled, v)
 		default:
 			out = append(out, v)
 		}
@@ -128,35 +117,16 @@ func (g gaps) unexplained(t *testing.T, violations []string) []string {
 		t.Logf("left open: %d users changed in the %v before the client took its link to the change log, which the lagging index "+
 			"and the change log both miss:\n%s", len(lagged), g.lag, report(lagged))
 	}
-	if len(reconciled) > 0 {
-		t.Logf("left open: %d users the listing missed that changed again while the client read the change log (see duringReconcile):\n%s",
-			len(reconciled), report(reconciled))
-	}
 	return out
 }
 
 // reconciled tells the changes the client reads again: made after its link
-// to the change log and before it began to follow it.
+// to the change log.
 func (g gaps) reconciled(e tenant.Event) bool {
-	return g.marks.link.seen && e.Seq > g.marks.link.seq && !g.duringReconcile(e)
+	return g.marks.link.seen && e.Seq > g.marks.link.seq
 }
 
 func (g gaps) inLagBeforeLink(e tenant.Event) bool {
 	l := g.marks.link
 	return g.lag > 0 && l.seen && e.Seq <= l.seq && e.At.After(l.at.Add(-g.lag))
-}
-
-// duringReconcile tells the changes made once the client had begun to
-// follow the change log. Such a change to a user the
-// listing missed (renamed from a range not listed yet into one listed
-// already) loses the user. The emulator leaves a user changed again during
-// a round of the change log out of that round, to report it "at its latest
-// change instead", and starts the next round after that change (its
-// deltaLink takes the version at the last page, not the version the round
-// began with, which its own comment promises), so the change is reported in
-// no round; and the client follows one round only, so it would miss it
-// even in the next. A user the listing delivered keeps its row.
-func (g gaps) duringReconcile(e tenant.Event) bool {
-	r := g.marks.reconcile
-	return r.seen && e.Seq > r.seq
 }

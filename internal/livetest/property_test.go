@@ -102,11 +102,10 @@ func drawCase(seed uint64) propertyCase {
 	} else {
 		c.users = explicitUsers(r)
 	}
-	// At most 12 changes a round and 8 rounds: the change log holds them in
-	// one page (100), below which the defect duringReconcile describes
-	// cannot lose a user. The first round comes within the first two
-	// requests that count (the smallest read makes more), so that every
-	// case changes something.
+	// At most 12 changes a round and up to 8 rounds, drawn to fall anywhere
+	// in a small read. The first round comes within the first two requests
+	// that count (the smallest read makes more), so that every case changes
+	// something.
 	c.churn = tenant.ChurnOptions{Creates: r.IntN(3), Deletes: r.IntN(3), Renames: 1 + r.IntN(5), Updates: r.IntN(3),
 		Restores: r.IntN(2), Seed: r.Int64N(1 << 40)}
 	c.stepAt = map[int64]bool{1 + r.Int64N(2): true}

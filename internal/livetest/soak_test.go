@@ -69,9 +69,9 @@ const soakTimeScale = 0.25
 // the waits would pass the client's settle budget of a minute, and the
 // export would fail as incomplete).
 //
-// A defect, not a limit of Graph, is left open too (see duringReconcile): a
-// user the listing missed that changes again while the client reads the
-// change log at the end is lost.
+// Nothing else is left open: a user the listing missed that changes again
+// while the client reads the change log is in the log's next round, and the
+// client reads rounds until one comes in one answer.
 func TestExportUnderChurn(t *testing.T) {
 	t.Parallel()
 	users := soakUsers(t)
