@@ -149,7 +149,7 @@ func writeParts(w http.ResponseWriter, parts [][]byte, limit int) {
 		if len(p) > limit {
 			p = p[:limit]
 		}
-		if _, err := w.Write(p); err != nil { //nolint:gosec // JSON or text answers of an API, never HTML
+		if _, err := w.Write(p); err != nil {
 			return
 		}
 		limit -= len(p)
