@@ -156,14 +156,23 @@ func (f *Front) Reset() {
 	f.emu.ResetCounters()
 }
 
-// Log returns the exchanges recorded so far, in order of arrival.
+// Log returns copies of the exchanges recorded so far, in order of
+// arrival, as they stand: one still in flight (a request the client gave up
+// on may still be answered after its read ended) has no End yet, and the
+// copy does not change when it settles.
 func (f *Front) Log() []*Exchange {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	out := make([]*Exchange, len(f.exchanges))
-	copy(out, f.exchanges)
+	for i, e := range f.exchanges {
+		c := *e
+		out[i] = &c
+	}
 	return out
 }
+
+// Settled reports whether the exchange had ended when it was logged.
+func (e *Exchange) Settled() bool { return !e.End.IsZero() }
 
 func (f *Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	e := &Exchange{Kind: f.emu.EndpointOf(r), Method: r.Method, URI: r.URL.RequestURI(), Auth: tokenHash(r.Header.Get("Authorization")), Start: time.Now()}

@@ -41,10 +41,14 @@ func (e *Exchange) key() string {
 
 // Retries pairs every failed exchange with the next attempt at the same
 // request, and every failed inner $batch request with the next $batch that
-// carries it again.
+// carries it again. An exchange still in flight when it was logged has not
+// failed (yet).
 func Retries(records []*Exchange) []*Retry {
 	var out []*Retry
 	for i, e := range records {
+		if !e.Settled() {
+			continue
+		}
 		if e.Failed() {
 			if next := nextSame(records[i+1:], e); next != nil {
 				out = append(out, &Retry{Kind: e.Kind, Status: e.Status, Broken: e.Broken, Code: e.Code, RetryAfter: e.RetryAfter,
