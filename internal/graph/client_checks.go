@@ -11,7 +11,7 @@ package graph
 // https://host[:port][/path], or plain http to a loopback host only; no
 // credentials, query or fragment. "" (no override) is valid.
 func CheckGraphEndpoint(raw string) error {
-	_, err := parseEndpoint("graph_endpoint", raw, "", true)
+	_, err := parseEndpoint("GraphEndpoint", raw, "", true)
 	return err
 }
 
@@ -19,7 +19,7 @@ func CheckGraphEndpoint(raw string) error {
 // (Config.AuthorityHost): https only, as azidentity requires. "" (no
 // override) is valid.
 func CheckAuthorityHost(raw string) error {
-	_, err := parseEndpoint("authority_host", raw, "", false)
+	_, err := parseEndpoint("AuthorityHost", raw, "", false)
 	return err
 }
 

@@ -1,8 +1,11 @@
 package graph
 
 import (
+	"errors"
 	"strings"
 	"testing"
+
+	"github.com/aad-export/terraform-provider-aad/internal/graph/credential"
 )
 
 // secretInValue is planted in the values the checks refuse: their errors
@@ -52,6 +55,25 @@ func TestChecks(t *testing.T) {
 				t.Errorf("the error repeats the value's secret: %v", err)
 			}
 		})
+	}
+}
+
+// TestChecksNameConfigFields holds the exported checks to the field names
+// New's own errors use (Config's), which the provider maps to its argument
+// names: a check naming a field its own way would escape that mapping.
+func TestChecksNameConfigFields(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		check func(string) error
+		field string
+	}{
+		{CheckGraphEndpoint, "GraphEndpoint"},
+		{CheckAuthorityHost, "AuthorityHost"},
+	} {
+		var fe *credential.FieldError
+		if err := tt.check("ftp://example.net"); !errors.As(err, &fe) || fe.Field != tt.field {
+			t.Errorf("%v: want a *credential.FieldError for %s", err, tt.field)
+		}
 	}
 }
 
